@@ -1,0 +1,8 @@
+//! Process exit codes, shared by every subcommand (see DESIGN.md).
+
+/// Ran; no conformance failure (`diff`: nothing breaking; `lint`: no error).
+pub const OK: i32 = 0;
+/// Ran; at least one conformance failure (`diff`: a breaking change; `lint`: spec errors).
+pub const FINDINGS: i32 = 1;
+/// Could not run: bad arguments, unreadable spec, unreachable target.
+pub const ERROR: i32 = 2;

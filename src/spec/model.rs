@@ -1,0 +1,671 @@
+//! conform's own operation model: what every later module reads instead of openapiv3's types.
+//!
+//! Built once by the loader. OpenAPI-level `$ref`s (parameters, bodies, responses, headers) are
+//! already resolved here; schemas are [`Schema`] handles that carry a compiled validator and the
+//! converted JSON Schema. Nothing here is `ReferenceOr`.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+use std::sync::Arc;
+
+/// HTTP methods OpenAPI 3.0 can describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    /// All methods in the order OpenAPI lists them in a path item.
+    pub const ALL: [Method; 8] = [
+        Method::Get,
+        Method::Put,
+        Method::Post,
+        Method::Delete,
+        Method::Options,
+        Method::Head,
+        Method::Patch,
+        Method::Trace,
+    ];
+
+    /// Upper-case name as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// Lower-case key used in a path item.
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Put => "put",
+            Method::Post => "post",
+            Method::Delete => "delete",
+            Method::Options => "options",
+            Method::Head => "head",
+            Method::Patch => "patch",
+            Method::Trace => "trace",
+        }
+    }
+
+    /// Parses a method name, case-insensitively.
+    pub fn parse(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether the method changes server state (PATCH, POST, PUT, DELETE).
+    pub fn is_mutating(self) -> bool {
+        matches!(self, Method::Patch | Method::Post | Method::Put | Method::Delete)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a schema describes what a client sends or what a server answers; `readOnly` and
+/// `writeOnly` mean different things in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Request,
+    Response,
+}
+
+/// The converted JSON Schema documents (one per direction) that every [`Schema`] points into.
+#[derive(Debug, Default)]
+pub struct SchemaDocs {
+    pub(crate) request: Value,
+    pub(crate) response: Value,
+}
+
+impl SchemaDocs {
+    /// The converted document for one direction.
+    pub fn document(&self, direction: Direction) -> &Value {
+        match direction {
+            Direction::Request => &self.request,
+            Direction::Response => &self.response,
+        }
+    }
+}
+
+/// A schema at a place in the spec, converted to JSON Schema and compiled once.
+///
+/// Cheap to clone and `Send + Sync`: share it across tasks.
+#[derive(Clone)]
+pub struct Schema {
+    pub(crate) docs: Arc<SchemaDocs>,
+    pub(crate) pointer: Arc<str>,
+    pub(crate) direction: Direction,
+    pub(crate) validator: Option<Arc<jsonschema::Validator>>,
+}
+
+impl fmt::Debug for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Schema")
+            .field("pointer", &self.pointer)
+            .field("direction", &self.direction)
+            .field("checked", &self.validator.is_some())
+            .finish()
+    }
+}
+
+/// Follows `$ref` chains at most this deep before giving up (cycles of pure refs).
+const MAX_REF_HOPS: usize = 32;
+
+impl Schema {
+    pub(crate) fn pending(pointer: String, direction: Direction) -> Schema {
+        Schema { docs: Arc::default(), pointer: pointer.into(), direction, validator: None }
+    }
+
+    /// JSON pointer of this schema in the bundled document.
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// Request or response.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// The converted schema node (it may be a `$ref`; see [`Schema::resolve`]).
+    pub fn value(&self) -> &Value {
+        super::pointer::get(self.document(), &self.pointer).unwrap_or(&Value::Bool(true))
+    }
+
+    /// The whole converted document this schema lives in, for resolving `$ref`s.
+    pub fn document(&self) -> &Value {
+        self.docs.document(self.direction)
+    }
+
+    /// Follows a local `$ref` (`#/…`) in the converted document.
+    pub fn lookup(&self, reference: &str) -> Option<&Value> {
+        super::pointer::local_fragment(reference).and_then(|f| super::pointer::get(self.document(), f))
+    }
+
+    /// Follows `value`'s `$ref` chain to a node that is not a pure reference. A broken or
+    /// cyclic chain resolves to the `true` schema.
+    pub fn resolve<'a>(&'a self, mut value: &'a Value) -> &'a Value {
+        for _ in 0..MAX_REF_HOPS {
+            match value.get("$ref").and_then(Value::as_str) {
+                Some(reference) => match self.lookup(reference) {
+                    Some(next) => value = next,
+                    None => return &Value::Bool(true),
+                },
+                None => return value,
+            }
+        }
+        &Value::Bool(true)
+    }
+
+    /// Whether conform could compile a validator for this schema. When it could not, a spec
+    /// finding says why and every instance is accepted.
+    pub fn is_checked(&self) -> bool {
+        self.validator.is_some()
+    }
+
+    /// Validates an instance; an unchecked schema accepts everything.
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        self.validator.as_ref().is_none_or(|v| v.is_valid(instance))
+    }
+
+    /// Every violation, as `(instance pointer, message)`, at most `limit` of them.
+    pub fn violations(&self, instance: &Value, limit: usize) -> Vec<Violation> {
+        let Some(validator) = &self.validator else { return Vec::new() };
+        validator
+            .iter_errors(instance)
+            .take(limit)
+            .map(|e| Violation {
+                instance_path: e.instance_path().to_string(),
+                keyword_path: e.schema_path().to_string(),
+                message: e.masked().to_string(),
+            })
+            .collect()
+    }
+}
+
+/// One reason an instance does not satisfy a schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// Pointer into the instance (`/protectedHours/startHourOfDay`), empty for the root.
+    pub instance_path: String,
+    /// Pointer to the failing keyword in the schema.
+    pub keyword_path: String,
+    /// What is wrong, without echoing the instance value.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.instance_path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.instance_path, self.message)
+        }
+    }
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+impl ParamLocation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
+        }
+    }
+}
+
+impl fmt::Display for ParamLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// OpenAPI 3.0 parameter serialisation styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ParamStyle {
+    Simple,
+    Label,
+    Matrix,
+    Form,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
+}
+
+/// A parameter after merging path-level and operation-level lists.
+#[derive(Debug, Clone)]
+pub struct ParameterSpec {
+    pub name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub deprecated: bool,
+    pub style: ParamStyle,
+    pub explode: bool,
+    pub allow_reserved: bool,
+    pub allow_empty_value: bool,
+    /// The schema, from `schema` or from the single entry of `content`.
+    pub schema: Option<Schema>,
+    /// Set when the parameter uses `content` (its value is serialised as that media type).
+    pub content_type: Option<String>,
+    /// `example` and `examples` values, spec order.
+    pub examples: Vec<Value>,
+    pub description: Option<String>,
+    /// Pointer of the parameter object (after `$ref` resolution).
+    pub pointer: String,
+}
+
+/// One media type of a body.
+#[derive(Debug, Clone)]
+pub struct MediaTypeSpec {
+    /// As written in the spec (`application/vnd.atlas.2023-01-01+json`).
+    pub name: String,
+    pub schema: Option<Schema>,
+    /// `example` and `examples` values, spec order.
+    pub examples: Vec<Value>,
+    pub pointer: String,
+}
+
+impl MediaTypeSpec {
+    /// Lower-case `type/subtype` without parameters.
+    pub fn essence(&self) -> String {
+        super::media::essence(&self.name)
+    }
+
+    /// Whether bodies of this type are JSON (`application/json`, `*/*+json`).
+    pub fn is_json(&self) -> bool {
+        super::media::is_json(&self.name)
+    }
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub struct RequestBodySpec {
+    pub required: bool,
+    pub content: Vec<MediaTypeSpec>,
+    pub pointer: String,
+}
+
+/// A response key: an exact code, an `NXX` range or `default`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StatusSpec {
+    Code(u16),
+    /// `1XX`..`5XX`; holds the leading digit.
+    Range(u16),
+    Default,
+}
+
+impl StatusSpec {
+    /// Parses a responses key (`200`, `4XX`, `4xx`, `default`).
+    pub fn parse(key: &str) -> Option<StatusSpec> {
+        if key == "default" {
+            return Some(StatusSpec::Default);
+        }
+        let bytes = key.as_bytes();
+        if bytes.len() != 3 {
+            return None;
+        }
+        if bytes[1].eq_ignore_ascii_case(&b'x') && bytes[2].eq_ignore_ascii_case(&b'x') {
+            return match bytes[0] {
+                b'1'..=b'5' => Some(StatusSpec::Range(u16::from(bytes[0] - b'0'))),
+                _ => None,
+            };
+        }
+        key.parse::<u16>().ok().filter(|c| (100..=599).contains(c)).map(StatusSpec::Code)
+    }
+
+    /// Whether an actual status is covered by this key.
+    pub fn matches(self, status: u16) -> bool {
+        match self {
+            StatusSpec::Code(c) => c == status,
+            StatusSpec::Range(d) => status / 100 == d,
+            StatusSpec::Default => true,
+        }
+    }
+
+    /// Whether the key only covers 2xx answers.
+    pub fn is_success(self) -> bool {
+        match self {
+            StatusSpec::Code(c) => (200..300).contains(&c),
+            StatusSpec::Range(d) => d == 2,
+            StatusSpec::Default => false,
+        }
+    }
+}
+
+impl fmt::Display for StatusSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StatusSpec::Code(c) => write!(f, "{c}"),
+            StatusSpec::Range(d) => write!(f, "{d}XX"),
+            StatusSpec::Default => f.write_str("default"),
+        }
+    }
+}
+
+impl Serialize for StatusSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A documented response header.
+#[derive(Debug, Clone)]
+pub struct HeaderSpec {
+    pub name: String,
+    pub required: bool,
+    pub deprecated: bool,
+    pub schema: Option<Schema>,
+    pub pointer: String,
+}
+
+/// An OpenAPI link from a response to another operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkSpec {
+    pub name: String,
+    pub operation_id: Option<String>,
+    pub operation_ref: Option<String>,
+    /// Parameter name -> runtime expression or constant.
+    pub parameters: IndexMap<String, Value>,
+    pub request_body: Option<Value>,
+}
+
+/// One documented response.
+#[derive(Debug, Clone)]
+pub struct ResponseSpec {
+    pub status: StatusSpec,
+    pub description: String,
+    pub content: Vec<MediaTypeSpec>,
+    pub headers: Vec<HeaderSpec>,
+    pub links: Vec<LinkSpec>,
+    pub pointer: String,
+}
+
+/// One way to satisfy an operation's security: all of its schemes together. An alternative
+/// with no schemes means anonymous access is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecurityAlternative {
+    /// Scheme name -> scopes.
+    pub schemes: Vec<(String, Vec<String>)>,
+}
+
+/// A security scheme, reduced to what a client needs to authenticate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SecuritySchemeSpec {
+    Basic,
+    Digest,
+    Bearer {
+        format: Option<String>,
+    },
+    /// Another `http` scheme conform cannot speak.
+    Http {
+        scheme: String,
+    },
+    ApiKey {
+        location: ParamLocation,
+        name: String,
+    },
+    OAuth2 {
+        client_credentials: Option<OAuthFlowSpec>,
+        other_flows: Vec<String>,
+    },
+    OpenIdConnect {
+        url: String,
+    },
+}
+
+/// An OAuth2 flow's endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OAuthFlowSpec {
+    pub token_url: String,
+    pub refresh_url: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+/// One part of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePart {
+    Literal(String),
+    Param(String),
+}
+
+/// A parsed path template such as `/groups/{groupId}/maintenanceWindow`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathTemplate {
+    pub raw: String,
+    /// Parts per `/`-separated segment.
+    pub segments: Vec<Vec<TemplatePart>>,
+}
+
+impl PathTemplate {
+    /// Parses a template; unbalanced braces are kept as literal text.
+    pub fn parse(raw: &str) -> PathTemplate {
+        let segments = raw
+            .trim_start_matches('/')
+            .split('/')
+            .map(|segment| {
+                let mut parts = Vec::new();
+                let mut rest = segment;
+                while let Some(open) = rest.find('{') {
+                    let Some(close) = rest[open..].find('}').map(|c| c + open) else { break };
+                    if open > 0 {
+                        parts.push(TemplatePart::Literal(rest[..open].to_owned()));
+                    }
+                    parts.push(TemplatePart::Param(rest[open + 1..close].to_owned()));
+                    rest = &rest[close + 1..];
+                }
+                if !rest.is_empty() || parts.is_empty() {
+                    parts.push(TemplatePart::Literal(rest.to_owned()));
+                }
+                parts
+            })
+            .collect();
+        PathTemplate { raw: raw.to_owned(), segments }
+    }
+
+    /// Names of the template variables, in order.
+    pub fn params(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().flatten().filter_map(|p| match p {
+            TemplatePart::Param(name) => Some(name.as_str()),
+            TemplatePart::Literal(_) => None,
+        })
+    }
+
+    /// Number of literal characters: more literal text means a more specific template.
+    pub fn literal_len(&self) -> usize {
+        self.segments
+            .iter()
+            .flatten()
+            .map(|p| match p {
+                TemplatePart::Literal(l) => l.len(),
+                TemplatePart::Param(_) => 0,
+            })
+            .sum()
+    }
+
+    /// Matches a concrete (still percent-encoded) path; returns the raw variable values.
+    pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let actual: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if actual.len() != self.segments.len() {
+            return None;
+        }
+        let mut values = Vec::new();
+        for (parts, segment) in self.segments.iter().zip(actual) {
+            match_segment(parts, segment, &mut values)?;
+        }
+        Some(values)
+    }
+
+    /// Fills in the variables with already-encoded values; a missing one stays `{name}`.
+    pub fn render(&self, value_of: impl Fn(&str) -> Option<String>) -> String {
+        let mut out = String::with_capacity(self.raw.len() + 32);
+        for parts in &self.segments {
+            out.push('/');
+            for part in parts {
+                match part {
+                    TemplatePart::Literal(l) => out.push_str(l),
+                    TemplatePart::Param(name) => match value_of(name) {
+                        Some(v) => out.push_str(&v),
+                        None => {
+                            out.push('{');
+                            out.push_str(name);
+                            out.push('}');
+                        }
+                    },
+                }
+            }
+        }
+        out
+    }
+}
+
+fn match_segment(parts: &[TemplatePart], mut segment: &str, values: &mut Vec<(String, String)>) -> Option<()> {
+    let mut i = 0;
+    while i < parts.len() {
+        match &parts[i] {
+            TemplatePart::Literal(l) => segment = segment.strip_prefix(l.as_str())?,
+            TemplatePart::Param(name) => {
+                // A variable runs to the next literal (or the end of the segment).
+                let end = match parts.get(i + 1) {
+                    Some(TemplatePart::Literal(next)) => segment.rfind(next.as_str())?,
+                    _ => segment.len(),
+                };
+                if end == 0 {
+                    return None;
+                }
+                values.push((name.clone(), segment[..end].to_owned()));
+                segment = &segment[end..];
+            }
+        }
+        i += 1;
+    }
+    segment.is_empty().then_some(())
+}
+
+/// One operation, normalised.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// The operationId, or `METHOD path` when there is none. Unique within a spec.
+    pub id: String,
+    pub operation_id: Option<String>,
+    pub method: Method,
+    pub path: String,
+    pub template: PathTemplate,
+    /// Pointer of the operation object.
+    pub pointer: String,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub deprecated: bool,
+    pub parameters: Vec<ParameterSpec>,
+    pub request_body: Option<RequestBodySpec>,
+    pub responses: Vec<ResponseSpec>,
+    /// Effective security (operation-level or global). Empty: no security.
+    pub security: Vec<SecurityAlternative>,
+    /// Pointers of spec findings whose constraints this operation cannot check.
+    pub unchecked: Vec<String>,
+}
+
+impl Operation {
+    /// The response documented for an actual status: exact code, then range, then `default`.
+    pub fn response_for(&self, status: u16) -> Option<&ResponseSpec> {
+        let find = |want: fn(StatusSpec, u16) -> bool| self.responses.iter().find(|r| want(r.status, status));
+        find(|s, st| s == StatusSpec::Code(st))
+            .or_else(|| find(|s, st| matches!(s, StatusSpec::Range(_)) && s.matches(st)))
+            .or_else(|| find(|s, _| s == StatusSpec::Default))
+    }
+
+    /// Whether the operation needs credentials (some security and no anonymous alternative).
+    pub fn requires_auth(&self) -> bool {
+        !self.security.is_empty() && self.security.iter().all(|a| !a.schemes.is_empty())
+    }
+
+    /// Parameters at one location.
+    pub fn params_in(&self, location: ParamLocation) -> impl Iterator<Item = &ParameterSpec> {
+        self.parameters.iter().filter(move |p| p.location == location)
+    }
+
+    /// Every schema handle of the operation, mutably (used once, to bind compiled validators).
+    pub(crate) fn schemas_mut(&mut self) -> Vec<&mut Schema> {
+        let mut out: Vec<&mut Schema> = Vec::new();
+        for p in &mut self.parameters {
+            out.extend(p.schema.as_mut());
+        }
+        if let Some(body) = &mut self.request_body {
+            out.extend(body.content.iter_mut().filter_map(|m| m.schema.as_mut()));
+        }
+        for r in &mut self.responses {
+            out.extend(r.content.iter_mut().filter_map(|m| m.schema.as_mut()));
+            out.extend(r.headers.iter_mut().filter_map(|h| h.schema.as_mut()));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_keys_parse_and_match() {
+        assert_eq!(StatusSpec::parse("200"), Some(StatusSpec::Code(200)));
+        assert_eq!(StatusSpec::parse("4XX"), Some(StatusSpec::Range(4)));
+        assert_eq!(StatusSpec::parse("5xx"), Some(StatusSpec::Range(5)));
+        assert_eq!(StatusSpec::parse("default"), Some(StatusSpec::Default));
+        for bad in ["6XX", "20", "2000", "abc", "099", "XXX"] {
+            assert_eq!(StatusSpec::parse(bad), None, "{bad}");
+        }
+        assert!(StatusSpec::Range(4).matches(404) && !StatusSpec::Range(4).matches(500));
+        assert_eq!(StatusSpec::Range(2).to_string(), "2XX");
+    }
+
+    #[test]
+    fn templates_match_and_render() {
+        let t = PathTemplate::parse("/api/atlas/v2/groups/{groupId}/maintenanceWindow");
+        assert_eq!(t.params().collect::<Vec<_>>(), ["groupId"]);
+        assert_eq!(
+            t.matches("/api/atlas/v2/groups/abc/maintenanceWindow"),
+            Some(vec![("groupId".into(), "abc".into())])
+        );
+        assert_eq!(t.matches("/api/atlas/v2/groups//maintenanceWindow"), None);
+        assert_eq!(t.matches("/api/atlas/v2/groups/abc/maintenanceWindow/defer"), None);
+        assert_eq!(t.render(|_| Some("x%2Fy".into())), "/api/atlas/v2/groups/x%2Fy/maintenanceWindow");
+        let f = PathTemplate::parse("/files/{name}.{ext}");
+        assert_eq!(
+            f.matches("/files/a.b.txt"),
+            Some(vec![("name".into(), "a.b".into()), ("ext".into(), "txt".into())])
+        );
+        assert_eq!(PathTemplate::parse("/a/{b").matches("/a/{b"), Some(vec![]));
+    }
+}

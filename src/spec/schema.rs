@@ -1,0 +1,907 @@
+//! OpenAPI 3.0 schemas -> JSON Schema (draft 2020-12), in two passes over the bundled document.
+//!
+//! 1. [`sanitize`] walks every schema reachable from the spec's operations and components and
+//!    removes what no validator could compile (a keyword of the wrong shape, a regex no engine
+//!    accepts, a `$ref` that points nowhere), recording a [`SpecFinding`] for each. One broken
+//!    place never sinks the rest: the keyword is dropped, the constraint is unchecked.
+//! 2. [`convert`] rewrites the sanitised schemas for one direction: `nullable`, boolean
+//!    `exclusiveMinimum`/`exclusiveMaximum`, `int32`/`int64` ranges, `readOnly`/`writeOnly`
+//!    required-ness, `discriminator` dispatch, `$ref` siblings. It cannot fail.
+//!
+//! Both passes keep the document's pointer layout, so a schema's pointer is the same in the
+//! source, in the converted documents and in findings.
+
+use super::finding::{FindingKind, SpecFinding};
+use super::model::Direction;
+use super::pointer;
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, HashSet};
+
+/// Keywords whose value is one subschema.
+const SINGLE_SUBSCHEMA: [&str; 6] = ["not", "if", "then", "else", "contains", "propertyNames"];
+/// Keywords whose value is a list of subschemas.
+const SCHEMA_LISTS: [&str; 3] = ["allOf", "anyOf", "oneOf"];
+/// Keywords whose value is a map of subschemas.
+const SCHEMA_MAPS: [&str; 2] = ["properties", "patternProperties"];
+/// Keywords that carry no constraint; beside a `$ref` they are harmless.
+const ANNOTATIONS: [&str; 6] = ["description", "title", "example", "examples", "summary", "deprecated"];
+const TYPES: [&str; 7] = ["string", "number", "integer", "boolean", "array", "object", "null"];
+
+/// Annotation kept on converted schemas so that generators can pick discriminator values.
+pub const DISCRIMINATOR_KEY: &str = "x-conform-discriminator";
+
+/// Everything [`sanitize`] learned: the schema pointers to convert, in order (roots first).
+#[derive(Debug, Default)]
+pub struct Sanitized {
+    pub order: Vec<String>,
+    /// Pointers of the schema nodes that hold a defect (for "unchecked" bookkeeping).
+    pub defects: Vec<String>,
+}
+
+enum Edit {
+    Remove { at: String, key: String },
+    Replace { at: String, with: Value },
+}
+
+struct Walker<'d> {
+    doc: &'d Value,
+    covered: HashSet<String>,
+    queue: Vec<String>,
+    edits: Vec<Edit>,
+    findings: Vec<SpecFinding>,
+    defects: Vec<String>,
+    pattern_ok: HashMap<String, bool>,
+    already_reported: HashSet<String>,
+}
+
+/// Pass 1: checks the schemas at `roots` and everything they reference; removes what cannot be
+/// compiled, in place, and reports it.
+pub fn sanitize(doc: &mut Value, roots: &[String], findings: &mut Vec<SpecFinding>) -> Sanitized {
+    let already_reported = findings.iter().map(|f| f.pointer.clone()).collect();
+    let mut w = Walker {
+        doc,
+        covered: HashSet::new(),
+        queue: roots.to_vec(),
+        edits: Vec::new(),
+        findings: Vec::new(),
+        defects: Vec::new(),
+        pattern_ok: HashMap::new(),
+        already_reported,
+    };
+    let mut order = Vec::new();
+    let mut next = 0;
+    while next < w.queue.len() {
+        let at = w.queue[next].clone();
+        next += 1;
+        if w.covered.contains(&at) {
+            continue;
+        }
+        if let Some(node) = pointer::get(w.doc, &at) {
+            order.push(at.clone());
+            w.node(&at, node);
+        }
+    }
+    let Walker { edits, findings: found, defects, .. } = w;
+    for edit in edits {
+        match edit {
+            Edit::Remove { at, key } => {
+                if let Some(Value::Object(map)) = pointer::get_mut(doc, &at) {
+                    map.shift_remove(&key);
+                }
+            }
+            Edit::Replace { at, with } => {
+                if let Some(slot) = pointer::get_mut(doc, &at) {
+                    *slot = with;
+                }
+            }
+        }
+    }
+    findings.extend(found);
+    Sanitized { order, defects }
+}
+
+impl Walker<'_> {
+    fn report(&mut self, kind: FindingKind, at: String, message: String, node_at: &str) {
+        if kind.severity() == super::finding::Severity::Error {
+            self.defects.push(node_at.to_owned());
+        }
+        if !self.already_reported.contains(&at) {
+            self.findings.push(SpecFinding::new(kind, at, message));
+        }
+    }
+
+    fn invalid(&mut self, at: &str, key: &str, why: &str) {
+        self.report(
+            FindingKind::InvalidSchema,
+            pointer::join(at, key),
+            format!("`{key}` {why}; the keyword is ignored"),
+            at,
+        );
+        self.edits.push(Edit::Remove { at: at.to_owned(), key: key.to_owned() });
+    }
+
+    fn node(&mut self, at: &str, node: &Value) {
+        if !self.covered.insert(at.to_owned()) {
+            return;
+        }
+        let map = match node {
+            Value::Object(map) => map,
+            Value::Bool(_) => return,
+            _ => {
+                self.report(
+                    FindingKind::InvalidSchema,
+                    at.to_owned(),
+                    "a schema must be a mapping; anything is accepted here".to_owned(),
+                    at,
+                );
+                self.edits.push(Edit::Replace { at: at.to_owned(), with: json!({}) });
+                return;
+            }
+        };
+        if let Some(reference) = map.get("$ref") {
+            self.reference(at, map, reference);
+            return;
+        }
+        for (key, value) in map {
+            self.keyword(at, key, value);
+        }
+    }
+
+    fn reference(&mut self, at: &str, map: &Map<String, Value>, reference: &Value) {
+        let ref_at = pointer::join(at, "$ref");
+        let Some(text) = reference.as_str() else {
+            self.report(
+                FindingKind::InvalidSchema,
+                ref_at,
+                "`$ref` must be a string; anything is accepted here".to_owned(),
+                at,
+            );
+            self.edits.push(Edit::Replace { at: at.to_owned(), with: json!({}) });
+            return;
+        };
+        let target = pointer::local_fragment(text).filter(|f| pointer::get(self.doc, f).is_some());
+        match target {
+            Some(fragment) => self.queue.push(fragment.to_owned()),
+            None => {
+                self.report(
+                    FindingKind::UnresolvedRef,
+                    ref_at,
+                    format!("`{text}` does not resolve; anything is accepted here"),
+                    at,
+                );
+                self.edits.push(Edit::Replace { at: at.to_owned(), with: json!({}) });
+                return;
+            }
+        }
+        let siblings: Vec<&str> = map
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != "$ref" && !k.starts_with("x-") && !ANNOTATIONS.contains(k))
+            .collect();
+        if !siblings.is_empty() {
+            self.report(
+                FindingKind::RefSiblings,
+                at.to_owned(),
+                format!(
+                    "`{}` beside `$ref` {} ignored, as OpenAPI 3.0 says; wrap the reference in `allOf` to apply {}",
+                    siblings.join("`, `"),
+                    if siblings.len() == 1 { "is" } else { "are" },
+                    if siblings.len() == 1 { "it" } else { "them" },
+                ),
+                at,
+            );
+        }
+    }
+
+    fn keyword(&mut self, at: &str, key: &str, value: &Value) {
+        match key {
+            "type" => {
+                let ok = match value {
+                    Value::String(t) => TYPES.contains(&t.as_str()),
+                    Value::Array(ts) => {
+                        !ts.is_empty() && ts.iter().all(|t| t.as_str().is_some_and(|t| TYPES.contains(&t)))
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    self.invalid(at, key, &format!("is {value}, not one of {}", TYPES[..6].join(", ")));
+                }
+            }
+            "properties" | "patternProperties" => match value {
+                Value::Object(children) => {
+                    let base = pointer::join(at, key);
+                    for (name, child) in children {
+                        if key == "patternProperties" && !self.pattern_compiles(name) {
+                            self.report(
+                                FindingKind::InvalidPattern,
+                                pointer::join(&base, name),
+                                format!("`{name}` is not a valid regular expression; the property pattern is ignored"),
+                                at,
+                            );
+                            self.edits.push(Edit::Remove { at: base.clone(), key: name.clone() });
+                            continue;
+                        }
+                        self.node(&pointer::join(&base, name), child);
+                    }
+                }
+                _ => self.invalid(at, key, "must be a mapping of schemas"),
+            },
+            "additionalProperties" | "additionalItems" | "unevaluatedProperties" => match value {
+                Value::Bool(_) => {}
+                Value::Object(_) => self.node(&pointer::join(at, key), value),
+                _ => self.invalid(at, key, "must be a boolean or a schema"),
+            },
+            "items" => match value {
+                Value::Object(_) | Value::Bool(_) => self.node(&pointer::join(at, key), value),
+                Value::Array(_) => self.invalid(at, key, "is a list (tuple validation is not OpenAPI 3.0)"),
+                _ => self.invalid(at, key, "must be a schema"),
+            },
+            k if SINGLE_SUBSCHEMA.contains(&k) => match value {
+                Value::Object(_) | Value::Bool(_) => self.node(&pointer::join(at, key), value),
+                _ => self.invalid(at, key, "must be a schema"),
+            },
+            k if SCHEMA_LISTS.contains(&k) => match value {
+                Value::Array(items) if !items.is_empty() => {
+                    let base = pointer::join(at, key);
+                    for (i, item) in items.iter().enumerate() {
+                        self.node(&pointer::join_index(&base, i), item);
+                    }
+                }
+                _ => self.invalid(at, key, "must be a non-empty list of schemas"),
+            },
+            "required" => match value {
+                Value::Array(names) if names.iter().all(Value::is_string) => {}
+                Value::Array(names) => {
+                    let kept: Vec<Value> = names.iter().filter(|n| n.is_string()).cloned().collect();
+                    self.report(
+                        FindingKind::InvalidSchema,
+                        pointer::join(at, key),
+                        "`required` holds entries that are not strings; they are ignored".to_owned(),
+                        at,
+                    );
+                    self.edits.push(Edit::Replace { at: pointer::join(at, key), with: Value::Array(kept) });
+                }
+                Value::Bool(_) => {} // Swagger-style `required: true` on a schema: meaningless, harmless.
+                _ => self.invalid(at, key, "must be a list of property names"),
+            },
+            "enum" | "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" | "format"
+            | "nullable" | "readOnly" | "writeOnly" | "uniqueItems" => {
+                if let Some(why) = shape_problem(key, value) {
+                    self.invalid(at, key, &why);
+                }
+            }
+            "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties" => {
+                match value {
+                    Value::Number(n) if n.is_u64() => {}
+                    Value::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0 && f.fract() == 0.0 && f < 1e15) => {
+                        // `5.0`: the meaning is clear; store it as an integer.
+                        let whole = n.as_f64().map_or(0, |f| f as u64);
+                        self.edits.push(Edit::Replace { at: pointer::join(at, key), with: json!(whole) });
+                    }
+                    _ => self.invalid(at, key, &format!("is {value}, not a non-negative integer")),
+                }
+            }
+            "pattern" => match value.as_str() {
+                Some(p) if self.pattern_compiles(p) => {
+                    if !generatable(p) {
+                        self.report(
+                            FindingKind::UngeneratablePattern,
+                            pointer::join(at, key),
+                            format!("`{p}` uses look-around or back-references; values are checked but cannot be generated from it"),
+                            at,
+                        );
+                    }
+                }
+                Some(p) => {
+                    self.report(
+                        FindingKind::InvalidPattern,
+                        pointer::join(at, key),
+                        format!("`{p}` is not a valid regular expression; the pattern is unchecked"),
+                        at,
+                    );
+                    self.edits.push(Edit::Remove { at: at.to_owned(), key: key.to_owned() });
+                }
+                None => self.invalid(at, key, "must be a string"),
+            },
+            "discriminator" => self.discriminator(at, value),
+            _ => {}
+        }
+    }
+
+    fn discriminator(&mut self, at: &str, value: &Value) {
+        let Some(map) = value.as_object() else {
+            return self.invalid(at, "discriminator", "must be a mapping");
+        };
+        if !map.get("propertyName").is_some_and(Value::is_string) {
+            return self.invalid(at, "discriminator", "has no `propertyName` string");
+        }
+        if let Some(mapping) = map.get("mapping") {
+            let Some(entries) = mapping.as_object() else {
+                return self.invalid(at, "discriminator", "has a `mapping` that is not a mapping");
+            };
+            for (name, target) in entries {
+                let resolves = target
+                    .as_str()
+                    .map(mapping_ref)
+                    .and_then(|r| pointer::local_fragment(&r).and_then(|f| pointer::get(self.doc, f)).map(|_| ()));
+                if resolves.is_none() {
+                    self.report(
+                        FindingKind::UnresolvedRef,
+                        pointer::join(&pointer::join(&pointer::join(at, "discriminator"), "mapping"), name),
+                        format!(
+                            "discriminator mapping `{name}` -> {target} does not resolve; the discriminator is ignored"
+                        ),
+                        at,
+                    );
+                    self.edits.push(Edit::Remove { at: at.to_owned(), key: "discriminator".to_owned() });
+                    return;
+                }
+            }
+        }
+    }
+
+    fn pattern_compiles(&mut self, pattern: &str) -> bool {
+        if let Some(&ok) = self.pattern_ok.get(pattern) {
+            return ok;
+        }
+        let ok = pattern_compiles(pattern);
+        self.pattern_ok.insert(pattern.to_owned(), ok);
+        ok
+    }
+}
+
+/// What is wrong with the value of a keyword that takes a plain scalar or list, if anything.
+fn shape_problem(key: &str, value: &Value) -> Option<String> {
+    let ok = match key {
+        "enum" => value.as_array().is_some_and(|a| !a.is_empty()),
+        "minimum" | "maximum" => value.is_number(),
+        "exclusiveMinimum" | "exclusiveMaximum" => value.is_boolean() || value.is_number(),
+        "multipleOf" => value.as_f64().is_some_and(|m| m > 0.0),
+        "format" => value.is_string(),
+        _ => value.is_boolean(),
+    };
+    let expected = match key {
+        "enum" => "a non-empty list",
+        "minimum" | "maximum" => "a number",
+        "multipleOf" => "a number above 0",
+        "format" => "a string",
+        _ => "a boolean",
+    };
+    (!ok).then(|| format!("is {value}, not {expected}"))
+}
+
+/// Whether the validator accepts `pattern` (the same check jsonschema makes when it compiles).
+pub fn pattern_compiles(pattern: &str) -> bool {
+    jsonschema::options().build(&json!({"pattern": pattern})).is_ok()
+}
+
+/// The Rust-regex form of an ECMA-262 pattern, as the validator translates it.
+pub fn translate_pattern(pattern: &str) -> Option<String> {
+    jsonschema_regex::to_rust_regex(pattern).ok().map(|p| p.into_owned())
+}
+
+/// Whether a finite-automaton regex (what generators build strings from) can parse `pattern`.
+pub fn generatable(pattern: &str) -> bool {
+    let translated = translate_pattern(pattern).unwrap_or_else(|| pattern.to_owned());
+    regex_syntax::Parser::new().parse(&translated).is_ok()
+}
+
+/// A discriminator mapping value as a reference: `#/…` stays, a bare name means a component.
+fn mapping_ref(target: &str) -> String {
+    if target.starts_with('#') {
+        target.to_owned()
+    } else {
+        format!("#/components/schemas/{}", pointer::escape(target))
+    }
+}
+
+/// Pass 2: the converted document for one direction. `order` comes from [`sanitize`].
+pub fn convert(doc: &Value, order: &[String], direction: Direction) -> Value {
+    let mut out = doc.clone();
+    let mut c = Converter { source: doc, direction, done: HashSet::new() };
+    for at in order {
+        if c.done.contains(at) {
+            continue;
+        }
+        if let Some(slot) = pointer::get_mut(&mut out, at) {
+            let mut node = std::mem::take(slot);
+            c.node(&mut node, at);
+            *slot = node;
+        }
+    }
+    out
+}
+
+struct Converter<'d> {
+    source: &'d Value,
+    direction: Direction,
+    done: HashSet<String>,
+}
+
+impl Converter<'_> {
+    fn node(&mut self, node: &mut Value, at: &str) {
+        if !self.done.insert(at.to_owned()) {
+            return;
+        }
+        let Value::Object(map) = node else { return };
+        if map.contains_key("$ref") {
+            map.retain(|k, _| k == "$ref");
+            return;
+        }
+        self.children(map, at);
+        exclusive_bounds(map);
+        integer_format_bounds(map);
+        self.required_by_direction(map, at);
+        self.discriminator(map);
+        nullable(node);
+    }
+
+    fn children(&mut self, map: &mut Map<String, Value>, at: &str) {
+        for key in SCHEMA_MAPS {
+            if let Some(Value::Object(children)) = map.get_mut(key) {
+                let base = pointer::join(at, key);
+                for (name, child) in children.iter_mut() {
+                    self.node(child, &pointer::join(&base, name));
+                }
+            }
+        }
+        for key in SCHEMA_LISTS {
+            if let Some(Value::Array(items)) = map.get_mut(key) {
+                let base = pointer::join(at, key);
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.node(item, &pointer::join_index(&base, i));
+                }
+            }
+        }
+        for key in SINGLE_SUBSCHEMA.iter().chain(&["items", "additionalProperties"]) {
+            if let Some(child) = map.get_mut(*key)
+                && child.is_object()
+            {
+                self.node(child, &pointer::join(at, key));
+            }
+        }
+    }
+
+    /// Drops readOnly properties from `required` in requests and writeOnly ones in responses.
+    fn required_by_direction(&self, map: &mut Map<String, Value>, at: &str) {
+        let flag = match self.direction {
+            Direction::Request => "readOnly",
+            Direction::Response => "writeOnly",
+        };
+        let Some(Value::Array(required)) = map.get("required") else { return };
+        let drop: HashSet<String> = required
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|name| {
+                let prop = pointer::join(&pointer::join(at, "properties"), name);
+                self.flag_through_refs(&prop, flag)
+            })
+            .map(str::to_owned)
+            .collect();
+        if drop.is_empty() {
+            return;
+        }
+        let kept: Vec<Value> =
+            required.iter().filter(|n| n.as_str().is_none_or(|n| !drop.contains(n))).cloned().collect();
+        if kept.is_empty() {
+            map.shift_remove("required");
+        } else {
+            map.insert("required".to_owned(), Value::Array(kept));
+        }
+    }
+
+    /// Whether the (source) schema at `at`, or what its `$ref` chain leads to, sets `flag`.
+    fn flag_through_refs(&self, at: &str, flag: &str) -> bool {
+        let mut node = pointer::get(self.source, at);
+        for _ in 0..32 {
+            let Some(n) = node else { return false };
+            if n.get(flag) == Some(&Value::Bool(true)) {
+                return true;
+            }
+            match n.get("$ref").and_then(Value::as_str).and_then(pointer::local_fragment) {
+                Some(fragment) => node = pointer::get(self.source, fragment),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// `oneOf`/`anyOf` + `discriminator`: the discriminator value picks the schema, so
+    /// overlapping alternatives (which plain `oneOf` would reject) validate as the spec means.
+    fn discriminator(&self, map: &mut Map<String, Value>) {
+        let Some(Value::Object(disc)) = map.get("discriminator") else { return };
+        let list_key = if map.contains_key("oneOf") {
+            "oneOf"
+        } else if map.contains_key("anyOf") {
+            "anyOf"
+        } else {
+            return; // Inheritance style (the discriminator sits on a base schema): annotation only.
+        };
+        let Some(property) = disc.get("propertyName").and_then(Value::as_str).map(str::to_owned) else { return };
+        let mut mapping: Vec<(String, String)> = disc
+            .get("mapping")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), mapping_ref(v)))).collect())
+            .unwrap_or_default();
+        let alternatives = map.get(list_key).and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut all_refs = true;
+        for alt in &alternatives {
+            match alt.get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                        let name = pointer::unescape(name);
+                        if !mapping.iter().any(|(k, _)| *k == name) {
+                            mapping.push((name, r.to_owned()));
+                        }
+                    }
+                }
+                None => all_refs = false,
+            }
+        }
+        map.shift_remove("discriminator");
+        map.shift_remove(list_key);
+        map.insert("anyOf".to_owned(), Value::Array(alternatives));
+        let mut all_of = match map.shift_remove("allOf") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        };
+        for (value, target) in &mapping {
+            all_of.push(json!({
+                "if": {"properties": {property.as_str(): {"const": value}}, "required": [property.as_str()]},
+                "then": {"$ref": target},
+            }));
+        }
+        if all_refs && !mapping.is_empty() {
+            let values: Vec<&str> = mapping.iter().map(|(k, _)| k.as_str()).collect();
+            all_of.push(json!({"required": [property.as_str()], "properties": {property.as_str(): {"enum": values}}}));
+        }
+        map.insert("allOf".to_owned(), Value::Array(all_of));
+        let mapping_obj: Map<String, Value> = mapping.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        map.insert(DISCRIMINATOR_KEY.to_owned(), json!({"propertyName": property, "mapping": mapping_obj}));
+    }
+}
+
+/// `minimum: 5, exclusiveMinimum: true` -> `exclusiveMinimum: 5` (and the same for maximum).
+fn exclusive_bounds(map: &mut Map<String, Value>) {
+    for (bound, exclusive) in [("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")] {
+        match map.get(exclusive) {
+            Some(Value::Bool(true)) => {
+                match map.shift_remove(bound) {
+                    Some(limit) => map.insert(exclusive.to_owned(), limit),
+                    None => map.shift_remove(exclusive),
+                };
+            }
+            Some(Value::Bool(false)) => {
+                map.shift_remove(exclusive);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `format: int32`/`int64` bound the value; add the range unless a tighter bound is given.
+fn integer_format_bounds(map: &mut Map<String, Value>) {
+    let (low, high): (i64, i64) = match map.get("format").and_then(Value::as_str) {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        Some("int64") => (i64::MIN, i64::MAX),
+        _ => return,
+    };
+    let tight = |map: &Map<String, Value>, keys: [&str; 2], ok: &dyn Fn(f64) -> bool| {
+        keys.iter().any(|k| map.get(*k).and_then(Value::as_f64).is_some_and(ok))
+    };
+    if !tight(map, ["minimum", "exclusiveMinimum"], &|v| v >= low as f64) {
+        map.shift_remove("exclusiveMinimum");
+        map.insert("minimum".to_owned(), json!(low));
+    }
+    if !tight(map, ["maximum", "exclusiveMaximum"], &|v| v <= high as f64) {
+        map.shift_remove("exclusiveMaximum");
+        map.insert("maximum".to_owned(), json!(high));
+    }
+}
+
+/// `nullable: true` -> `null` is allowed: added to `type` (and `enum`), or, with no `type`,
+/// the schema becomes `anyOf: [schema, {type: null}]`.
+fn nullable(node: &mut Value) {
+    let Value::Object(map) = node else { return };
+    if map.shift_remove("nullable") != Some(Value::Bool(true)) {
+        return;
+    }
+    if let Some(Value::Array(values)) = map.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
+    match map.get_mut("type") {
+        Some(Value::String(t)) => {
+            let t = std::mem::take(t);
+            if t != "null" {
+                map.insert("type".to_owned(), json!([t, "null"]));
+            }
+        }
+        Some(Value::Array(ts)) => {
+            if !ts.contains(&json!("null")) {
+                ts.push(json!("null"));
+            }
+        }
+        _ => {
+            let inner = std::mem::take(map);
+            let mut wrapped = Map::new();
+            for key in ["readOnly", "writeOnly", DISCRIMINATOR_KEY] {
+                if let Some(v) = inner.get(key) {
+                    wrapped.insert(key.to_owned(), v.clone());
+                }
+            }
+            wrapped.insert("anyOf".to_owned(), json!([Value::Object(inner), {"type": "null"}]));
+            *map = wrapped;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sanitises and converts one schema placed at `/s`, returns (converted, findings).
+    fn run(schema: Value, direction: Direction) -> (Value, Vec<SpecFinding>) {
+        run_doc(json!({"s": schema}), direction)
+    }
+
+    fn run_doc(mut doc: Value, direction: Direction) -> (Value, Vec<SpecFinding>) {
+        let mut findings = Vec::new();
+        let s = sanitize(&mut doc, &["/s".to_owned()], &mut findings);
+        (convert(&doc, &s.order, direction), findings)
+    }
+
+    fn validator(doc: &Value) -> jsonschema::Validator {
+        let registry = jsonschema::Registry::new()
+            .draft(jsonschema::Draft::Draft202012)
+            .add("https://conform.invalid/doc.json", doc)
+            .and_then(|b| b.prepare())
+            .unwrap();
+        jsonschema::draft202012::options()
+            .with_registry(&registry)
+            .should_validate_formats(true)
+            .build(&json!({"$ref": "https://conform.invalid/doc.json#/s"}))
+            .unwrap()
+    }
+
+    /// Asserts `pass` validates and `fail` does not, for a schema at `/s`.
+    fn check(schema: Value, direction: Direction, pass: Value, fail: Value) {
+        let (doc, findings) = run(schema, direction);
+        assert!(findings.iter().all(|f| f.severity != super::super::finding::Severity::Error), "{findings:?}");
+        let v = validator(&doc);
+        assert!(v.is_valid(&pass), "{pass} should pass {}", doc["s"]);
+        assert!(!v.is_valid(&fail), "{fail} should fail {}", doc["s"]);
+    }
+
+    #[test]
+    fn nullable_with_type_admits_null() {
+        check(json!({"type": "string", "nullable": true}), Direction::Response, json!(null), json!(1));
+        check(json!({"type": "string"}), Direction::Response, json!("x"), json!(null));
+        check(json!({"type": "string", "enum": ["a"], "nullable": true}), Direction::Response, json!(null), json!("b"));
+    }
+
+    #[test]
+    fn nullable_without_type_wraps_in_any_of() {
+        let doc = json!({
+            "s": {"allOf": [{"$ref": "#/X"}], "nullable": true},
+            "X": {"type": "object", "required": ["a"]}
+        });
+        let (out, _) = run_doc(doc, Direction::Response);
+        let v = validator(&out);
+        assert!(v.is_valid(&json!(null)) && v.is_valid(&json!({"a": 1})));
+        assert!(!v.is_valid(&json!({})));
+    }
+
+    #[test]
+    fn boolean_exclusive_bounds_become_numeric() {
+        check(
+            json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}),
+            Direction::Request,
+            json!(0.5),
+            json!(0),
+        );
+        check(
+            json!({"type": "number", "maximum": 10, "exclusiveMaximum": true}),
+            Direction::Request,
+            json!(9.9),
+            json!(10),
+        );
+        check(
+            json!({"type": "number", "maximum": 10, "exclusiveMaximum": false}),
+            Direction::Request,
+            json!(10),
+            json!(10.1),
+        );
+    }
+
+    #[test]
+    fn integer_formats_bound_the_range() {
+        check(
+            json!({"type": "integer", "format": "int32"}),
+            Direction::Request,
+            json!(2147483647),
+            json!(2147483648_i64),
+        );
+        check(
+            json!({"type": "integer", "format": "int32"}),
+            Direction::Request,
+            json!(-2147483648_i64),
+            json!(-2147483649_i64),
+        );
+        check(json!({"type": "integer", "format": "int64"}), Direction::Request, json!(i64::MAX), json!(u64::MAX));
+        // A tighter bound given by the spec stays.
+        check(
+            json!({"type": "integer", "format": "int32", "minimum": 1, "maximum": 7}),
+            Direction::Request,
+            json!(7),
+            json!(8),
+        );
+    }
+
+    #[test]
+    fn string_formats_are_validated() {
+        check(
+            json!({"type": "string", "format": "date-time"}),
+            Direction::Response,
+            json!("2015-10-23T22:00:00Z"),
+            json!("yesterday"),
+        );
+        check(
+            json!({"type": "string", "format": "date"}),
+            Direction::Response,
+            json!("2015-10-23"),
+            json!("2015-13-23"),
+        );
+        check(json!({"type": "string", "format": "email"}), Direction::Response, json!("a@b.example"), json!("nope"));
+        check(
+            json!({"type": "string", "format": "uuid"}),
+            Direction::Response,
+            json!("123e4567-e89b-12d3-a456-426614174000"),
+            json!("123"),
+        );
+        check(json!({"type": "string", "format": "ipv4"}), Direction::Response, json!("10.0.0.1"), json!("10.0.0.256"));
+        check(json!({"type": "string", "format": "ipv6"}), Direction::Response, json!("::1"), json!("::g"));
+        check(
+            json!({"type": "string", "format": "uri"}),
+            Direction::Response,
+            json!("https://x.example/a"),
+            json!("not a uri"),
+        );
+    }
+
+    #[test]
+    fn read_only_is_not_required_in_requests_and_write_only_not_in_responses() {
+        let schema = json!({
+            "type": "object",
+            "required": ["id", "secret", "name"],
+            "properties": {
+                "id": {"type": "string", "readOnly": true},
+                "secret": {"$ref": "#/Secret"},
+                "name": {"type": "string"}
+            }
+        });
+        let doc = json!({"s": schema, "Secret": {"type": "string", "writeOnly": true}});
+        let (req, _) = run_doc(doc.clone(), Direction::Request);
+        let v = validator(&req);
+        assert!(v.is_valid(&json!({"secret": "x", "name": "n"})));
+        assert!(!v.is_valid(&json!({"id": "1", "name": "n"})), "secret is required in requests");
+        let (resp, _) = run_doc(doc, Direction::Response);
+        let v = validator(&resp);
+        assert!(v.is_valid(&json!({"id": "1", "name": "n"})));
+        assert!(!v.is_valid(&json!({"secret": "x", "name": "n"})), "id is required in responses");
+    }
+
+    #[test]
+    fn composition_keywords_keep_their_meaning() {
+        let base = json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "integer"}}});
+        check(
+            json!({"allOf": [base, {"required": ["b"]}]}),
+            Direction::Request,
+            json!({"a": 1, "b": 2}),
+            json!({"a": 1}),
+        );
+        check(json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}), Direction::Request, json!(1), json!(true));
+        check(json!({"oneOf": [{"type": "integer"}, {"minimum": 0}]}), Direction::Request, json!(-1), json!(1));
+        check(json!({"not": {"type": "string"}}), Direction::Request, json!(1), json!("x"));
+        check(
+            json!({"type": "object", "additionalProperties": false, "properties": {"a": {}}}),
+            Direction::Request,
+            json!({"a": 1}),
+            json!({"b": 1}),
+        );
+        check(
+            json!({"type": "object", "additionalProperties": {"type": "integer"}}),
+            Direction::Request,
+            json!({"x": 1}),
+            json!({"x": "1"}),
+        );
+        check(
+            json!({"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 2, "uniqueItems": true}),
+            Direction::Request,
+            json!([1, 2]),
+            json!([1, 1]),
+        );
+        check(
+            json!({"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^[a-f]+$"}),
+            Direction::Request,
+            json!("abc"),
+            json!("abg"),
+        );
+        check(json!({"type": "number", "multipleOf": 0.5}), Direction::Request, json!(1.5), json!(1.2));
+    }
+
+    #[test]
+    fn discriminator_picks_the_alternative_even_when_alternatives_overlap() {
+        let doc = json!({
+            "s": {
+                "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                "discriminator": {"propertyName": "kind", "mapping": {"kitty": "#/components/schemas/Cat"}}
+            },
+            "components": {"schemas": {
+                "Cat": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}, "lives": {"type": "integer", "maximum": 9}}},
+                "Dog": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}, "lives": {"type": "integer", "maximum": 1}}}
+            }}
+        });
+        let (out, findings) = run_doc(doc, Direction::Response);
+        assert!(findings.is_empty(), "{findings:?}");
+        let v = validator(&out);
+        // Both alternatives match {"kind": "Dog", "lives": 1}: plain oneOf would reject it.
+        assert!(v.is_valid(&json!({"kind": "Dog", "lives": 1})));
+        assert!(v.is_valid(&json!({"kind": "kitty", "lives": 5})));
+        assert!(v.is_valid(&json!({"kind": "Cat", "lives": 5})), "implicit mapping by schema name");
+        assert!(!v.is_valid(&json!({"kind": "Dog", "lives": 5})));
+        assert!(!v.is_valid(&json!({"kind": "Cow"})));
+        assert_eq!(out["s"][DISCRIMINATOR_KEY]["mapping"]["Dog"], json!("#/components/schemas/Dog"));
+    }
+
+    #[test]
+    fn recursive_refs_validate() {
+        let doc = json!({"s": {"$ref": "#/Node"}, "Node": {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/Node"}}, "v": {"type": "integer"}}}});
+        let (out, _) = run_doc(doc, Direction::Response);
+        let v = validator(&out);
+        assert!(v.is_valid(&json!({"children": [{"children": [{"v": 1}]}]})));
+        assert!(!v.is_valid(&json!({"children": [{"children": [{"v": "x"}]}]})));
+    }
+
+    #[test]
+    fn ref_siblings_are_ignored_with_a_warning() {
+        let doc = json!({"s": {"$ref": "#/X", "maxLength": 1, "description": "ok"}, "X": {"type": "string"}});
+        let (out, findings) = run_doc(doc, Direction::Request);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].kind, FindingKind::RefSiblings);
+        assert!(validator(&out).is_valid(&json!("long string")));
+    }
+
+    #[test]
+    fn broken_places_become_findings_and_the_rest_still_validates() {
+        let schema = json!({
+            "type": "object",
+            "required": ["a", 7],
+            "properties": {
+                "a": {"type": "string", "pattern": "^(abc$"},
+                "b": {"$ref": "#/Missing"},
+                "c": {"type": 7},
+                "d": {"type": "integer", "minimum": "ten", "maximum": 5},
+                "e": {"type": "string", "pattern": "(?<=a)b"},
+                "f": "not a schema",
+                "g": {"type": "array", "items": [{"type": "string"}]}
+            }
+        });
+        let (out, findings) = run(schema, Direction::Request);
+        let kinds: Vec<(FindingKind, &str)> = findings.iter().map(|f| (f.kind, f.pointer.as_str())).collect();
+        assert!(kinds.contains(&(FindingKind::InvalidPattern, "/s/properties/a/pattern")), "{kinds:?}");
+        assert!(kinds.contains(&(FindingKind::UnresolvedRef, "/s/properties/b/$ref")), "{kinds:?}");
+        assert!(kinds.contains(&(FindingKind::InvalidSchema, "/s/properties/c/type")), "{kinds:?}");
+        assert!(kinds.contains(&(FindingKind::InvalidSchema, "/s/properties/d/minimum")), "{kinds:?}");
+        assert!(kinds.contains(&(FindingKind::UngeneratablePattern, "/s/properties/e/pattern")), "{kinds:?}");
+        assert!(kinds.contains(&(FindingKind::InvalidSchema, "/s/properties/f")), "{kinds:?}");
+        assert!(kinds.contains(&(FindingKind::InvalidSchema, "/s/properties/g/items")), "{kinds:?}");
+        assert!(kinds.contains(&(FindingKind::InvalidSchema, "/s/required")), "{kinds:?}");
+        let v = validator(&out);
+        assert!(v.is_valid(&json!({"a": "anything", "b": 1, "c": [], "d": 5, "e": "ab"})));
+        assert!(!v.is_valid(&json!({"a": "x", "d": 6})), "the intact maximum still holds");
+        assert!(!v.is_valid(&json!({"d": 1})), "the intact required entry still holds");
+        assert!(!v.is_valid(&json!({"a": "x", "e": "xb"})), "look-behind is still checked");
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests: one binary (link once), one module per area.
+
+mod cli;
+mod support;
