@@ -12,6 +12,7 @@
 //! is a `Result::Err`. [`exit`] names the process exit codes for both.
 
 pub mod exit;
+pub mod generate;
 pub mod report;
 pub mod spec;
 #[doc(hidden)]

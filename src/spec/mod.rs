@@ -11,8 +11,10 @@ mod finding;
 pub mod media;
 mod model;
 mod normalize;
+pub mod params;
 pub mod pointer;
 mod schema;
+pub mod semantics;
 mod source;
 
 pub use compile::standalone as standalone_schema;

@@ -1,0 +1,168 @@
+//! What the generator hands to the runner: concrete requests, labelled with what they are for.
+//!
+//! An invalid case says exactly which one constraint it breaks and where, so that a finding can
+//! say precisely what a server accepted ("dayOfWeek = 8 (maximum 7) was accepted with 200").
+
+use crate::spec::Method;
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+
+/// A request body as generated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Body {
+    /// Serialised as JSON.
+    Json(Value),
+    /// `application/x-www-form-urlencoded` pairs.
+    Form(Vec<(String, String)>),
+    /// Sent as is (malformed JSON, text bodies).
+    Text(String),
+}
+
+impl Body {
+    /// The bytes on the wire.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Body::Json(v) => serde_json::to_vec(v).unwrap_or_default(),
+            Body::Form(pairs) => {
+                let mut out = url::form_urlencoded::Serializer::new(String::new());
+                for (k, v) in pairs {
+                    out.append_pair(k, v);
+                }
+                out.finish().into_bytes()
+            }
+            Body::Text(t) => t.clone().into_bytes(),
+        }
+    }
+}
+
+/// A concrete HTTP request, before authentication and before the target's base URL.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Request {
+    pub method: Method,
+    /// The path with variables filled in and percent-encoded, without the server base path
+    /// (`/api/atlas/v2/groups/5f…/maintenanceWindow`).
+    pub path: String,
+    /// Query pairs in order, not yet percent-encoded.
+    pub query: Vec<(String, String)>,
+    /// Header pairs in order (generated parameters; `Accept` and auth are the runner's).
+    pub headers: Vec<(String, String)>,
+    pub cookies: Vec<(String, String)>,
+    /// The `Content-Type` to send, if any (it may be wrong on purpose).
+    pub content_type: Option<String>,
+    pub body: Option<Body>,
+}
+
+impl Request {
+    /// The first query value for `name`.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the request asks for an enveloped answer (`envelope=true`).
+    pub fn wants_envelope(&self) -> bool {
+        self.query_value("envelope") == Some("true")
+    }
+
+    /// The JSON body, if the body is JSON.
+    pub fn json_body(&self) -> Option<&Value> {
+        match &self.body {
+            Some(Body::Json(v)) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Where a mutation applies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "in", content = "at", rename_all = "snake_case")]
+pub enum Location {
+    Path(String),
+    Query(String),
+    Header(String),
+    Cookie(String),
+    /// A JSON pointer into the body (`/protectedHours/startHourOfDay`; empty for the whole body).
+    Body(String),
+    /// The `Content-Type` of the body.
+    ContentType,
+    /// The HTTP method (an undocumented method on a documented path).
+    Method,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Path(n) => write!(f, "path parameter {n}"),
+            Location::Query(n) => write!(f, "query parameter {n}"),
+            Location::Header(n) => write!(f, "header {n}"),
+            Location::Cookie(n) => write!(f, "cookie {n}"),
+            Location::Body(p) if p.is_empty() => f.write_str("body"),
+            Location::Body(p) => write!(f, "body {p}"),
+            Location::ContentType => f.write_str("Content-Type"),
+            Location::Method => f.write_str("method"),
+        }
+    }
+}
+
+/// The one constraint an invalid request breaks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mutation {
+    pub location: Location,
+    /// The broken keyword or rule: `maximum`, `pattern`, `type`, `required`, `enum`,
+    /// `additionalProperties`, `nullable`, `minLength`, `malformed_json`, `missing_body`,
+    /// `content_type`, `method`…
+    pub constraint: String,
+    /// A lowercase fragment for reports: `dayOfWeek = 8 (maximum 7)`.
+    pub description: String,
+}
+
+/// Whether a case satisfies the contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaseKind {
+    Valid,
+    Invalid(Mutation),
+}
+
+/// How a case was made; deterministic cases come first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseOrigin {
+    /// The spec's own examples.
+    Example,
+    /// Bounds, bounds ± 1, enum values, optional fields present and absent.
+    Boundary,
+    /// A mutation of a minimal valid request from the catalogue.
+    Catalogue,
+    /// Drawn from a proptest strategy with this case's seed (and shrinkable).
+    Random,
+}
+
+/// One generated test case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    /// Index of the operation in `Spec::operations`.
+    pub operation: usize,
+    /// Position in the operation's case list (stable for a seed).
+    pub index: usize,
+    pub kind: CaseKind,
+    pub origin: CaseOrigin,
+    /// For random cases: the seed of this case's value tree (see `Generator::shrinker`).
+    pub seed: Option<u64>,
+    pub request: Request,
+}
+
+impl Case {
+    /// The mutation, for an invalid case.
+    pub fn mutation(&self) -> Option<&Mutation> {
+        match &self.kind {
+            CaseKind::Invalid(m) => Some(m),
+            CaseKind::Valid => None,
+        }
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.kind == CaseKind::Valid
+    }
+}
