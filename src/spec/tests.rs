@@ -400,3 +400,51 @@ impl Operation {
         clone.schemas_mut().into_iter().map(|s| s.clone()).collect()
     }
 }
+
+#[test]
+fn a_large_spec_with_broken_places_reports_each_and_checks_the_rest() {
+    use crate::testkit::large_spec::{self, FindingKind as Planted, LargeSpecConfig};
+    let big = large_spec::large_spec(&LargeSpecConfig::default());
+    assert!(big.operations >= 300, "{} operations", big.operations);
+    let spec = Spec::from_value("large.json", big.document.clone()).unwrap();
+    assert_eq!(spec.operations.len(), big.operations);
+    for expected in &big.expected {
+        let kind = match expected.kind {
+            Planted::InvalidPattern => FindingKind::InvalidPattern,
+            Planted::UngeneratablePattern => FindingKind::UngeneratablePattern,
+            Planted::UnresolvedRef => FindingKind::UnresolvedRef,
+            Planted::InvalidSchema => FindingKind::InvalidSchema,
+        };
+        assert!(
+            spec.findings.iter().any(|f| f.kind == kind && f.pointer == expected.pointer),
+            "{kind:?} at {} not reported; findings: {:#?}",
+            expected.pointer,
+            spec.findings
+        );
+    }
+    // Nothing else is an error: every other place converts and compiles.
+    let errors: Vec<&SpecFinding> = spec
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| !big.expected.iter().any(|e| f.pointer == e.pointer))
+        .collect();
+    assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
+    let mut schemas = 0;
+    for op in &spec.operations {
+        for schema in op.schemas_mut_for_test() {
+            assert!(schema.is_checked(), "{} {}", op.id, schema.pointer());
+            schemas += 1;
+        }
+    }
+    assert!(schemas > 1000, "{schemas} validators");
+    // Exactly the operations that reach a broken place say which constraint is unchecked.
+    let marked = spec.operations.iter().filter(|o| !o.unchecked.is_empty()).count();
+    let broken = big.expected.iter().filter(|e| e.kind != Planted::UngeneratablePattern).count();
+    assert_eq!(marked, broken, "one operation per broken place");
+
+    // The same document without the broken places loads with no error at all.
+    let clean = large_spec::large_spec(&LargeSpecConfig { broken: false, ..LargeSpecConfig::default() });
+    let spec = Spec::from_value("clean.json", clean.document).unwrap();
+    assert!(!spec.has_errors(), "{:#?}", spec.findings);
+}
