@@ -2,8 +2,8 @@
 //!
 //! The pipeline, one module per step:
 //! - [`spec`] loads a document once into an operation model with compiled validators;
-//! - `generate` derives valid and invalid requests with proptest (boundaries first, seeded);
-//! - `runner` fires them at a target (tokio + reqwest) and `check` judges every answer;
+//! - [`generate`] derives valid and invalid requests with proptest (boundaries first, seeded);
+//! - `runner` fires them at a target (tokio + reqwest) and [`check`] judges every answer;
 //! - [`report`] renders findings for terminals, JSON, JUnit and insta snapshots;
 //! - `mock` serves a spec as a reference server with seeded faults (the default target);
 //! - `diff` classifies the changes between two versions of a spec.
@@ -11,6 +11,7 @@
 //! A *finding* ("the API broke the contract") is data; an *error* ("conform could not run")
 //! is a `Result::Err`. [`exit`] names the process exit codes for both.
 
+pub mod check;
 pub mod exit;
 pub mod generate;
 pub mod report;

@@ -172,6 +172,24 @@ fn typed(text: &str, want: Want) -> Value {
     }
 }
 
+/// A single header-style value (`simple` style) typed by `schema`: used for response headers.
+pub fn parse_simple(schema: &super::model::Schema, text: &str) -> Value {
+    let node = schema.resolve(schema.value());
+    let want = |n: &Value| match n.get("type").and_then(Value::as_str) {
+        Some("integer") => Want::Integer,
+        Some("number") => Want::Number,
+        Some("boolean") => Want::Boolean,
+        _ => Want::String,
+    };
+    match node.get("type").and_then(Value::as_str) {
+        Some("array") => {
+            let items = node.get("items").map(|i| want(schema.resolve(i))).unwrap_or(Want::String);
+            Value::Array(text.split(',').map(|p| typed(p.trim(), items)).collect())
+        }
+        _ => typed(text.trim(), want(node)),
+    }
+}
+
 /// Turns the wire form of a parameter back into JSON typed by its schema. `raw` holds every value
 /// received for the parameter (several for repeated query keys); for `deepObject` and exploded
 /// form objects, `pairs` holds all query pairs. Text that does not fit the wanted type stays a

@@ -1,0 +1,134 @@
+//! `envelope=true`: Atlas and Cloud Manager wrap an answer as HTTP 200
+//! `{"status": <real status>, "content": <real body>}` for clients that cannot read status codes
+//! (list endpoints add `status` beside `results` instead). Every other check reads the real
+//! status and body from inside the envelope; this family checks the wrapping itself.
+
+use super::{CheckName, Exchange, Failure, Response};
+use crate::generate::Request;
+use serde_json::Value;
+
+/// The body of the effective answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body<'a> {
+    /// The raw bytes of an answer that was not enveloped.
+    Raw(&'a [u8]),
+    /// The `content` of an envelope (or a list body without its `status`).
+    Json(Value),
+    /// An envelope without `content`.
+    Empty,
+}
+
+/// The status and body a check should judge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer<'a> {
+    pub status: u16,
+    pub body: Body<'a>,
+    /// Whether the answer was unwrapped from an envelope.
+    pub enveloped: bool,
+    pub response: &'a Response,
+}
+
+impl Answer<'_> {
+    /// Whether there is no body at all.
+    pub fn is_empty(&self) -> bool {
+        match &self.body {
+            Body::Raw(bytes) => bytes.iter().all(u8::is_ascii_whitespace),
+            Body::Json(_) => false,
+            Body::Empty => true,
+        }
+    }
+}
+
+/// Unwraps an envelope when the request asked for one and the answer is shaped like one.
+pub fn effective<'a>(request: &Request, response: &'a Response) -> Answer<'a> {
+    let raw = Answer { status: response.status, body: Body::Raw(&response.body), enveloped: false, response };
+    if !request.wants_envelope() || response.status != 200 || response.truncated {
+        return raw;
+    }
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(&response.body) else { return raw };
+    let Some(status) = map.get("status").and_then(Value::as_u64).filter(|s| (100..=599).contains(s)) else {
+        return raw;
+    };
+    let status = status as u16;
+    let only_envelope_keys = map.keys().all(|k| k == "status" || k == "content");
+    let body = if only_envelope_keys {
+        match map.remove("content") {
+            Some(Value::Null) | None => Body::Empty,
+            Some(content) => Body::Json(content),
+        }
+    } else {
+        map.shift_remove("status");
+        Body::Json(Value::Object(map))
+    };
+    Answer { status, body, enveloped: true, response }
+}
+
+/// `envelope_conformance`: with `envelope=true`, the answer must be HTTP 200 with an envelope.
+pub fn check(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+    if !ex.request.wants_envelope() || ex.response.truncated {
+        return None;
+    }
+    let fail = |message: String, way: &str| Some(Failure::new(CheckName::EnvelopeConformance, message, way));
+    if ex.response.status != 200 {
+        return fail(
+            format!(
+                "with envelope=true the answer was HTTP {}, expected 200 with {{\"status\", \"content\"}}",
+                ex.response.status
+            ),
+            "http_status",
+        );
+    }
+    if !answer.enveloped {
+        return fail(
+            "with envelope=true the body is not an envelope: expected a JSON object with an integer `status` and the real body as `content`".to_owned(),
+            "not_enveloped",
+        );
+    }
+    if answer.status == 204 && matches!(answer.body, Body::Json(_)) {
+        return fail(
+            "the envelope of a 204 answer carries `content`, but a 204 has no body".to_owned(),
+            "content_on_204",
+        );
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unwraps_single_results_and_lists() {
+        let req = request_with_query(&[("envelope", "true")]);
+        let resp = response(200, "application/json", json!({"status": 400, "content": {"error": 400}}));
+        let a = effective(&req, &resp);
+        assert_eq!((a.status, a.body.clone(), a.enveloped), (400, Body::Json(json!({"error": 400})), true));
+        let resp = response(200, "application/json", json!({"status": 204}));
+        assert_eq!(effective(&req, &resp).body, Body::Empty);
+        let resp = response(200, "application/json", json!({"status": 200, "results": [], "totalCount": 0}));
+        assert_eq!(effective(&req, &resp).body, Body::Json(json!({"results": [], "totalCount": 0})));
+        // Without envelope=true nothing is unwrapped, however the body looks.
+        let plain = request_with_query(&[]);
+        let resp = response(200, "application/json", json!({"status": 400, "content": {}}));
+        assert_eq!(effective(&plain, &resp).status, 200);
+    }
+
+    #[test]
+    fn envelope_conformance_fires_on_unwrapped_or_non_200_answers() {
+        let (spec, case) = atlas_case("getGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let req = request_with_query(&[("envelope", "true")]);
+        let good =
+            response(200, "application/vnd.atlas.2023-01-01+json", json!({"status": 200, "content": {"dayOfWeek": 1}}));
+        let ex = exchange(op, &case, &req, &good);
+        assert_eq!(check(&ex, &effective(&req, &good)), None);
+        let ignored = response(200, "application/vnd.atlas.2023-01-01+json", json!({"dayOfWeek": 1}));
+        let ex = exchange(op, &case, &req, &ignored);
+        assert_eq!(check(&ex, &effective(&req, &ignored)).map(|f| f.signature), Some("not_enveloped".to_owned()));
+        let not_200 = response(400, "application/json", json!({"status": 400, "content": {}}));
+        let ex = exchange(op, &case, &req, &not_200);
+        assert_eq!(check(&ex, &effective(&req, &not_200)).map(|f| f.signature), Some("http_status".to_owned()));
+    }
+}

@@ -1,0 +1,272 @@
+//! The check catalogue: pure functions from (operation, case, answer) to failures.
+//!
+//! Each family lives in its own file. Checks never do I/O and never panic on a server's answer:
+//! an answer is data, however broken. They read the *effective* answer: with `envelope=true`
+//! that is the status and body inside the envelope (see [`envelope`]), so an invalid request
+//! answered `200 {"status": 400, ...}` counts as rejected.
+
+mod auth;
+mod content;
+pub mod envelope;
+mod method;
+mod negative;
+mod status;
+mod timing;
+
+use crate::generate::{Case, Request};
+use crate::spec::Operation;
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// Check names, as fixed in DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckName {
+    NotAServerError,
+    StatusCodeConformance,
+    ContentTypeConformance,
+    ResponseSchemaConformance,
+    ResponseHeadersConformance,
+    NegativeDataRejection,
+    PositiveDataAcceptance,
+    IgnoredAuth,
+    EnvelopeConformance,
+    StatefulConformance,
+    UnsupportedMethod,
+    MaxResponseTime,
+    Transport,
+}
+
+impl CheckName {
+    pub const ALL: [CheckName; 13] = [
+        CheckName::NotAServerError,
+        CheckName::StatusCodeConformance,
+        CheckName::ContentTypeConformance,
+        CheckName::ResponseSchemaConformance,
+        CheckName::ResponseHeadersConformance,
+        CheckName::NegativeDataRejection,
+        CheckName::PositiveDataAcceptance,
+        CheckName::IgnoredAuth,
+        CheckName::EnvelopeConformance,
+        CheckName::StatefulConformance,
+        CheckName::UnsupportedMethod,
+        CheckName::MaxResponseTime,
+        CheckName::Transport,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::NotAServerError => "not_a_server_error",
+            CheckName::StatusCodeConformance => "status_code_conformance",
+            CheckName::ContentTypeConformance => "content_type_conformance",
+            CheckName::ResponseSchemaConformance => "response_schema_conformance",
+            CheckName::ResponseHeadersConformance => "response_headers_conformance",
+            CheckName::NegativeDataRejection => "negative_data_rejection",
+            CheckName::PositiveDataAcceptance => "positive_data_acceptance",
+            CheckName::IgnoredAuth => "ignored_auth",
+            CheckName::EnvelopeConformance => "envelope_conformance",
+            CheckName::StatefulConformance => "stateful_conformance",
+            CheckName::UnsupportedMethod => "unsupported_method",
+            CheckName::MaxResponseTime => "max_response_time",
+            CheckName::Transport => "transport",
+        }
+    }
+
+    /// What the check fails on, for `--help` and reports.
+    pub fn description(self) -> &'static str {
+        match self {
+            CheckName::NotAServerError => "any 5xx answer",
+            CheckName::StatusCodeConformance => "status not documented for the operation",
+            CheckName::ContentTypeConformance => "Content-Type missing or not documented for that status",
+            CheckName::ResponseSchemaConformance => "body does not validate against the documented schema",
+            CheckName::ResponseHeadersConformance => "a documented required header is missing or invalid",
+            CheckName::NegativeDataRejection => "a request that violates the contract got a 2xx",
+            CheckName::PositiveDataAcceptance => "a request that satisfies the contract got a 4xx",
+            CheckName::IgnoredAuth => "2xx without credentials, or with wrong ones",
+            CheckName::EnvelopeConformance => "envelope=true not answered 200 {status, content}",
+            CheckName::StatefulConformance => "a write not reflected by the matching read",
+            CheckName::UnsupportedMethod => "an undocumented method did not get 405 (or 404)",
+            CheckName::MaxResponseTime => "slower than --max-response-time",
+            CheckName::Transport => "connection refused or reset, timeout, truncated or undecodable body",
+        }
+    }
+}
+
+impl fmt::Display for CheckName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CheckName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CheckName::ALL.into_iter().find(|c| c.as_str() == s.trim()).ok_or_else(|| {
+            let names: Vec<&str> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
+            format!("unknown check `{}` (known: {})", s.trim(), names.join(", "))
+        })
+    }
+}
+
+/// A set of checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckSet(u16);
+
+impl CheckSet {
+    pub fn all() -> CheckSet {
+        CheckSet((1 << CheckName::ALL.len()) - 1)
+    }
+
+    pub fn none() -> CheckSet {
+        CheckSet(0)
+    }
+
+    pub fn contains(self, check: CheckName) -> bool {
+        self.0 & (1 << check as u16) != 0
+    }
+
+    pub fn with(self, check: CheckName) -> CheckSet {
+        CheckSet(self.0 | (1 << check as u16))
+    }
+
+    pub fn without(self, check: CheckName) -> CheckSet {
+        CheckSet(self.0 & !(1 << check as u16))
+    }
+
+    /// `--checks` (empty: all) minus `--exclude-checks`.
+    pub fn select(only: &[CheckName], exclude: &[CheckName]) -> CheckSet {
+        let base =
+            if only.is_empty() { CheckSet::all() } else { only.iter().fold(CheckSet::none(), |s, c| s.with(*c)) };
+        exclude.iter().fold(base, |s, c| s.without(*c))
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = CheckName> {
+        CheckName::ALL.into_iter().filter(move |c| self.contains(*c))
+    }
+}
+
+/// A server's answer as conform read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Response {
+    pub status: u16,
+    /// Header names lower-cased, in the order received.
+    pub headers: Vec<(String, String)>,
+    #[serde(skip)]
+    pub body: Vec<u8>,
+    /// The body was longer than conform reads; `body` holds the first part.
+    pub truncated: bool,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+impl Response {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+}
+
+/// Requests made to probe authentication rather than the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthProbe {
+    NoCredentials,
+    WrongCredentials,
+}
+
+/// What the run knows that changes how answers are judged.
+#[derive(Debug, Clone, Default)]
+pub struct CheckContext {
+    /// Valid requests are expected to be accepted (embedded mock, or real ids pinned).
+    pub expect_acceptance: bool,
+    /// Parameter names the user pinned to real values (`--param`).
+    pub pinned: Vec<String>,
+    /// `--max-response-time`.
+    pub max_response_time: Option<Duration>,
+}
+
+/// One request/answer pair to judge.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange<'a> {
+    pub operation: &'a Operation,
+    pub case: &'a Case,
+    /// The request as sent (for auth probes, without or with wrong credentials).
+    pub request: &'a Request,
+    pub response: &'a Response,
+    pub probe: Option<AuthProbe>,
+}
+
+/// One check failing on one exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub check: CheckName,
+    /// What was expected and what came, as a sentence fragment.
+    pub message: String,
+    /// Identifies "the same way of failing" for deduplication (with the check and operation).
+    pub signature: String,
+}
+
+impl Failure {
+    pub fn new(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> Failure {
+        Failure { check, message: message.into(), signature: signature.into() }
+    }
+}
+
+/// Runs every selected check on one exchange.
+pub fn run(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>) -> Vec<Failure> {
+    let mut out = Vec::new();
+    let answer = envelope::effective(ex.request, ex.response);
+    if checks.contains(CheckName::EnvelopeConformance) {
+        out.extend(envelope::check(ex, &answer));
+    }
+    if let Some(probe) = ex.probe {
+        // A probe is judged on authentication only (and on not crashing the server).
+        if checks.contains(CheckName::IgnoredAuth) {
+            out.extend(auth::ignored_auth(probe, &answer));
+        }
+        if checks.contains(CheckName::NotAServerError) {
+            out.extend(status::not_a_server_error(&answer));
+        }
+        return out;
+    }
+    if checks.contains(CheckName::NotAServerError) {
+        out.extend(status::not_a_server_error(&answer));
+    }
+    if checks.contains(CheckName::UnsupportedMethod) {
+        out.extend(method::unsupported_method(ex, &answer));
+    }
+    if method::is_method_probe(ex.case) {
+        // The other checks judge answers to the operation's own method.
+        return out;
+    }
+    if checks.contains(CheckName::StatusCodeConformance) {
+        out.extend(status::status_code_conformance(ex, &answer));
+    }
+    if checks.contains(CheckName::ContentTypeConformance) {
+        out.extend(content::content_type_conformance(ex, &answer));
+    }
+    if checks.contains(CheckName::ResponseSchemaConformance) {
+        out.extend(content::response_schema_conformance(ex, &answer));
+    }
+    if checks.contains(CheckName::ResponseHeadersConformance) {
+        out.extend(content::response_headers_conformance(ex, &answer));
+    }
+    if checks.contains(CheckName::NegativeDataRejection) {
+        out.extend(negative::negative_data_rejection(ex, &answer));
+    }
+    if checks.contains(CheckName::PositiveDataAcceptance) {
+        out.extend(negative::positive_data_acceptance(ctx, ex, &answer));
+    }
+    if checks.contains(CheckName::MaxResponseTime) {
+        out.extend(timing::max_response_time(ctx, ex));
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;

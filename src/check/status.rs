@@ -1,0 +1,98 @@
+//! Status families: `not_a_server_error` and `status_code_conformance`.
+
+use super::envelope::Answer;
+use super::{CheckName, Exchange, Failure};
+use crate::generate::Location;
+
+/// Any 5xx.
+pub fn not_a_server_error(answer: &Answer<'_>) -> Option<Failure> {
+    (answer.status >= 500).then(|| {
+        Failure::new(
+            CheckName::NotAServerError,
+            format!("the server answered {}", answer.status),
+            answer.status.to_string(),
+        )
+    })
+}
+
+/// Protocol-level rejections an API rarely documents, tolerated for requests broken in the way
+/// they name: 415 for a wrong Content-Type or body, 406 and 413 likewise.
+fn tolerated_protocol_rejection(ex: &Exchange<'_>, status: u16) -> bool {
+    let Some(mutation) = ex.case.mutation() else { return false };
+    let body_level = matches!(&mutation.location, Location::ContentType)
+        || matches!(&mutation.location, Location::Body(p) if p.is_empty());
+    body_level && matches!(status, 406 | 413 | 415)
+}
+
+/// The status must be documented: an exact code, an `NXX` range or `default`.
+pub fn status_code_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+    if ex.operation.response_for(answer.status).is_some() || tolerated_protocol_rejection(ex, answer.status) {
+        return None;
+    }
+    let documented: Vec<String> = ex.operation.responses.iter().map(|r| r.status.to_string()).collect();
+    Some(Failure::new(
+        CheckName::StatusCodeConformance,
+        format!(
+            "answered {}, which is not documented for {} (documented: {})",
+            answer.status,
+            ex.operation.id,
+            if documented.is_empty() { "none".to_owned() } else { documented.join(", ") }
+        ),
+        answer.status.to_string(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::envelope::effective;
+    use super::super::test_support::*;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn server_errors_fail_whatever_the_spec_says() {
+        let (spec, case) = atlas_case("getGroupMaintenanceWindow");
+        let resp = response(500, "application/json", json!({"error": 500, "errorCode": "UNEXPECTED_ERROR"}));
+        let a = effective(&case.request, &resp);
+        assert!(not_a_server_error(&a).is_some(), "500 is documented for Atlas, and still a failure");
+        let ok = response(200, "application/vnd.atlas.2023-01-01+json", json!({"dayOfWeek": 1}));
+        assert!(not_a_server_error(&effective(&case.request, &ok)).is_none());
+        let _ = spec;
+    }
+
+    #[test]
+    fn undocumented_statuses_fail_and_documented_ones_pass() {
+        let (spec, case) = atlas_case("getGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        for (status, fails) in [(200, false), (404, false), (500, false), (201, true), (418, true), (302, true)] {
+            let resp = response(status, "application/json", json!({}));
+            let ex = exchange(op, &case, &case.request, &resp);
+            assert_eq!(status_code_conformance(&ex, &effective(&case.request, &resp)).is_some(), fails, "{status}");
+        }
+        let failure = status_code_conformance(
+            &exchange(op, &case, &case.request, &response(418, "text/plain", json!("x"))),
+            &effective(&case.request, &response(418, "text/plain", json!("x"))),
+        )
+        .unwrap();
+        assert_eq!(
+            failure.message,
+            "answered 418, which is not documented for getGroupMaintenanceWindow (documented: 200, 400, 401, 403, 404, 500)"
+        );
+    }
+
+    #[test]
+    fn protocol_rejections_of_a_broken_body_are_tolerated() {
+        let (spec, mut case) = atlas_case("updateGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        case.kind = invalid(Location::ContentType, "content_type");
+        let resp = response(415, "application/json", json!({"error": 415, "errorCode": "UNSUPPORTED_MEDIA_TYPE"}));
+        let ex = exchange(op, &case, &case.request, &resp);
+        assert!(status_code_conformance(&ex, &effective(&case.request, &resp)).is_none());
+        case.kind = invalid(Location::Body("/dayOfWeek".into()), "maximum");
+        let ex = exchange(op, &case, &case.request, &resp);
+        assert!(
+            status_code_conformance(&ex, &effective(&case.request, &resp)).is_some(),
+            "415 for a bad field is not protocol-level"
+        );
+    }
+}
