@@ -303,8 +303,12 @@ impl Ctx<'_> {
 
         let request_body = raw.get("requestBody").and_then(|b| self.request_body(b, &pointer::join(at, "requestBody")));
         let responses = self.responses(raw.get("responses"), &pointer::join(at, "responses"));
+        // An unreadable operation-level `security` is a finding; falling back to "no security"
+        // would read as anonymous access, so the global requirement stands instead.
         let security = match raw.get("security") {
-            Some(value) => self.security(Some(value), &pointer::join(at, "security"), schemes).unwrap_or_default(),
+            Some(value) => self
+                .security(Some(value), &pointer::join(at, "security"), schemes)
+                .unwrap_or_else(|| global_security.to_vec()),
             None => global_security.to_vec(),
         };
         let operation_id = shell.operation_id.filter(|id| !id.trim().is_empty());

@@ -268,16 +268,21 @@ fn security_is_inherited_and_can_be_switched_off() {
                 "/a": {"get": {"responses": {"200": {"description": "ok"}}}},
                 "/b": {"get": {"security": [], "responses": {"200": {"description": "ok"}}}},
                 "/c": {"get": {"security": [{}, {"key": []}], "responses": {"200": {"description": "ok"}}}},
-                "/d": {"get": {"security": [{"nope": []}], "responses": {"200": {"description": "ok"}}}}
+                "/d": {"get": {"security": [{"nope": []}], "responses": {"200": {"description": "ok"}}}},
+                "/e": {"get": {"security": "everyone", "responses": {"200": {"description": "ok"}}}}
             }
         }),
     )
     .unwrap();
     let auth: Vec<bool> = spec.operations.iter().map(Operation::requires_auth).collect();
-    assert_eq!(auth, [true, false, false, true]);
-    assert_eq!(spec.findings.len(), 1);
+    assert_eq!(auth, [true, false, false, true, true], "an unreadable requirement keeps the global one");
+    assert_eq!(spec.findings.len(), 2);
     assert_eq!(spec.findings[0].kind, FindingKind::UnknownSecurityScheme);
     assert_eq!(spec.findings[0].pointer, "/paths/~1d/get/security/0/nope");
+    assert_eq!(
+        (spec.findings[1].kind, spec.findings[1].pointer.as_str()),
+        (FindingKind::InvalidStructure, "/paths/~1e/get/security")
+    );
 }
 
 #[test]
