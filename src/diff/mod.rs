@@ -27,8 +27,8 @@ mod schema;
 pub use render::Format;
 
 use crate::spec::{
-    MediaTypeSpec, Operation, ParamLocation, ParamStyle, ParameterSpec, ResponseSpec, SecurityAlternative, Spec,
-    StatusSpec, media,
+    MediaTypeSpec, Operation, ParamLocation, ParamStyle, ParameterSpec, ResponseSpec, SecurityAlternative,
+    SecuritySchemeSpec, Spec, StatusSpec,
 };
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
@@ -396,10 +396,21 @@ fn param_label(p: &ParameterSpec) -> String {
     format!("{} parameter {}", p.location, p.name)
 }
 
-/// Media type names compare without case, spaces or parameters' order mattering less than the
-/// name: exact (normalised) first, then by essence.
+/// A media type name for pairing: lower case, without spaces or a `charset` parameter. Other
+/// parameters (`version=2`) stay: they name another representation.
 fn normalized_media(name: &str) -> String {
-    name.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+    let mut parts = name.split(';').map(|p| p.chars().filter(|c| !c.is_whitespace()).collect::<String>());
+    let mut out = parts.next().unwrap_or_default().to_ascii_lowercase();
+    for param in parts.filter(|p| !p.is_empty()) {
+        let (key, value) = param.split_once('=').unwrap_or((&param, ""));
+        if !key.eq_ignore_ascii_case("charset") {
+            out.push(';');
+            out.push_str(&key.to_ascii_lowercase());
+            out.push('=');
+            out.push_str(value);
+        }
+    }
+    out
 }
 
 /// Pairs media types: `(old index, new index)` pairs, then the unpaired ones on each side.
@@ -407,22 +418,27 @@ fn pair_media(old: &[MediaTypeSpec], new: &[MediaTypeSpec]) -> (Vec<(usize, usiz
     let mut pairs = Vec::new();
     let mut old_free = vec![true; old.len()];
     let mut new_free = vec![true; new.len()];
-    for key in [normalized_media as fn(&str) -> String, media::essence] {
-        for (j, n) in new.iter().enumerate() {
-            if !new_free[j] {
-                continue;
-            }
-            if let Some(i) = (0..old.len()).find(|i| old_free[*i] && key(&old[*i].name) == key(&n.name)) {
-                old_free[i] = false;
-                new_free[j] = false;
-                pairs.push((i, j));
-            }
+    for (j, n) in new.iter().enumerate() {
+        let name = normalized_media(&n.name);
+        if let Some(i) = (0..old.len()).find(|i| old_free[*i] && normalized_media(&old[*i].name) == name) {
+            old_free[i] = false;
+            new_free[j] = false;
+            pairs.push((i, j));
         }
     }
-    pairs.sort_unstable_by_key(|(_, j)| *j);
     let old_left = (0..old.len()).filter(|i| old_free[*i]).collect();
     let new_left = (0..new.len()).filter(|j| new_free[*j]).collect();
     (pairs, old_left, new_left)
+}
+
+/// A scheme with its OAuth scopes sorted: their order means nothing.
+fn normalized_scheme(scheme: &SecuritySchemeSpec) -> SecuritySchemeSpec {
+    let mut scheme = scheme.clone();
+    if let SecuritySchemeSpec::OAuth2 { client_credentials: Some(flow), other_flows } = &mut scheme {
+        flow.scopes.sort();
+        other_flows.sort();
+    }
+    scheme
 }
 
 fn describe_alternative(alt: &SecurityAlternative) -> String {
@@ -551,7 +567,7 @@ impl<'c> OpCx<'c> {
         }
         for name in used {
             if let (Some(o), Some(n)) = (old_spec.security_schemes.get(name), new_spec.security_schemes.get(name))
-                && o != n
+                && normalized_scheme(o) != normalized_scheme(n)
             {
                 let message = format!("security scheme {name} is defined differently");
                 self.push("security_scheme_changed", Class::BREAKS_BOTH, format!("security scheme {name}"), message);

@@ -34,6 +34,10 @@ const MAX_DEPTH: usize = 64;
 const MAX_REF_HOPS: usize = 32;
 /// Most schema nodes merged into one (`allOf` expansion).
 const MAX_MERGED: usize = 256;
+/// Most differences reported under one schema. Only a pathological document (each level
+/// referencing the next several times, so that one change is reachable by 2^depth paths)
+/// comes near it; beyond it the rest is dropped rather than exhaust memory.
+const MAX_DELTAS: usize = 10_000;
 /// Keywords that carry no constraint.
 const ANNOTATIONS: [&str; 10] = [
     "description",
@@ -152,6 +156,42 @@ fn resolve<'a>(doc: &'a Value, mut node: Node<'a>) -> Node<'a> {
     Node { value: &TRUE, ptr: node.ptr, via_ref: true }
 }
 
+/// `readOnly`, `writeOnly` and `deprecated` of a property, through `$ref`s and `allOf` members,
+/// without building the whole merged view.
+#[derive(Debug, Default, Clone, Copy)]
+struct Flags {
+    read_only: bool,
+    write_only: bool,
+    deprecated: bool,
+}
+
+fn flags(doc: &Value, nodes: &[Node]) -> Flags {
+    let mut out = Flags::default();
+    let mut queue: Vec<&Value> = nodes.iter().map(|n| n.value).collect();
+    let mut next = 0;
+    while next < queue.len() && next < MAX_MERGED {
+        let mut value = queue[next];
+        next += 1;
+        for _ in 0..MAX_REF_HOPS {
+            match value.get("$ref").and_then(Value::as_str).and_then(pointer::local_fragment) {
+                Some(fragment) => match pointer::get(doc, fragment) {
+                    Some(target) => value = target,
+                    None => break,
+                },
+                None => break,
+            }
+        }
+        let flag = |key: &str| value.get(key) == Some(&Value::Bool(true));
+        out.read_only |= flag("readOnly");
+        out.write_only |= flag("writeOnly");
+        out.deprecated |= flag("deprecated");
+        if let Some(Value::Array(members)) = value.get("allOf") {
+            queue.extend(members);
+        }
+    }
+    out
+}
+
 /// Whether a node has no constraint at all (`true`, `{}`, or only annotations).
 fn is_trivial(value: &Value) -> bool {
     match value {
@@ -208,9 +248,6 @@ struct Flat<'a> {
     alternatives: Vec<Vec<Vec<Node<'a>>>>,
     nots: Vec<&'a Value>,
     discriminator: Option<&'a Map<String, Value>>,
-    read_only: bool,
-    write_only: bool,
-    deprecated: bool,
 }
 
 impl<'a> Flat<'a> {
@@ -350,10 +387,6 @@ impl<'a> Flat<'a> {
         if self.discriminator.is_none() {
             self.discriminator = map.get(DISCRIMINATOR_KEY).and_then(Value::as_object);
         }
-        let flag = |key: &str| map.get(key) == Some(&Value::Bool(true));
-        self.read_only |= flag("readOnly");
-        self.write_only |= flag("writeOnly");
-        self.deprecated |= flag("deprecated");
     }
 
     /// Types other than `null`, sorted; `None` for any type.
@@ -492,13 +525,18 @@ impl<'a> Comparator<'_, 'a> {
         if depth > MAX_DEPTH {
             return Vec::new();
         }
-        let key = match (old, new) {
-            ([o], [n]) => {
-                let (o, n) = (resolve(self.old_doc, o.clone()), resolve(self.new_doc, n.clone()));
-                (o.via_ref || n.via_ref).then_some((self.side, o.ptr, n.ptr))
-            }
-            _ => None,
+        // Keyed by the resolved pointers of both sides (lists too: properties merged from
+        // several `allOf` members recurse as lists).
+        let resolved = |doc: &'a Value, nodes: &[Node<'a>]| -> (bool, String) {
+            let nodes: Vec<Node> = nodes.iter().map(|n| resolve(doc, n.clone())).collect();
+            let mut ptrs: Vec<&str> = nodes.iter().map(|n| n.ptr.as_str()).collect();
+            ptrs.sort_unstable();
+            ptrs.dedup();
+            (nodes.iter().any(|n| n.via_ref), ptrs.join(" & "))
         };
+        let (old_ref, old_key) = resolved(self.old_doc, old);
+        let (new_ref, new_key) = resolved(self.new_doc, new);
+        let key = (old_ref || new_ref).then_some((self.side, old_key, new_key));
         if let Some(key) = &key {
             if let Some(done) = self.memo.done.get(key) {
                 return done.clone();
@@ -507,7 +545,8 @@ impl<'a> Comparator<'_, 'a> {
                 return Vec::new(); // A recursive schema: this pair is being compared further up.
             }
         }
-        let out = self.compare_flat(old, new, depth);
+        let mut out = self.compare_flat(old, new, depth);
+        out.truncate(MAX_DELTAS);
         if let Some(key) = key {
             self.memo.in_progress.remove(&key);
             self.memo.done.insert(key, out.clone());
@@ -848,10 +887,10 @@ impl<'a> Comparator<'_, 'a> {
 
     /// Whether a property exists on this side: `readOnly` ones are not sent, `writeOnly` ones
     /// are not answered.
-    fn hidden(&self, flat: &Flat) -> bool {
+    fn hidden(&self, flags: Flags) -> bool {
         match self.side {
-            Side::Request => flat.read_only,
-            Side::Response => flat.write_only,
+            Side::Request => flags.read_only,
+            Side::Response => flags.write_only,
         }
     }
 
@@ -866,15 +905,15 @@ impl<'a> Comparator<'_, 'a> {
             let segment = pointer::escape(name);
             let path = format!("/{segment}");
             let (op, np) = (old.properties.get(name), new.properties.get(name));
-            let old_flat = op.map(|nodes| Flat::of(self.old_doc, nodes));
-            let new_flat = np.map(|nodes| Flat::of(self.new_doc, nodes));
-            let old_exists = old_flat.as_ref().is_some_and(|f| !self.hidden(f));
-            let new_exists = new_flat.as_ref().is_some_and(|f| !self.hidden(f));
+            let old_flags = op.map(|nodes| flags(self.old_doc, nodes));
+            let new_flags = np.map(|nodes| flags(self.new_doc, nodes));
+            let old_exists = old_flags.is_some_and(|f| !self.hidden(f));
+            let new_exists = new_flags.is_some_and(|f| !self.hidden(f));
             let (old_required, new_required) = (old.required.contains(&name), new.required.contains(&name));
             match (old_exists, new_exists) {
                 (true, true) => {
                     self.required_change(&path, name, old_required, new_required, out);
-                    if let (Some(of), Some(nf)) = (&old_flat, &new_flat)
+                    if let (Some(of), Some(nf)) = (old_flags, new_flags)
                         && !of.deprecated
                         && nf.deprecated
                     {

@@ -1125,3 +1125,124 @@ fn collect_pointers(value: &Value, at: String, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[test]
+fn recursion_through_merged_members_and_wide_dags_stay_bounded() {
+    // `left` and `right` both come from two allOf members: node lists, not single nodes.
+    let tree = |max: u64| {
+        json!({
+            "Tree": {"allOf": [{"$ref": "#/components/schemas/Left"}, {"$ref": "#/components/schemas/Right"}],
+                     "properties": {"v": {"type": "integer", "maximum": max}}},
+            "Left": {"properties": {"left": {"$ref": "#/components/schemas/Tree"}, "right": {"$ref": "#/components/schemas/Tree"}}},
+            "Right": {"properties": {"left": {"$ref": "#/components/schemas/Tree"}, "right": {"$ref": "#/components/schemas/Tree"}}}
+        })
+    };
+    let doc = |max| with_components(with_request(json!({"$ref": "#/components/schemas/Tree"})), tree(max));
+    let report = run(doc(10), doc(5));
+    assert_only(&report, "request_maximum_lowered", Breaking, Clients, "request body /v");
+
+    // 40 levels, each holding the next twice: 2^40 paths to the one change at the bottom.
+    let mut schemas = serde_json::Map::new();
+    for level in 0..40 {
+        let next = json!({"$ref": format!("#/components/schemas/L{}", level + 1)});
+        schemas.insert(format!("L{level}"), json!({"type": "object", "properties": {"a": next, "b": next}}));
+    }
+    let dag = |max: u64| {
+        let mut schemas = schemas.clone();
+        schemas.insert("L40".into(), json!({"type": "integer", "maximum": max}));
+        with_components(with_request(json!({"$ref": "#/components/schemas/L0"})), Value::Object(schemas))
+    };
+    let report = run(dag(10), dag(5));
+    assert!(!report.changes.is_empty() && report.changes.len() <= 10_000, "{}", report.changes.len());
+    assert!(report.changes.iter().all(|c| c.kind == "request_maximum_lowered"));
+}
+
+#[test]
+fn media_type_parameters_other_than_charset_are_part_of_the_name() {
+    let media = |name: &str| {
+        document(
+            json!({"/a": {"get": {"responses": {"200": {"description": "ok", "content": {name: {"schema": {"type": "object"}}}}}}}}),
+            json!({}),
+        )
+    };
+    let report = run(media("application/json; version=2"), media("application/json; version=3"));
+    assert_change(
+        &report,
+        "response_media_type_removed",
+        Breaking,
+        Clients,
+        "response 200 application/json; version=2",
+    );
+    assert!(run(media("application/json; charset=utf-8"), media("application/json")).changes.is_empty());
+}
+
+#[test]
+fn oauth_scopes_listed_in_another_order_are_the_same_scheme() {
+    let oauth = secured(json!([{"OAuth": ["read"]}]));
+    let mut reordered = oauth.clone();
+    reordered["components"]["securitySchemes"]["OAuth"]["flows"]["clientCredentials"]["scopes"] =
+        json!({"write": "w", "read": "r"});
+    assert!(run(oauth, reordered).changes.is_empty());
+}
+
+#[test]
+fn rarer_keywords_and_parameter_serialisation() {
+    let loc = "request body /v";
+    request_pair(
+        prop(json!({"type": "object"})),
+        prop(json!({"type": "object", "maxProperties": 3})),
+        "request_max_properties_lowered",
+        "request_max_properties_raised",
+        loc,
+    );
+    request_pair(
+        prop(json!({"type": "object"})),
+        prop(json!({"type": "object", "minProperties": 1})),
+        "request_min_properties_raised",
+        "request_min_properties_lowered",
+        loc,
+    );
+    let report = req(
+        prop(json!({"type": "string", "not": {"enum": ["a"]}})),
+        prop(json!({"type": "string", "not": {"enum": ["b"]}})),
+    );
+    assert_only(&report, "request_not_changed", Breaking, Both, loc);
+    let deprecated = req(prop(json!({"type": "string"})), prop(json!({"type": "string", "deprecated": true})));
+    assert_only(&deprecated, "request_property_deprecated", NonBreaking, Breaks::None, loc);
+    // anyOf beside other constraints: compared as a whole.
+    let report = req(
+        prop(json!({"type": "object", "properties": {"a": {"type": "string"}}})),
+        prop(
+            json!({"type": "object", "properties": {"a": {"type": "string"}}, "anyOf": [{"required": ["a"]}, {"required": ["b"]}]}),
+        ),
+    );
+    assert_only(&report, "request_composition_added", Breaking, Clients, loc);
+
+    let content = |media: &str| {
+        with_params(json!([{"name": "filter", "in": "query", "content": {media: {"schema": {"type": "object"}}}}]))
+    };
+    let plain = with_params(json!([{"name": "filter", "in": "query", "schema": {"type": "object"}}]));
+    assert_only(
+        &run(plain, content("application/json")),
+        "parameter_content_type_changed",
+        Breaking,
+        Both,
+        "query parameter filter",
+    );
+}
+
+#[test]
+fn a_discriminator_value_mapped_to_another_schema_breaks_both() {
+    let mapped = |target: &str| {
+        let mut schema = pets(&["Cat", "Dog"]);
+        schema["discriminator"] =
+            json!({"propertyName": "kind", "mapping": {"pet": format!("#/components/schemas/{target}")}});
+        with_components(with_response(schema), pet_schemas())
+    };
+    let report = run(mapped("Cat"), mapped("Dog"));
+    assert_change(&report, "response_discriminator_mapping_changed", Breaking, Both, "response 200 application/json");
+    assert_eq!(
+        the(&report, "response_discriminator_mapping_changed").message,
+        "discriminator value pet now selects Dog instead of Cat"
+    );
+}
