@@ -11,7 +11,14 @@
 //!   bound kept, properties and `required` united, closed when any member is closed).
 //! - `anyOf` and `oneOf` are both read as "one of these alternatives". Alternatives are paired by
 //!   `$ref` target, then by type, then (one left on each side) with each other; an unpaired old
-//!   alternative is removed (a narrowing), an unpaired new one is added (a widening).
+//!   alternative is removed (a narrowing), an unpaired new one is added (a widening). So in a
+//!   request, removing an alternative breaks the clients that send it; in a response it is
+//!   adding one that breaks clients (a shape they do not handle), while removing one only
+//!   means they stop receiving a shape they already handle. A schema `X` that becomes
+//!   `oneOf: [X, Y]` is compared as a union of one: `Y` added. `anyOf` beside other
+//!   constraints that appears or disappears as a whole is a narrowing or a widening.
+//! - `oneOf`'s "exactly one" is not modelled: alternatives that start or stop overlapping are
+//!   not reported.
 //! - `if`/`then`/`else` (discriminator dispatch) are not compared; the discriminator's value
 //!   `enum`, which the converter adds beside them, is.
 //! - Type-specific keywords are compared only when both versions admit that type, so a type
