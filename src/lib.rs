@@ -6,12 +6,13 @@
 //! - `runner` fires them at a target (tokio + reqwest) and [`check`] judges every answer;
 //! - [`report`] renders findings for terminals, JSON, JUnit and insta snapshots;
 //! - `mock` serves a spec as a reference server with seeded faults (the default target);
-//! - `diff` classifies the changes between two versions of a spec.
+//! - [`diff`] classifies the changes between two versions of a spec.
 //!
 //! A *finding* ("the API broke the contract") is data; an *error* ("conform could not run")
 //! is a `Result::Err`. [`exit`] names the process exit codes for both.
 
 pub mod check;
+pub mod diff;
 pub mod exit;
 pub mod generate;
 pub mod report;

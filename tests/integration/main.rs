@@ -1,4 +1,5 @@
 //! Integration tests: one binary (link once), one module per area.
 
 mod cli;
+mod diff;
 mod support;
