@@ -22,7 +22,7 @@ mod values;
 mod wire;
 
 pub use case::*;
-pub use wire::{form_to_json, violations};
+pub use wire::{Failure, breaks_only, check, form_to_json, violations};
 
 use crate::spec::{Operation, Spec, SpecFinding};
 use operation::{OpPlan, Raw, runner_config};
@@ -327,7 +327,7 @@ fn mutate(plan: &OpPlan, op: &Operation, raw: &Raw, seed: u64) -> Option<(Reques
 fn apply_checked(plan: &OpPlan, op: &Operation, raw: &Raw, v: usize, c: usize) -> Option<Request> {
     let variant = &plan.variants[v];
     let req = plan.apply(op, raw, variant, c)?;
-    OpPlan::breaks_only(op, &req, &variant.location).then_some(req)
+    wire::breaks_only(op, &req, &variant.location, variant.constraint.unwrap_or_default()).then_some(req)
 }
 
 /// When random draws keep failing: the minimal request (and the pool's first mutation of it).

@@ -7,7 +7,7 @@ use super::mutate::{Action, Special, Target, Variant, Walker, apply};
 use super::plan::{Node, Plan, plan};
 use super::strategy::{Place, strategy};
 use super::values::{maximal, minimal};
-use super::wire::{encode_path_value, form_pairs, same_place, violations};
+use super::wire::{breaks_only, encode_path_value, form_pairs, violations};
 use crate::spec::params::{Serialized, serialize};
 use crate::spec::{FindingKind, Method, Operation, ParamLocation, ParamStyle, ParameterSpec, Spec, SpecFinding, media};
 use proptest::prelude::*;
@@ -510,12 +510,6 @@ impl OpPlan {
         Some(Mutation { location: v.location.clone(), constraint: constraint.to_owned(), description })
     }
 
-    /// Whether `req` breaks exactly the place the mutation names and nothing else.
-    pub fn breaks_only(op: &Operation, req: &Request, location: &Location) -> bool {
-        let failed = violations(op, req);
-        failed.len() == 1 && same_place(&failed[0], location)
-    }
-
     /// Applies the first candidate of `v` that gives an acceptable request.
     pub fn realise(&self, op: &Operation, raw: &Raw, v: &Variant) -> Option<(Request, usize)> {
         let n = match &v.action {
@@ -524,8 +518,11 @@ impl OpPlan {
         };
         for c in 0..n {
             let Some(req) = self.apply(op, raw, v, c) else { continue };
-            let ok =
-                if v.is_valid() { violations(op, &req).is_empty() } else { Self::breaks_only(op, &req, &v.location) };
+            let ok = if v.is_valid() {
+                violations(op, &req).is_empty()
+            } else {
+                breaks_only(op, &req, &v.location, v.constraint.unwrap_or_default())
+            };
             if ok {
                 return Some((req, c));
             }

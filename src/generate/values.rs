@@ -158,6 +158,23 @@ pub(crate) fn distinct(node: &Node, n: usize, place: Place) -> Option<Vec<Value>
                 })
                 .collect()
         }
+        Node::Str(spec) if spec.pattern.is_some() => {
+            let hir = &spec.pattern.as_ref()?.hir;
+            let mut out: Vec<Value> = Vec::new();
+            for seed in 0..64 * n as u64 {
+                let s = sample(hir, &mut Mix(seed), &[]);
+                let len = s.chars().count();
+                let fits = len >= spec.min && spec.max.is_none_or(|m| len <= m) && place.carries(&s);
+                let v = Value::String(s);
+                if fits && !out.contains(&v) {
+                    out.push(v);
+                    if out.len() == n {
+                        break;
+                    }
+                }
+            }
+            out
+        }
         Node::Any => (0..n).map(|i| Value::from(i as i64)).collect(),
         _ => return None,
     };

@@ -168,10 +168,42 @@ fn raw_values<'r>(
     }
 }
 
+/// One part of a request that breaks the contract, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub location: Location,
+    /// The failing keywords (`maximum`, `pattern`, `required`…; `method`, `content_type`,
+    /// `malformed_json`, `missing_body` for whole-request problems).
+    pub keywords: Vec<String>,
+    /// Pointers into the failing value where each keyword failed (empty: the value itself).
+    pub pointers: Vec<String>,
+}
+
+impl Failure {
+    fn simple(location: Location, keyword: &str) -> Failure {
+        Failure { location, keywords: vec![keyword.to_owned()], pointers: vec![String::new()] }
+    }
+
+    fn from_schema(location: Location, schema: &Schema, value: &Value) -> Failure {
+        let mut keywords = Vec::new();
+        let mut pointers = Vec::new();
+        for v in schema.violations(value, 16) {
+            keywords.push(v.keyword_path.rsplit('/').next().unwrap_or_default().to_owned());
+            pointers.push(v.instance_path);
+        }
+        Failure { location, keywords, pointers }
+    }
+}
+
 /// Which parts of `req` break `op`'s contract, in the order path, query, header, cookie,
-/// content type, body, method. Empty when the request satisfies it. A request whose method is
+/// method, content type, body. Empty when the request satisfies it. A request whose method is
 /// not the operation's reports [`Location::Method`] and is not checked for a body.
 pub fn violations(op: &Operation, req: &Request) -> Vec<Location> {
+    check(op, req, false).into_iter().map(|f| f.location).collect()
+}
+
+/// Like [`violations`], with the failing keywords and pointers when `detail` is set.
+pub fn check(op: &Operation, req: &Request, detail: bool) -> Vec<Failure> {
     let mut out = Vec::new();
     let path_values = op.template.matches(&req.path);
     for param in &op.parameters {
@@ -184,7 +216,7 @@ pub fn violations(op: &Operation, req: &Request) -> Vec<Location> {
         match raw_values(param, req, &path_values) {
             None => {
                 if param.required {
-                    out.push(location());
+                    out.push(Failure::simple(location(), "required"));
                 }
             }
             Some(raw) => {
@@ -192,25 +224,30 @@ pub fn violations(op: &Operation, req: &Request) -> Vec<Location> {
                 let refs: Vec<&str> = raw.iter().map(String::as_str).collect();
                 let value = parse(param, &refs, &req.query);
                 if !schema.is_valid(&value) {
-                    out.push(location());
+                    out.push(if detail {
+                        Failure::from_schema(location(), schema, &value)
+                    } else {
+                        Failure::simple(location(), "")
+                    });
                 }
             }
         }
     }
     if req.method != op.method {
-        out.push(Location::Method);
+        out.push(Failure::simple(Location::Method, "method"));
         return out;
     }
     let Some(body_spec) = &op.request_body else { return out };
+    let body_location = || Location::Body(String::new());
     let Some(body) = &req.body else {
         if body_spec.required {
-            out.push(Location::Body(String::new()));
+            out.push(Failure::simple(body_location(), "missing_body"));
         }
         return out;
     };
     let content_type = req.content_type.as_deref().unwrap_or("");
     let Some(media) = body_spec.content.iter().find(|m| media::covers(&m.name, content_type)) else {
-        out.push(Location::ContentType);
+        out.push(Failure::simple(Location::ContentType, "content_type"));
         return out;
     };
     let Some(schema) = &media.schema else { return out };
@@ -226,9 +263,49 @@ pub fn violations(op: &Operation, req: &Request) -> Vec<Location> {
     };
     match value {
         Some(v) if schema.is_valid(&v) => {}
-        _ => out.push(Location::Body(String::new())),
+        Some(v) if detail => out.push(Failure::from_schema(body_location(), schema, &v)),
+        Some(_) => out.push(Failure::simple(body_location(), "")),
+        None => out.push(Failure::simple(body_location(), "malformed_json")),
     }
     out
+}
+
+/// Keywords that only report that something below them failed.
+const COMBINATORS: [&str; 9] = ["anyOf", "oneOf", "allOf", "not", "if", "then", "else", "$ref", "false"];
+
+/// Whether a failing keyword is the reason a mutation names.
+pub(crate) fn reason_matches(constraint: &str, keyword: &str) -> bool {
+    if keyword == constraint || COMBINATORS.contains(&keyword) {
+        return true;
+    }
+    match constraint {
+        // A value of another type cannot be one of the enum values either.
+        "type" => matches!(keyword, "enum" | "const"),
+        "nullable" => matches!(keyword, "type" | "enum" | "const"),
+        _ => false,
+    }
+}
+
+/// Whether `pointer` is `prefix` or lies below it.
+fn below(pointer: &str, prefix: &str) -> bool {
+    pointer == prefix || (pointer.starts_with(prefix) && pointer.as_bytes().get(prefix.len()) == Some(&b'/'))
+}
+
+/// Whether `req` breaks exactly what `mutation` says: one failing part, at its place, for its
+/// reason, and (in a body) at or above its pointer.
+pub fn breaks_only(op: &Operation, req: &Request, location: &Location, constraint: &str) -> bool {
+    let failed = check(op, req, true);
+    let [f] = failed.as_slice() else { return false };
+    if !same_place(&f.location, location) {
+        return false;
+    }
+    if !f.keywords.iter().all(|k| reason_matches(constraint, k)) {
+        return false;
+    }
+    match location {
+        Location::Body(target) => f.pointers.iter().all(|p| below(target, p)),
+        _ => true,
+    }
 }
 
 /// Whether a failure location is the place a mutation names (body pointers all count as the
