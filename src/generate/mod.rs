@@ -324,10 +324,12 @@ fn mutate(plan: &OpPlan, op: &Operation, raw: &Raw, seed: u64) -> Option<(Reques
     None
 }
 
+/// Applies pool mutation `(v, c)` to valid raw values; the request if it breaks exactly what the
+/// mutation says. Only the mutated part is read back: `raw` is valid and nothing else changed.
 fn apply_checked(plan: &OpPlan, op: &Operation, raw: &Raw, v: usize, c: usize) -> Option<Request> {
     let variant = &plan.variants[v];
     let req = plan.apply(op, raw, variant, c)?;
-    wire::breaks_only(op, &req, &variant.location, variant.constraint.unwrap_or_default()).then_some(req)
+    wire::breaks_only_part(op, &req, &variant.location, variant.constraint.unwrap_or_default()).then_some(req)
 }
 
 /// When random draws keep failing: the minimal request (and the pool's first mutation of it).

@@ -9,6 +9,7 @@
 use super::plan::{ArraySpec, Node, NumSpec, ObjectSpec, StrSpec};
 use proptest::prelude::*;
 use proptest::strategy::{SBoxedStrategy, Union};
+use regex_syntax::hir::{self, Hir, HirKind};
 use serde_json::{Map, Value};
 
 /// Where a value goes: decides which characters strings may hold and whether `null` is sendable.
@@ -197,7 +198,10 @@ fn string(spec: &StrSpec, place: Place) -> Option<SBoxedStrategy<Value>> {
         n >= min && max.is_none_or(|m| n <= m)
     };
     if let Some(pattern) = &spec.pattern {
-        let base = proptest::string::string_regex_parsed(&pattern.hir).ok()?;
+        let base = match fast_regex(&pattern.hir, 0) {
+            Some(fast) => fast,
+            None => proptest::string::string_regex_parsed(&pattern.hir).ok()?.sboxed(),
+        };
         return Some(
             base.prop_filter("length and place", move |s| len_ok(s) && place.carries(s))
                 .prop_map(Value::String)
@@ -225,9 +229,70 @@ fn string(spec: &StrSpec, place: Place) -> Option<SBoxedStrategy<Value>> {
 }
 
 fn free_string(place: Place, lo: usize, hi: usize) -> SBoxedStrategy<Value> {
-    let ranges = place.char_ranges();
-    let chars = Union::new(ranges.into_iter().map(|(a, b)| proptest::char::range(a, b)));
+    let ranges: Vec<std::ops::RangeInclusive<char>> = place.char_ranges().into_iter().map(|(a, b)| a..=b).collect();
+    let chars = proptest::char::ranges(ranges.into());
     proptest::collection::vec(chars, lo..=hi).prop_map(|cs| Value::String(cs.into_iter().collect())).sboxed()
+}
+
+/// Strings from the common pattern shapes (literals, classes, repeated classes, concatenations,
+/// alternations) drawn as `char`s straight from class ranges. proptest's general regex
+/// generator builds a byte vector per character, which made patterned ids the most expensive
+/// part of a request. `None` for other shapes (they use proptest's generator).
+fn fast_regex(h: &Hir, depth: usize) -> Option<SBoxedStrategy<String>> {
+    if depth > 8 {
+        return None;
+    }
+    Some(match h.kind() {
+        HirKind::Empty => Just(String::new()).sboxed(),
+        HirKind::Literal(lit) => Just(String::from_utf8(lit.0.to_vec()).ok()?).sboxed(),
+        HirKind::Class(class) => {
+            let chars = class_chars(class)?;
+            chars.prop_map(String::from).sboxed()
+        }
+        HirKind::Capture(c) => fast_regex(&c.sub, depth + 1)?,
+        HirKind::Repetition(r) => {
+            let lo = r.min as usize;
+            let hi = r.max.map_or(lo + 8, |m| m as usize).min(lo + 64);
+            match r.sub.kind() {
+                HirKind::Class(class) => {
+                    let chars = class_chars(class)?;
+                    proptest::collection::vec(chars, lo..=hi).prop_map(|cs| cs.into_iter().collect::<String>()).sboxed()
+                }
+                _ => {
+                    let sub = fast_regex(&r.sub, depth + 1)?;
+                    proptest::collection::vec(sub, lo..=hi).prop_map(|parts| parts.concat()).sboxed()
+                }
+            }
+        }
+        HirKind::Concat(subs) => {
+            let parts: Vec<SBoxedStrategy<String>> =
+                subs.iter().map(|s| fast_regex(s, depth + 1)).collect::<Option<_>>()?;
+            parts.prop_map(|parts| parts.concat()).sboxed()
+        }
+        HirKind::Alternation(subs) => {
+            let alts: Vec<SBoxedStrategy<String>> =
+                subs.iter().map(|s| fast_regex(s, depth + 1)).collect::<Option<_>>()?;
+            Union::new(alts).sboxed()
+        }
+        HirKind::Look(_) => return None,
+    })
+}
+
+/// A class as a `char` strategy (ASCII byte classes included).
+fn class_chars(class: &hir::Class) -> Option<proptest::char::CharStrategy<'static>> {
+    let ranges: Vec<std::ops::RangeInclusive<char>> = match class {
+        hir::Class::Unicode(c) => c.iter().map(|r| r.start()..=r.end()).collect(),
+        hir::Class::Bytes(c) => {
+            if c.iter().any(|r| r.end() > 0x7f) {
+                return None;
+            }
+            c.iter().map(|r| char::from(r.start())..=char::from(r.end())).collect()
+        }
+    };
+    if ranges.is_empty() {
+        return None;
+    }
+    Some(proptest::char::ranges(ranges.into()))
 }
 
 fn lower(n: std::ops::RangeInclusive<u8>) -> impl Strategy<Value = String> {

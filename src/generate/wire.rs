@@ -187,9 +187,13 @@ impl Failure {
     fn from_schema(location: Location, schema: &Schema, value: &Value) -> Failure {
         let mut keywords = Vec::new();
         let mut pointers = Vec::new();
-        for v in schema.violations(value, 16) {
-            keywords.push(v.keyword_path.rsplit('/').next().unwrap_or_default().to_owned());
-            pointers.push(v.instance_path);
+        // Straight from the compiled validator: keyword and instance paths only, no messages.
+        if let Some(validator) = &schema.validator {
+            for e in validator.iter_errors(value).take(16) {
+                let keyword_path = e.schema_path().as_str();
+                keywords.push(keyword_path.rsplit('/').next().unwrap_or_default().to_owned());
+                pointers.push(e.instance_path().as_str().to_owned());
+            }
         }
         Failure { location, keywords, pointers }
     }
@@ -204,15 +208,34 @@ pub fn violations(op: &Operation, req: &Request) -> Vec<Location> {
 
 /// Like [`violations`], with the failing keywords and pointers when `detail` is set.
 pub fn check(op: &Operation, req: &Request, detail: bool) -> Vec<Failure> {
+    check_where(op, req, detail, None)
+}
+
+/// Checks only the part of `req` at `only` (all parts when `None`): a parameter, the body
+/// (with its Content-Type), or the method.
+fn check_where(op: &Operation, req: &Request, detail: bool, only: Option<&Location>) -> Vec<Failure> {
     let mut out = Vec::new();
-    let path_values = op.template.matches(&req.path);
-    for param in &op.parameters {
+    let wanted = |l: &Location| {
+        only.is_none_or(|o| {
+            same_place(l, o)
+                || (matches!(o, Location::Body(_)) && *l == Location::ContentType)
+                || (*o == Location::ContentType && matches!(l, Location::Body(_)))
+        })
+    };
+    let params_wanted = only.is_none_or(|o| {
+        matches!(o, Location::Path(_) | Location::Query(_) | Location::Header(_) | Location::Cookie(_))
+    });
+    let path_values = if params_wanted { op.template.matches(&req.path) } else { None };
+    for param in op.parameters.iter().filter(|_| params_wanted) {
         let location = || match param.location {
             ParamLocation::Path => Location::Path(param.name.clone()),
             ParamLocation::Query => Location::Query(param.name.clone()),
             ParamLocation::Header => Location::Header(param.name.clone()),
             ParamLocation::Cookie => Location::Cookie(param.name.clone()),
         };
+        if !wanted(&location()) {
+            continue;
+        }
         match raw_values(param, req, &path_values) {
             None => {
                 if param.required {
@@ -234,7 +257,12 @@ pub fn check(op: &Operation, req: &Request, detail: bool) -> Vec<Failure> {
         }
     }
     if req.method != op.method {
-        out.push(Failure::simple(Location::Method, "method"));
+        if wanted(&Location::Method) {
+            out.push(Failure::simple(Location::Method, "method"));
+        }
+        return out;
+    }
+    if !wanted(&Location::ContentType) {
         return out;
     }
     let Some(body_spec) = &op.request_body else { return out };
@@ -294,11 +322,39 @@ fn below(pointer: &str, prefix: &str) -> bool {
 /// Whether `req` breaks exactly what `mutation` says: one failing part, at its place, for its
 /// reason, and (in a body) at or above its pointer.
 pub fn breaks_only(op: &Operation, req: &Request, location: &Location, constraint: &str) -> bool {
-    let failed = check(op, req, true);
+    breaks_only_where(op, req, location, constraint, None)
+}
+
+/// [`breaks_only`] for a request made from a valid one by changing only the part at
+/// `location`: the other parts are known to pass, so only that part is read back.
+pub(crate) fn breaks_only_part(op: &Operation, req: &Request, location: &Location, constraint: &str) -> bool {
+    breaks_only_where(op, req, location, constraint, Some(location))
+}
+
+fn breaks_only_where(
+    op: &Operation,
+    req: &Request,
+    location: &Location,
+    constraint: &str,
+    only: Option<&Location>,
+) -> bool {
+    // Cheap first: which places fail at all (no error details).
+    let failed = check_where(op, req, false, only);
     let [f] = failed.as_slice() else { return false };
     if !same_place(&f.location, location) {
         return false;
     }
+    let simple = f.keywords.first().is_some_and(|k| !k.is_empty());
+    let detail;
+    let f = if simple {
+        f
+    } else {
+        detail = check_where(op, req, true, only);
+        match detail.as_slice() {
+            [d] => d,
+            _ => return false,
+        }
+    };
     if !f.keywords.iter().all(|k| reason_matches(constraint, k)) {
         return false;
     }
