@@ -11,10 +11,15 @@ use std::time::Instant;
 
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
-    for name in ["atlas-maintenance-window.yaml", "cloud-manager-maintenance-windows.yaml"] {
-        let spec = Arc::new(Spec::load(&format!("{root}/specs/{name}")).expect("shipped spec loads"));
+    // The two shipped specs, then Twilio's 197 operations (test data) for a larger figure.
+    for (name, path, cases) in [
+        ("atlas-maintenance-window.yaml", "specs/atlas-maintenance-window.yaml", 40_000),
+        ("cloud-manager-maintenance-windows.yaml", "specs/cloud-manager-maintenance-windows.yaml", 40_000),
+        ("twilio_api_v2010.yaml", "tests/data/twilio_api_v2010.yaml", 1_000),
+    ] {
+        let spec = Arc::new(Spec::load(&format!("{root}/{path}")).expect("spec loads"));
         let started = Instant::now();
-        let config = GenerateConfig { seed: 42, cases: 40_000, ..GenerateConfig::default() };
+        let config = GenerateConfig { seed: 42, cases, ..GenerateConfig::default() };
         let generator = Generator::new(spec, config).expect("generator builds");
         let setup = started.elapsed();
         let ids = generator.case_ids();

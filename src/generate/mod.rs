@@ -22,7 +22,7 @@ mod values;
 mod wire;
 
 pub use case::*;
-pub use wire::{Failure, breaks_only, check, form_to_json, violations};
+pub use wire::{Failure, breaks_only, failures, form_to_json, violations};
 
 use crate::spec::{Operation, Spec, SpecFinding};
 use operation::{OpPlan, Raw, runner_config};
@@ -104,6 +104,9 @@ pub enum GenerateError {
     /// An operation id in `only` that the spec does not have.
     #[error("unknown operation {0}")]
     UnknownOperation(String),
+    /// A partition outside `1 <= K <= N`.
+    #[error("partition {index}/{total}: partition must be K/N with 1 <= K <= N")]
+    BadPartition { index: usize, total: usize },
 }
 
 /// Derives the seed of random case `index` of operation `op`.
@@ -133,9 +136,14 @@ impl Generator {
     /// Plans every operation of `spec` and lists the run's cases.
     ///
     /// # Errors
-    /// [`GenerateError`] for a pin that names no parameter or that its schema rejects, and for an
-    /// unknown operation id in `only`.
+    /// [`GenerateError`] for a pin that names no parameter or that its schema rejects, an
+    /// unknown operation id in `only`, or a partition outside `1 <= K <= N`.
     pub fn new(spec: Arc<Spec>, config: GenerateConfig) -> Result<Generator, GenerateError> {
+        if let Some(Partition { index, total }) = config.partition
+            && (index == 0 || index > total)
+        {
+            return Err(GenerateError::BadPartition { index, total });
+        }
         for (name, value) in &config.pins {
             let mut found = false;
             for op in &spec.operations {

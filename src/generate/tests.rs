@@ -67,7 +67,7 @@ fn keeps_its_promise(spec: &Spec, case: &Case) -> Result<(), String> {
     if op.template.matches(&req.path).is_none() && !matches!(case.mutation(), Some(m) if m.constraint == "pattern") {
         return Err(format!("path does not match the template: {}", show()));
     }
-    let failures = check(op, req, true);
+    let failures = failures(op, req, true);
     match case.mutation() {
         None if failures.is_empty() => Ok(()),
         None => Err(format!("valid case fails {failures:?}: {}", show())),
@@ -269,6 +269,11 @@ fn partition_parses_k_of_n() {
     assert_eq!("2/5".parse::<Partition>(), Ok(Partition { index: 2, total: 5 }));
     for bad in ["0/3", "4/3", "1/0", "a/b", "3", ""] {
         assert_eq!(bad.parse::<Partition>(), Err("partition must be K/N with 1 <= K <= N".to_owned()), "{bad}");
+    }
+    for (index, total) in [(0, 0), (3, 2), (0, 4)] {
+        let config = GenerateConfig { partition: Some(Partition { index, total }), ..Default::default() };
+        let err = Generator::new(atlas(), config).err().expect("rejected").to_string();
+        assert!(err.ends_with("partition must be K/N with 1 <= K <= N"), "{err}");
     }
 }
 

@@ -203,11 +203,11 @@ impl Failure {
 /// method, content type, body. Empty when the request satisfies it. A request whose method is
 /// not the operation's reports [`Location::Method`] and is not checked for a body.
 pub fn violations(op: &Operation, req: &Request) -> Vec<Location> {
-    check(op, req, false).into_iter().map(|f| f.location).collect()
+    failures(op, req, false).into_iter().map(|f| f.location).collect()
 }
 
 /// Like [`violations`], with the failing keywords and pointers when `detail` is set.
-pub fn check(op: &Operation, req: &Request, detail: bool) -> Vec<Failure> {
+pub fn failures(op: &Operation, req: &Request, detail: bool) -> Vec<Failure> {
     check_where(op, req, detail, None)
 }
 
