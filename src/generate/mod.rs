@@ -303,9 +303,12 @@ fn draw(plan: &OpPlan, op: &Operation, runner: &Config, seed: u64, invalid: bool
         let tree_seed = mix64(seed.wrapping_add(attempt));
         let Some(tree) = plan.draw(runner, tree_seed) else { continue };
         let raw = tree.current();
-        let Some(valid) = plan.valid_raw(op, &raw) else { continue };
         if !invalid {
+            let Some(valid) = plan.valid_raw(op, &raw) else { continue };
             return Some(Drawn { tree_seed, request: valid, mutation: None });
+        }
+        if plan.check && plan.valid_raw(op, &raw).is_none() {
+            continue; // A mutant must start from a valid request.
         }
         if let Some((request, v, c, m)) = mutate(plan, op, &raw, tree_seed) {
             return Some(Drawn { tree_seed, request, mutation: Some((v, c, m)) });

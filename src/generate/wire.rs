@@ -12,6 +12,7 @@ use crate::spec::{Operation, ParamLocation, ParamStyle, ParameterSpec, Schema, m
 use indexmap::IndexMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Path values keep unreserved characters and `,` (the array delimiter of `simple`).
 const PATH_SIMPLE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b',');
@@ -279,12 +280,14 @@ fn check_where(op: &Operation, req: &Request, detail: bool, only: Option<&Locati
         return out;
     };
     let Some(schema) = &media.schema else { return out };
-    let value = match (body, media.is_json(), media::essence(&media.name).as_str()) {
-        (Body::Json(v), true, _) => Some(v.clone()),
-        (Body::Text(t), true, _) => serde_json::from_str(t).ok(),
-        (Body::Form(pairs), _, "application/x-www-form-urlencoded") => Some(form_to_json(Some(schema), pairs)),
+    let value: Option<Cow<'_, Value>> = match (body, media.is_json(), media::essence(&media.name).as_str()) {
+        (Body::Json(v), true, _) => Some(Cow::Borrowed(v)),
+        (Body::Text(t), true, _) => serde_json::from_str(t).ok().map(Cow::Owned),
+        (Body::Form(pairs), _, "application/x-www-form-urlencoded") => {
+            Some(Cow::Owned(form_to_json(Some(schema), pairs)))
+        }
         (Body::Text(t), false, _) if wanted_type(schema, schema.value()) == Some("string") => {
-            Some(Value::String(t.clone()))
+            Some(Cow::Owned(Value::String(t.clone())))
         }
         (_, false, _) => return out, // Media types conform cannot read are not checked.
         _ => None,
