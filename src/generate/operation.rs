@@ -1,0 +1,634 @@
+//! Everything generation needs about one operation, computed once: a plan and a strategy per
+//! parameter and for the body, the minimal valid request, the variant catalogue, and the
+//! deterministic cases. Random cases are drawn from the precomputed strategies on demand.
+
+use super::case::{Body, Case, CaseKind, CaseOrigin, Location, Mutation, Request};
+use super::mutate::{Action, Special, Target, Variant, Walker, apply};
+use super::plan::{Node, Plan, plan};
+use super::strategy::{Place, strategy};
+use super::values::{maximal, minimal};
+use super::wire::{breaks_only, encode_path_value, form_pairs, violations};
+use crate::spec::params::{Serialized, serialize};
+use crate::spec::{FindingKind, Method, Operation, ParamLocation, ParamStyle, ParameterSpec, Spec, SpecFinding, media};
+use proptest::prelude::*;
+use proptest::strategy::{SBoxedStrategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// Deterministic cases one operation may have at most.
+const MAX_DETERMINISTIC: usize = 400;
+
+/// The values a request is made of, before serialisation: one per planned parameter, and the body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Raw {
+    pub params: Vec<Option<Value>>,
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    Json,
+    Form,
+    Text,
+}
+
+pub(crate) struct ParamPlan {
+    /// Index into `Operation::parameters`.
+    pub index: usize,
+    pub required: bool,
+    pub place: Place,
+    pub node: Node,
+    pub strategy: Option<SBoxedStrategy<Value>>,
+    /// The pinned value (`--param`), if any.
+    pub pinned: Option<Value>,
+    /// The value of the minimal request (the pin, a valid example, or the minimal value).
+    pub base: Option<Value>,
+}
+
+pub(crate) struct BodyPlan {
+    pub content_type: String,
+    pub kind: BodyKind,
+    pub node: Node,
+    pub strategy: Option<SBoxedStrategy<Value>>,
+    pub required: bool,
+    pub base: Option<Value>,
+    /// The media type's examples that satisfy its schema.
+    pub examples: Vec<Value>,
+}
+
+pub(crate) struct OpPlan {
+    pub op: usize,
+    pub params: Vec<ParamPlan>,
+    pub body: Option<BodyPlan>,
+    /// Draws whole requests; `None` when the operation has no valid request.
+    pub strategy: Option<SBoxedStrategy<Raw>>,
+    pub base: Option<Raw>,
+    /// Whether drawn requests must be checked (the plans are not exact).
+    pub check: bool,
+    pub variants: Vec<Variant>,
+    /// `(variant, candidate)` pairs that gave an invalid deterministic case: what random invalid
+    /// cases apply to random valid requests.
+    pub random_pool: Vec<(usize, usize)>,
+    pub deterministic: Vec<Case>,
+}
+
+fn param_place(p: &ParameterSpec) -> Place {
+    if p.content_type.is_some() {
+        return match p.location {
+            ParamLocation::Header => Place::Header,
+            _ => Place::Json,
+        };
+    }
+    match p.location {
+        ParamLocation::Path => match p.style {
+            ParamStyle::Label | ParamStyle::Matrix => Place::Item,
+            _ => Place::Path,
+        },
+        ParamLocation::Query => Place::Text,
+        ParamLocation::Header => Place::Header,
+        ParamLocation::Cookie => Place::Cookie,
+    }
+}
+
+/// The proptest configuration for drawing values: no persistence, few local rejects (a filter
+/// that rarely passes must fail fast, not spin).
+pub(crate) fn runner_config() -> Config {
+    Config { failure_persistence: None, max_local_rejects: 256, max_global_rejects: 256, ..Config::default() }
+}
+
+pub(crate) fn runner(config: &Config, seed: u64) -> TestRunner {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8..].copy_from_slice(&super::plan::mix64(seed ^ 0x5eed).to_le_bytes());
+    TestRunner::new_with_rng(config.clone(), TestRng::from_seed(RngAlgorithm::XorShift, &bytes))
+}
+
+impl OpPlan {
+    /// Plans operation `index`. Generation problems are appended to `findings`.
+    pub fn build(spec: &Spec, index: usize, pins: &[(String, String)], findings: &mut Vec<SpecFinding>) -> OpPlan {
+        let op = &spec.operations[index];
+        let mut exact = true;
+        let mut never: Option<(String, String)> = None;
+        let note = |plan: &Plan, findings: &mut Vec<SpecFinding>| {
+            for (pointer, pattern, fell_back) in &plan.ungeneratable {
+                let what = if *fell_back {
+                    "valid values come from the schema's examples"
+                } else {
+                    "no valid value can be generated"
+                };
+                findings.push(SpecFinding::new(
+                    FindingKind::UngeneratablePattern,
+                    pointer.clone(),
+                    format!("operation {}: pattern `{pattern}` cannot be generated from; {what}", op.id),
+                ));
+            }
+        };
+        let mut params = Vec::new();
+        for (i, p) in op.parameters.iter().enumerate() {
+            let place = param_place(p);
+            let mut node = match &p.schema {
+                Some(s) => {
+                    let pl = plan(s);
+                    note(&pl, findings);
+                    exact &= pl.exact;
+                    pl.node
+                }
+                None => Node::Any,
+            };
+            let examples: Vec<Value> = p
+                .examples
+                .iter()
+                .filter(|e| p.schema.as_ref().is_none_or(|s| s.is_valid(e)) && super::values::fits(e, place))
+                .cloned()
+                .collect();
+            if node.is_never() && !examples.is_empty() {
+                node = Node::Enum(examples.clone());
+            }
+            let pinned = pins.iter().find(|(n, _)| *n == p.name).map(|(_, text)| pin_value(p, text));
+            let strategy = strategy(&node, place).map(|s| {
+                let param = p.clone();
+                s.prop_filter("sendable", move |v| sendable(&param, v)).sboxed()
+            });
+            if p.required && pinned.is_none() && strategy.is_none() {
+                never.get_or_insert_with(|| match &node {
+                    Node::Never(ptr, why) => (ptr.clone(), why.clone()),
+                    _ => (p.pointer.clone(), format!("no value of parameter {} can be sent", p.name)),
+                });
+            }
+            let base = pinned
+                .clone()
+                .or_else(|| examples.iter().find(|e| sendable(p, e)).cloned())
+                .or_else(|| minimal(&node, place).filter(|v| sendable(p, v)));
+            params.push(ParamPlan { index: i, required: p.required, place, node, strategy, pinned, base });
+        }
+        let body = op.request_body.as_ref().and_then(|rb| {
+            let chosen = rb
+                .content
+                .iter()
+                .find(|m| m.is_json())
+                .or_else(|| rb.content.iter().find(|m| m.essence() == "application/x-www-form-urlencoded"))
+                .or_else(|| rb.content.first())?;
+            let kind = if chosen.is_json() {
+                BodyKind::Json
+            } else if chosen.essence() == "application/x-www-form-urlencoded" {
+                BodyKind::Form
+            } else {
+                BodyKind::Text
+            };
+            let place = match kind {
+                BodyKind::Json => Place::Json,
+                BodyKind::Form => Place::Form,
+                BodyKind::Text => Place::Text,
+            };
+            let node = match &chosen.schema {
+                Some(s) => {
+                    let pl = plan(s);
+                    note(&pl, findings);
+                    exact &= pl.exact;
+                    pl.node
+                }
+                None => Node::Any,
+            };
+            let examples: Vec<Value> = chosen
+                .examples
+                .iter()
+                .filter(|e| chosen.schema.as_ref().is_none_or(|s| s.is_valid(e)))
+                .cloned()
+                .collect();
+            let strategy = strategy(&node, place);
+            if rb.required && strategy.is_none() {
+                never.get_or_insert_with(|| match &node {
+                    Node::Never(ptr, why) => (ptr.clone(), why.clone()),
+                    _ => (chosen.pointer.clone(), "no request body can be generated".to_owned()),
+                });
+            }
+            let base = minimal(&node, place);
+            Some(BodyPlan {
+                content_type: chosen.name.clone(),
+                kind,
+                node,
+                strategy,
+                required: rb.required,
+                base,
+                examples,
+            })
+        });
+        let mut plan = OpPlan {
+            op: index,
+            params,
+            body,
+            strategy: None,
+            base: None,
+            check: !exact,
+            variants: Vec::new(),
+            random_pool: Vec::new(),
+            deterministic: Vec::new(),
+        };
+        if let Some((pointer, why)) = never {
+            findings.push(SpecFinding::new(
+                FindingKind::InvalidSchema,
+                pointer,
+                format!("operation {}: {why}; no valid request can be generated, so it is skipped", op.id),
+            ));
+            return plan;
+        }
+        plan.strategy = plan.raw_strategy();
+        plan.base = plan.minimal_raw(op);
+        if plan.base.is_none() {
+            findings.push(SpecFinding::new(
+                FindingKind::InvalidSchema,
+                op.pointer.clone(),
+                format!("operation {}: no minimal valid request could be built; it is skipped", op.id),
+            ));
+            plan.strategy = None;
+            return plan;
+        }
+        plan.variants = plan.collect_variants(spec, op);
+        plan.build_deterministic(op);
+        plan
+    }
+
+    fn raw_strategy(&self) -> Option<SBoxedStrategy<Raw>> {
+        let mut params: Vec<SBoxedStrategy<Option<Value>>> = Vec::new();
+        for p in &self.params {
+            let required = p.required;
+            params.push(match (&p.pinned, &p.strategy) {
+                (Some(v), _) => Just(Some(v.clone())).sboxed(),
+                (None, Some(s)) if required => s.clone().prop_map(Some).sboxed(),
+                (None, Some(s)) => proptest::option::of(s.clone()).sboxed(),
+                (None, None) if required => return None,
+                (None, None) => Just(None).sboxed(),
+            });
+        }
+        let body: SBoxedStrategy<Option<Value>> = match &self.body {
+            None => Just(None).sboxed(),
+            Some(b) => match &b.strategy {
+                Some(s) if b.required => s.clone().prop_map(Some).sboxed(),
+                Some(s) => proptest::option::weighted(0.8, s.clone()).sboxed(),
+                None if b.required => return None,
+                None => Just(None).sboxed(),
+            },
+        };
+        Some((params, body).prop_map(|(params, body)| Raw { params, body }).sboxed())
+    }
+
+    fn minimal_raw(&self, op: &Operation) -> Option<Raw> {
+        let mut params = Vec::new();
+        for p in &self.params {
+            let spec = &op.parameters[p.index];
+            if spec.required || p.pinned.is_some() {
+                params.push(Some(p.base.clone()?));
+            } else {
+                params.push(None);
+            }
+        }
+        let body = self.body.as_ref().and_then(|b| b.base.clone());
+        if self.body.as_ref().is_some_and(|b| b.required) && body.is_none() {
+            return None;
+        }
+        let raw = Raw { params, body };
+        if !violations(op, &self.render(op, &raw)).is_empty() {
+            // Examples may not survive the wire; fall back to plain minimal values.
+            let mut plain = raw.clone();
+            for (slot, p) in plain.params.iter_mut().zip(&self.params) {
+                if slot.is_some() && p.pinned.is_none() {
+                    *slot = Some(minimal(&p.node, p.place)?);
+                }
+            }
+            if !violations(op, &self.render(op, &plain)).is_empty() {
+                return None;
+            }
+            return Some(plain);
+        }
+        Some(raw)
+    }
+
+    /// Serialises raw values into a request.
+    pub fn render(&self, op: &Operation, raw: &Raw) -> Request {
+        let mut path_values: Vec<(&str, String)> = Vec::new();
+        let mut query = Vec::new();
+        let mut headers = Vec::new();
+        let mut cookies = Vec::new();
+        for (p, value) in self.params.iter().zip(&raw.params) {
+            let Some(value) = value else { continue };
+            let spec = &op.parameters[p.index];
+            match (spec.location, serialize(spec, value)) {
+                (ParamLocation::Path, Serialized::Single(s)) => {
+                    path_values.push((spec.name.as_str(), encode_path_value(spec.style, &s)));
+                }
+                (ParamLocation::Query, Serialized::Pairs(pairs)) => query.extend(pairs),
+                (ParamLocation::Query, Serialized::Single(s)) => query.push((spec.name.clone(), s)),
+                (ParamLocation::Header, Serialized::Single(s)) => headers.push((spec.name.clone(), s)),
+                (ParamLocation::Cookie, Serialized::Single(s)) => cookies.push((spec.name.clone(), s)),
+                (_, Serialized::Pairs(pairs)) => query.extend(pairs),
+            }
+        }
+        let path = op.template.render(|name| path_values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()));
+        let (content_type, body) = match (&self.body, &raw.body) {
+            (Some(b), Some(v)) => (
+                Some(b.content_type.clone()),
+                Some(match b.kind {
+                    BodyKind::Json => Body::Json(v.clone()),
+                    BodyKind::Form => Body::Form(form_pairs(v)),
+                    BodyKind::Text => Body::Text(match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    }),
+                }),
+            ),
+            _ => (None, None),
+        };
+        Request { method: op.method, path, query, headers, cookies, content_type, body }
+    }
+
+    fn collect_variants(&self, spec: &Spec, op: &Operation) -> Vec<Variant> {
+        let mut out = Vec::new();
+        let base = self.base.as_ref();
+        for (i, p) in self.params.iter().enumerate() {
+            let param = &op.parameters[p.index];
+            let location = match param.location {
+                ParamLocation::Path => Location::Path(param.name.clone()),
+                ParamLocation::Query => Location::Query(param.name.clone()),
+                ParamLocation::Header => Location::Header(param.name.clone()),
+                ParamLocation::Cookie => Location::Cookie(param.name.clone()),
+            };
+            let mut w = Walker::new(Target::Param(i), Some(location.clone()));
+            let present = base.is_some_and(|b| b.params[i].is_some());
+            if !present && let Some(v) = minimal(&p.node, p.place) {
+                w.out.push(Variant {
+                    target: Target::Param(i),
+                    path: Vec::new(),
+                    action: Action::Set(vec![(v, String::new())]),
+                    constraint: None,
+                    origin: CaseOrigin::Boundary,
+                    location: location.clone(),
+                });
+            }
+            if param.required && param.location != ParamLocation::Path {
+                w.out.push(Variant {
+                    target: Target::Param(i),
+                    path: Vec::new(),
+                    action: Action::Remove(format!("required {} parameter {} is missing", param.location, param.name)),
+                    constraint: Some("required"),
+                    origin: CaseOrigin::Catalogue,
+                    location: location.clone(),
+                });
+            }
+            w.walk(&p.node, &mut Vec::new(), &param.name, p.place, false, 0);
+            let mut vs = w.out;
+            if p.pinned.is_some() {
+                vs.retain(|v| !v.is_valid()); // A pinned value stays as given in valid requests.
+            }
+            out.extend(vs);
+        }
+        if let Some(b) = &self.body {
+            let place = match b.kind {
+                BodyKind::Json => Place::Json,
+                BodyKind::Form => Place::Form,
+                BodyKind::Text => Place::Text,
+            };
+            let mut w = Walker::new(Target::Body, None);
+            w.walk(&b.node, &mut Vec::new(), "body", place, false, 0);
+            out.extend(w.out);
+            let special = |s: Special, location: Location, constraint: &'static str, d: String| Variant {
+                target: Target::Request(s),
+                path: Vec::new(),
+                action: Action::Remove(d),
+                constraint: Some(constraint),
+                origin: CaseOrigin::Catalogue,
+                location,
+            };
+            if b.kind == BodyKind::Json {
+                out.push(special(
+                    Special::MalformedJson,
+                    Location::Body(String::new()),
+                    "malformed_json",
+                    "malformed json body".into(),
+                ));
+            }
+            if b.required {
+                out.push(special(
+                    Special::MissingBody,
+                    Location::Body(String::new()),
+                    "missing_body",
+                    "required request body is missing".into(),
+                ));
+            }
+            let documented: Vec<&str> =
+                op.request_body.iter().flat_map(|rb| rb.content.iter().map(|m| m.name.as_str())).collect();
+            if let Some(wrong) = ["text/plain", "application/xml", "application/octet-stream"]
+                .into_iter()
+                .find(|w| !documented.iter().any(|d| media::covers(d, w)))
+            {
+                let d = format!("body sent as {wrong} (documented: {})", documented.join(", "));
+                out.push(special(Special::ContentType(wrong.into()), Location::ContentType, "content_type", d));
+            }
+        }
+        // Undocumented methods, once per path: on its first operation.
+        let first_on_path = spec.operations.iter().position(|o| o.path == op.path) == Some(self.op);
+        if first_on_path {
+            let documented: Vec<Method> =
+                spec.operations.iter().filter(|o| o.path == op.path).map(|o| o.method).collect();
+            for m in [Method::Get, Method::Put, Method::Post, Method::Delete, Method::Patch] {
+                if !documented.contains(&m) {
+                    out.push(Variant {
+                        target: Target::Request(Special::Method(m)),
+                        path: Vec::new(),
+                        action: Action::Remove(format!("undocumented method {m} on {}", op.path)),
+                        constraint: Some("method"),
+                        origin: CaseOrigin::Catalogue,
+                        location: Location::Method,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Applies variant `v` (candidate `c`) to raw values and renders the request.
+    pub fn apply(&self, op: &Operation, raw: &Raw, v: &Variant, c: usize) -> Option<Request> {
+        let mut raw = raw.clone();
+        match &v.target {
+            Target::Param(i) => {
+                let fill =
+                    self.params[*i].base.clone().or_else(|| minimal(&self.params[*i].node, self.params[*i].place))?;
+                if !apply(&mut raw.params[*i], &fill, &v.path, &v.action, c) {
+                    return None;
+                }
+                if let Some(value) = &raw.params[*i]
+                    && !sendable(&op.parameters[self.params[*i].index], value)
+                {
+                    return None;
+                }
+                Some(self.render(op, &raw))
+            }
+            Target::Body => {
+                let fill = self.body.as_ref()?.base.clone()?;
+                if !apply(&mut raw.body, &fill, &v.path, &v.action, c) {
+                    return None;
+                }
+                Some(self.render(op, &raw))
+            }
+            Target::Request(special) => {
+                if raw.body.is_none()
+                    && let Some(b) = &self.body
+                {
+                    raw.body = b.base.clone();
+                }
+                let mut req = self.render(op, &raw);
+                match special {
+                    Special::MalformedJson => {
+                        let text = serde_json::to_string(raw.body.as_ref()?).ok()?;
+                        let broken =
+                            if text.len() > 1 { text[..text.len() - 1].to_owned() } else { format!("{{{text}") };
+                        req.body = Some(Body::Text(broken));
+                    }
+                    Special::MissingBody => {
+                        req.body = None;
+                        req.content_type = None;
+                    }
+                    Special::ContentType(ct) => req.content_type = Some(ct.clone()),
+                    Special::Method(m) => {
+                        req.method = *m;
+                        req.body = None;
+                        req.content_type = None;
+                    }
+                }
+                Some(req)
+            }
+        }
+    }
+
+    /// The mutation label of variant `v`'s candidate `c`.
+    pub fn mutation(v: &Variant, c: usize) -> Option<Mutation> {
+        let constraint = v.constraint?;
+        let description = match &v.action {
+            Action::Set(cands) => cands.get(c)?.1.clone(),
+            Action::Remove(d) => d.clone(),
+        };
+        Some(Mutation { location: v.location.clone(), constraint: constraint.to_owned(), description })
+    }
+
+    /// Applies the first candidate of `v` that gives an acceptable request.
+    pub fn realise(&self, op: &Operation, raw: &Raw, v: &Variant) -> Option<(Request, usize)> {
+        let n = match &v.action {
+            Action::Set(c) => c.len(),
+            Action::Remove(_) => 1,
+        };
+        for c in 0..n {
+            let Some(req) = self.apply(op, raw, v, c) else { continue };
+            let ok = if v.is_valid() {
+                violations(op, &req).is_empty()
+            } else {
+                breaks_only(op, &req, &v.location, v.constraint.unwrap_or_default())
+            };
+            if ok {
+                return Some((req, c));
+            }
+        }
+        None
+    }
+
+    fn build_deterministic(&mut self, op: &Operation) {
+        let Some(base) = self.base.clone() else { return };
+        let mut cases: Vec<(CaseKind, CaseOrigin, Request)> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut push =
+            |cases: &mut Vec<(CaseKind, CaseOrigin, Request)>, kind: CaseKind, origin: CaseOrigin, req: Request| {
+                let key = serde_json::to_string(&(&kind, &req)).unwrap_or_default();
+                if cases.len() < MAX_DETERMINISTIC && seen.insert(key) {
+                    cases.push((kind, origin, req));
+                }
+            };
+        // 1. The spec's examples.
+        if let Some(b) = &self.body {
+            for example in &b.examples {
+                let raw = Raw { params: base.params.clone(), body: Some(example.clone()) };
+                let req = self.render(op, &raw);
+                if violations(op, &req).is_empty() {
+                    push(&mut cases, CaseKind::Valid, CaseOrigin::Example, req);
+                }
+            }
+        }
+        // 2. Boundaries: the minimal request, the maximal one, then each variant in order.
+        push(&mut cases, CaseKind::Valid, CaseOrigin::Boundary, self.render(op, &base));
+        let mut full = base.clone();
+        for (slot, p) in full.params.iter_mut().zip(&self.params) {
+            if slot.is_none() {
+                *slot = maximal(&p.node, p.place).filter(|v| sendable(&op.parameters[p.index], v));
+            }
+        }
+        if let Some(b) = &self.body {
+            let place = if b.kind == BodyKind::Form { Place::Form } else { Place::Json };
+            full.body = maximal(&b.node, place).or(full.body);
+        }
+        let full_req = self.render(op, &full);
+        if violations(op, &full_req).is_empty() {
+            push(&mut cases, CaseKind::Valid, CaseOrigin::Boundary, full_req);
+        }
+        let mut pool = Vec::new();
+        for origin in [CaseOrigin::Boundary, CaseOrigin::Catalogue] {
+            for (vi, v) in self.variants.iter().enumerate() {
+                if v.origin != origin {
+                    continue;
+                }
+                let Some((req, c)) = self.realise(op, &base, v) else { continue };
+                let kind = match Self::mutation(v, c) {
+                    Some(m) => {
+                        pool.push((vi, c));
+                        CaseKind::Invalid(m)
+                    }
+                    None => CaseKind::Valid,
+                };
+                push(&mut cases, kind, origin, req);
+            }
+        }
+        self.random_pool = pool;
+        self.deterministic = cases
+            .into_iter()
+            .enumerate()
+            .map(|(index, (kind, origin, request))| Case {
+                operation: self.op,
+                index,
+                kind,
+                origin,
+                seed: None,
+                request,
+            })
+            .collect();
+    }
+
+    /// Draws raw values from the strategy with `seed`; `None` when the draw fails.
+    pub fn draw(&self, config: &Config, seed: u64) -> Option<Box<dyn ValueTree<Value = Raw>>> {
+        let strategy = self.strategy.as_ref()?;
+        strategy.new_tree(&mut runner(config, seed)).ok()
+    }
+
+    /// Whether raw values render to a valid request (checked only when plans are inexact).
+    pub fn valid_raw(&self, op: &Operation, raw: &Raw) -> Option<Request> {
+        let req = self.render(op, raw);
+        if self.check && !violations(op, &req).is_empty() {
+            return None;
+        }
+        Some(req)
+    }
+}
+
+/// Whether a parameter value can be put on the wire as is.
+pub(crate) fn sendable(param: &ParameterSpec, value: &Value) -> bool {
+    match serialize(param, value) {
+        Serialized::Single(s) => match param.location {
+            ParamLocation::Path => !s.is_empty() && s != "." && s != "..",
+            ParamLocation::Header => s.bytes().all(|b| (0x20..0x7f).contains(&b)) && s.trim() == s,
+            ParamLocation::Cookie => !s.bytes().any(|b| b == b';' || b.is_ascii_control() || b == b' ' || b > 0x7e),
+            ParamLocation::Query => true,
+        },
+        Serialized::Pairs(_) => true,
+    }
+}
+
+/// A `--param` value as the JSON the parameter's schema expects (`5` for an integer).
+pub(crate) fn pin_value(param: &ParameterSpec, text: &str) -> Value {
+    crate::spec::params::parse(param, &[text], &[(param.name.clone(), text.to_owned())])
+}
