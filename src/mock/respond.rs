@@ -81,33 +81,32 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 impl App {
     /// Answers one request.
     pub(crate) fn respond(&self, req: &Incoming<'_>) -> Answer {
+        let query: Vec<(String, String)> = req
+            .query
+            .map(|q| url::form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+            .unwrap_or_default();
         let rest = if self.base.is_empty() {
             Some(req.path)
         } else {
             req.path.strip_prefix(self.base.as_str()).filter(|r| r.starts_with('/'))
         };
         let Some(route) = rest.and_then(|r| self.spec.route(r)) else {
-            return self.not_found_path(req.path);
+            // No operation: the first one's conventions (envelope, pretty) stand for the API's.
+            return self.not_found_path(self.ctx(None, &query), req.path);
         };
         let Some(path) = route.operations.first().and_then(|op| self.paths.get(&op.path)) else {
-            return self.not_found_path(req.path);
+            return self.not_found_path(self.ctx(None, &query), req.path);
         };
         let method = Method::parse(req.method).filter(|m| m.as_str() == req.method);
         let Some(index) = method.and_then(|m| path.by_method.iter().find(|(pm, _)| *pm == m)).map(|(_, i)| *i) else {
-            return self.method_not_allowed(path.first_op, &path.allow, req.method);
+            return self.method_not_allowed(self.ctx(Some(path.first_op), &query), &path.allow, req.method);
         };
         let plan = &self.ops[index];
         let op = &self.spec.operations[index];
         if self.faults.has(Fault::DropConnection) && plan.requests.fetch_add(1, Ordering::Relaxed) % EVERY == 0 {
             return Answer { status: 500, headers: Vec::new(), body: Bytes::new(), drop_connection: true };
         }
-        let query: Vec<(String, String)> = req
-            .query
-            .map(|q| url::form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
-            .unwrap_or_default();
-        let flag = |documented: bool, name: &str| documented && query.iter().any(|(k, v)| k == name && v == "true");
-        let ctx =
-            Ctx { op: Some(index), envelope: flag(plan.envelope, "envelope"), pretty: flag(plan.pretty, "pretty") };
+        let ctx = self.ctx(Some(index), &query);
 
         if self.auth.enabled() && op.requires_auth() && !self.faults.has(Fault::AuthNotEnforced) {
             let verdict = self.auth.check(req.method, req.target, req.headers.get_all(header::AUTHORIZATION).iter());
@@ -552,14 +551,22 @@ impl App {
         Answer { status, headers, body, drop_connection: false }
     }
 
-    fn not_found_path(&self, path: &str) -> Answer {
+    /// The context of an answer: the operation whose responses shape it (`None`: the first
+    /// operation's), and the `envelope`/`pretty` flags where that operation documents them.
+    fn ctx(&self, op: Option<usize>, query: &[(String, String)]) -> Ctx {
+        let Some(plan) = op.or((!self.ops.is_empty()).then_some(0)).map(|i| &self.ops[i]) else { return Ctx::NONE };
+        let flag = |documented: bool, name: &str| documented && query.iter().any(|(k, v)| k == name && v == "true");
+        Ctx { op, envelope: flag(plan.envelope, "envelope"), pretty: flag(plan.pretty, "pretty") }
+    }
+
+    fn not_found_path(&self, ctx: Ctx, path: &str) -> Answer {
         let shown: String = path.chars().take(200).collect();
         let problem = Problem::new(404, "RESOURCE_NOT_FOUND", format!("Cannot find resource {shown}."))
             .with_parameters(vec![shown]);
-        self.error(Ctx::NONE, problem)
+        self.error(ctx, problem)
     }
 
-    fn method_not_allowed(&self, first_op: usize, allow: &HeaderValue, method: &str) -> Answer {
+    fn method_not_allowed(&self, ctx: Ctx, allow: &HeaderValue, method: &str) -> Answer {
         if self.faults.has(Fault::UndocumentedMethodAllowed) {
             let body = Bytes::from_static(b"{}");
             return Answer { status: 200, headers: vec![(header::CONTENT_TYPE, JSON)], body, drop_connection: false };
@@ -567,7 +574,6 @@ impl App {
         let shown: String = method.chars().filter(|c| c.is_ascii_graphic()).take(32).collect();
         let detail =
             format!("The method {shown} is not allowed on this resource; it allows {}.", allow.to_str().unwrap_or(""));
-        let ctx = Ctx { op: Some(first_op), envelope: false, pretty: false };
         let mut answer = self.error(ctx, Problem::new(405, "METHOD_NOT_ALLOWED", detail));
         answer.headers.push((header::ALLOW, allow.clone()));
         answer

@@ -419,7 +419,7 @@ impl Gen<'_> {
     fn matching(&mut self, pattern: &str) -> Option<String> {
         let translated = translate_pattern(pattern).unwrap_or_else(|| pattern.to_owned());
         let parsed = regex_syntax::Parser::new().parse(&translated).ok()?;
-        let strategy = proptest::string::string_regex_parsed(&strip_looks(&parsed)).ok()?;
+        let strategy = proptest::string::string_regex_parsed(&strip_looks(&parsed)?).ok()?;
         let mut seed = [0u8; 32];
         for chunk in seed.chunks_mut(8) {
             chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
@@ -485,23 +485,25 @@ fn merge(base: Value, extra: Value) -> Value {
 }
 
 /// The same expression with its anchors and boundaries removed (the generator cannot produce
-/// them; a generated string that matches the whole expression matches the anchored one too).
-fn strip_looks(h: &Hir) -> Hir {
-    match h.kind() {
+/// them; a generated string that matches the whole expression matches the anchored one too),
+/// and unbounded or long repetitions capped. `None` when a repetition must be too long.
+fn strip_looks(h: &Hir) -> Option<Hir> {
+    Some(match h.kind() {
         HirKind::Look(_) => Hir::empty(),
+        HirKind::Repetition(r) if r.min > 256 => return None,
         HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
             min: r.min,
-            max: r.max.map(|m| m.min(r.min.max(16))),
+            max: Some(r.max.unwrap_or(u32::MAX).min(r.min.max(16))),
             greedy: r.greedy,
-            sub: Box::new(strip_looks(&r.sub)),
+            sub: Box::new(strip_looks(&r.sub)?),
         }),
         HirKind::Capture(c) => {
-            Hir::capture(hir::Capture { index: c.index, name: c.name.clone(), sub: Box::new(strip_looks(&c.sub)) })
+            Hir::capture(hir::Capture { index: c.index, name: c.name.clone(), sub: Box::new(strip_looks(&c.sub)?) })
         }
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(strip_looks).collect()),
-        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(strip_looks).collect()),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(strip_looks).collect::<Option<_>>()?),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(strip_looks).collect::<Option<_>>()?),
         _ => h.clone(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -543,6 +545,8 @@ mod tests {
         assert_eq!(id.as_str().unwrap().len(), 24);
         valid(json!({"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$", "minLength": 34, "maxLength": 34}));
         valid(json!({"type": "string", "pattern": "\\d+-\\w+"}));
+        let s = standalone_schema(&json!({"type": "string", "pattern": "^a{100000}$"}), Direction::Response).unwrap();
+        assert_eq!(generate(&s, 0), None, "too long to generate, and no panic");
     }
 
     #[test]

@@ -176,6 +176,13 @@ async fn envelope_wraps_status_and_body_and_pretty_indents() {
     assert_eq!(v["status"], json!(400));
     assert_eq!(v["content"]["errorCode"], json!("VALIDATION_ERROR"));
 
+    // Every answer is wrapped when asked: 405 and unknown paths too.
+    let put = send("PUT", &format!("{url}?envelope=true"), &[], None).await;
+    assert_eq!((put.status, put.json()["status"].clone()), (200, json!(405)));
+    assert_eq!(put.json()["content"]["errorCode"], json!("METHOD_NOT_ALLOWED"));
+    let nowhere = get(&format!("{}/api/atlas/v2/nothing?envelope=true", server.url())).await;
+    assert_eq!((nowhere.status, nowhere.json()["status"].clone()), (200, json!(404)));
+
     let pretty = get(&format!("{url}?pretty=true")).await;
     let text = String::from_utf8(pretty.body.clone()).unwrap();
     assert!(text.contains("\n  \"dayOfWeek\": 7"), "{text}");

@@ -5,6 +5,7 @@ mod atlas;
 mod auth;
 mod cloud_manager;
 mod faults;
+mod inferred;
 mod robustness;
 mod sweep;
 mod twilio;
