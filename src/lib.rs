@@ -5,7 +5,7 @@
 //! - [`generate`] derives valid and invalid requests with proptest (boundaries first, seeded);
 //! - `runner` fires them at a target (tokio + reqwest) and [`check`] judges every answer;
 //! - [`report`] renders findings for terminals, JSON, JUnit and insta snapshots;
-//! - `mock` serves a spec as a reference server with seeded faults (the default target);
+//! - [`mock`] serves a spec as a reference server with seeded faults (the default target);
 //! - [`diff`] classifies the changes between two versions of a spec.
 //!
 //! A *finding* ("the API broke the contract") is data; an *error* ("conform could not run")
@@ -15,6 +15,7 @@ pub mod check;
 pub mod diff;
 pub mod exit;
 pub mod generate;
+pub mod mock;
 pub mod report;
 pub mod spec;
 #[doc(hidden)]

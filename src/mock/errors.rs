@@ -1,0 +1,242 @@
+//! Error answers in the shape the spec documents.
+//!
+//! The mock knows what went wrong (a status, an error code, a sentence, the bad fields); this
+//! module dresses that in the body the spec documents for the status: Atlas's `ApiError`
+//! (`error`, `errorCode`, `detail`, `reason`, `badRequestDetail.fields`), Cloud Manager's
+//! variant without `badRequestDetail`, or any other shape, by property names and types. The
+//! result is checked against the schema; when the shape cannot be met it falls back to a
+//! generated valid value. Without any documented schema the answer is still JSON.
+
+use crate::spec::Schema;
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+
+/// One bad request element: a body path (`protectedHours.startHourOfDay`) or a parameter name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldError {
+    pub field: String,
+    pub description: String,
+}
+
+/// An error the mock answers, before it is shaped.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Problem {
+    pub status: u16,
+    pub code: &'static str,
+    pub detail: String,
+    pub fields: Vec<FieldError>,
+    /// Values that say more (an unknown attribute's name, a path not found); used where the
+    /// documented `parameters` accept them.
+    pub parameters: Vec<String>,
+}
+
+impl Problem {
+    pub fn new(status: u16, code: &'static str, detail: impl Into<String>) -> Problem {
+        Problem { status, code, detail: detail.into(), fields: Vec::new(), parameters: Vec::new() }
+    }
+
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Problem {
+        self.fields = fields;
+        self
+    }
+
+    pub fn with_parameters(mut self, parameters: Vec<String>) -> Problem {
+        self.parameters = parameters;
+        self
+    }
+}
+
+/// The reason phrase of a status (`Bad Request`).
+pub(crate) fn reason(status: u16) -> &'static str {
+    StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error")
+}
+
+/// The body for `problem`, fitted to `schema` (the documented error schema, if any).
+/// `fallback` is a value generated for that schema, used when the shape cannot be met.
+pub(crate) fn body(problem: &Problem, schema: Option<&Schema>, fallback: Option<&Value>) -> Value {
+    let canonical = canonical(problem);
+    let Some(schema) = schema.filter(|s| s.is_checked()) else { return canonical };
+    let node = schema.resolve(schema.value());
+    let props = declared_properties(schema, node);
+    if props.is_empty() {
+        if schema.is_valid(&canonical) {
+            return canonical;
+        }
+        return fallback.cloned().unwrap_or(canonical);
+    }
+    let full = by_names(problem, schema, &props, fallback, true);
+    if schema.is_valid(&full) {
+        return full;
+    }
+    let lean = by_names(problem, schema, &props, fallback, false);
+    if schema.is_valid(&lean) {
+        return lean;
+    }
+    fallback.cloned().unwrap_or(full)
+}
+
+/// `{error, errorCode, detail, reason}` (+ `badRequestDetail` when fields are named): the
+/// shape for specs that document no error schema.
+fn canonical(problem: &Problem) -> Value {
+    let mut map = Map::new();
+    map.insert("error".into(), json!(problem.status));
+    map.insert("errorCode".into(), json!(problem.code));
+    map.insert("detail".into(), json!(problem.detail));
+    map.insert("reason".into(), json!(reason(problem.status)));
+    if !problem.fields.is_empty() {
+        map.insert("badRequestDetail".into(), json!({"fields": fields_json(problem)}));
+    }
+    Value::Object(map)
+}
+
+fn fields_json(problem: &Problem) -> Vec<Value> {
+    problem.fields.iter().map(|f| json!({"field": f.field, "description": f.description})).collect()
+}
+
+/// Property name -> (resolved) type name, for the object schema's declared properties,
+/// including those of `allOf` parts.
+fn declared_properties(schema: &Schema, node: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut stack = vec![node];
+    let mut hops = 0;
+    while let Some(n) = stack.pop() {
+        hops += 1;
+        if hops > 64 {
+            break;
+        }
+        let n = schema.resolve(n);
+        if let Some(props) = n.get("properties").and_then(Value::as_object) {
+            for (name, sub) in props {
+                let sub = schema.resolve(sub);
+                let t = match sub.get("type") {
+                    Some(Value::String(t)) => t.clone(),
+                    Some(Value::Array(ts)) => {
+                        ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("").to_owned()
+                    }
+                    _ => String::new(),
+                };
+                if !out.iter().any(|(k, _)| k == name) {
+                    out.push((name.clone(), t));
+                }
+            }
+        }
+        if let Some(parts) = n.get("allOf").and_then(Value::as_array) {
+            stack.extend(parts.iter());
+        }
+    }
+    out
+}
+
+/// Fills each declared property from what the problem says, by name and type; required
+/// properties nobody can name come from `fallback`. `extras` adds `parameters` and an empty
+/// `badRequestDetail`, which some schemas accept and others do not.
+fn by_names(
+    problem: &Problem,
+    schema: &Schema,
+    props: &[(String, String)],
+    fallback: Option<&Value>,
+    extras: bool,
+) -> Value {
+    let mut map = Map::new();
+    for (name, ty) in props {
+        let lower = name.to_ascii_lowercase();
+        let integer = ty == "integer" || ty == "number";
+        let text = ty == "string" || ty.is_empty();
+        let value = match lower.as_str() {
+            "error" | "status" | "code" | "statuscode" | "status_code" | "httpstatus" | "httpcode" if integer => {
+                Some(json!(problem.status))
+            }
+            "errorcode" | "error_code" | "code" | "type" if text => Some(json!(problem.code)),
+            "reason" | "title" | "error" | "status" if text => Some(json!(reason(problem.status))),
+            "detail" | "details" | "message" | "description" | "error_description" | "msg" if text => {
+                Some(json!(problem.detail))
+            }
+            "badrequestdetail" if ty == "object" || ty.is_empty() => {
+                (!problem.fields.is_empty() || extras).then(|| json!({"fields": fields_json(problem)}))
+            }
+            "parameters" if ty == "array" || ty.is_empty() => {
+                (extras && !problem.parameters.is_empty()).then(|| json!(problem.parameters))
+            }
+            _ => None,
+        };
+        if let Some(value) = value {
+            map.insert(name.clone(), value);
+        }
+    }
+    let node = schema.resolve(schema.value());
+    let required: Vec<&str> = node
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for name in required {
+        if !map.contains_key(name)
+            && let Some(v) = fallback.and_then(|f| f.get(name))
+        {
+            map.insert(name.to_owned(), v.clone());
+        }
+    }
+    Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Direction, standalone_schema};
+
+    fn problem() -> Problem {
+        Problem::new(400, "VALIDATION_ERROR", "The request is not valid.")
+            .with_fields(vec![FieldError { field: "dayOfWeek".into(), description: "too big".into() }])
+            .with_parameters(vec!["dayOfWeek".into()])
+    }
+
+    #[test]
+    fn atlas_shape_names_the_fields() {
+        let atlas = standalone_schema(
+            &json!({"type": "object", "required": ["error", "errorCode"], "properties": {
+                "badRequestDetail": {"type": "object", "properties": {"fields": {"type": "array", "items": {
+                    "type": "object", "required": ["description", "field"],
+                    "properties": {"description": {"type": "string"}, "field": {"type": "string"}}}}}},
+                "detail": {"type": "string"}, "error": {"type": "integer"}, "errorCode": {"type": "string"},
+                "parameters": {"type": "array", "items": {"type": "object"}}, "reason": {"type": "string"}}}),
+            Direction::Response,
+        )
+        .unwrap();
+        let v = body(&problem(), Some(&atlas), None);
+        assert!(atlas.is_valid(&v), "{v}");
+        assert_eq!(v["error"], json!(400));
+        assert_eq!(v["reason"], json!("Bad Request"));
+        assert_eq!(v["badRequestDetail"]["fields"][0]["field"], json!("dayOfWeek"));
+        assert!(v.get("parameters").is_none(), "string parameters do not fit object items");
+    }
+
+    #[test]
+    fn other_shapes_are_met_by_name_or_by_fallback() {
+        let twilio_like = standalone_schema(
+            &json!({"type": "object", "required": ["code", "message", "status"], "properties": {
+                "code": {"type": "integer"}, "message": {"type": "string"}, "more_info": {"type": "string"},
+                "status": {"type": "integer"}}}),
+            Direction::Response,
+        )
+        .unwrap();
+        let v = body(&problem(), Some(&twilio_like), None);
+        assert!(twilio_like.is_valid(&v), "{v}");
+        assert_eq!(v["message"], json!("The request is not valid."));
+        let odd = standalone_schema(
+            &json!({"type": "object", "required": ["x"], "properties": {"x": {"type": "boolean"}}}),
+            Direction::Response,
+        )
+        .unwrap();
+        let v = body(&problem(), Some(&odd), Some(&json!({"x": true})));
+        assert!(odd.is_valid(&v), "{v}");
+    }
+
+    #[test]
+    fn no_schema_means_the_generic_json_shape() {
+        let v = body(&Problem::new(404, "RESOURCE_NOT_FOUND", "gone"), None, None);
+        assert_eq!(
+            v,
+            json!({"error": 404, "errorCode": "RESOURCE_NOT_FOUND", "detail": "gone", "reason": "Not Found"})
+        );
+    }
+}

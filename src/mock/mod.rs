@@ -1,0 +1,136 @@
+//! The reference mock: serves any loaded spec over HTTP, exactly as the contract says, so that
+//! `conform run` has a target that conforms (the default one) and, with seeded faults, targets
+//! that break the contract in one known way each.
+//!
+//! - Every documented path and method under the spec's base path is served; requests are
+//!   validated against the contract (parameters, media types, bodies) and violations answered
+//!   with the documented error status and body shape.
+//! - Success answers come from the state model of [`crate::spec::semantics`] where the operation
+//!   has an effect, else from a valid example, else from a generated valid value.
+//! - Atlas conventions: versioned media types resolved by date, `envelope=true`, `pretty=true`,
+//!   HTTP Digest and Bearer authentication.
+//! - [`Fault`]s break one rule each, deterministically.
+//!
+//! It must never panic on any input, never answer (without a fault) anything the spec does not
+//! document, and never take a global lock on the request path.
+
+mod app;
+mod auth;
+mod errors;
+mod fault;
+mod negotiate;
+mod respond;
+mod server;
+mod state;
+mod validate;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+pub use fault::{Fault, SLOW_DELAY, list_faults};
+pub use respond::MAX_BODY;
+
+use crate::spec::Spec;
+use crate::spec::semantics::{Semantics, SemanticsError};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long [`MockServer::shutdown`] lets open connections finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// How the mock behaves.
+#[derive(Debug, Clone, Default)]
+pub struct MockConfig {
+    /// Contract breaches to commit (none: a conforming server).
+    pub faults: Vec<Fault>,
+    /// Accept `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// Accept HTTP Digest with this `(username, password)` (Atlas: public and private key).
+    pub digest: Option<(String, String)>,
+    /// Seeds ids and generated values, so that runs are reproducible.
+    pub seed: u64,
+    /// State semantics; `None`: the spec's sidecar, else inferred from its paths.
+    pub semantics: Option<Semantics>,
+}
+
+/// Why the mock could not start (or a fault name could not be read).
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    #[error("listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("load the API semantics: {0}")]
+    Semantics(#[from] SemanticsError),
+    #[error("use the API semantics: {0}")]
+    BadSemantics(String),
+    #[error("unknown fault `{name}` (conform mock --list-faults lists them)")]
+    UnknownFault { name: String },
+}
+
+/// A running mock server. Dropping it stops accepting connections.
+pub struct MockServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Precomputes everything the spec needs, binds `listen` and serves on the current tokio
+    /// runtime. Returns once the socket is listening.
+    ///
+    /// # Errors
+    /// [`MockError::Bind`] when the address cannot be bound; [`MockError::Semantics`] or
+    /// [`MockError::BadSemantics`] when the state semantics cannot be loaded or do not fit.
+    pub async fn start(spec: Arc<Spec>, listen: SocketAddr, config: MockConfig) -> Result<MockServer, MockError> {
+        let app = Arc::new(app::App::new(spec, config)?);
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.map_err(|source| MockError::Bind { addr: listen, source })?;
+        let addr = listener.local_addr().map_err(|source| MockError::Bind { addr: listen, source })?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let make_service = server::router(app).into_make_service_with_connect_info::<server::KillSwitch>();
+        let serve = axum::serve(server::MockListener(listener), make_service).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+        let task = tokio::spawn(async move {
+            let _ = serve.await;
+        });
+        Ok(MockServer { addr, stop: Some(stop), task: Some(task) })
+    }
+
+    /// The bound address (with the real port when port 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, without the spec's base path.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets open requests finish for a few seconds, then stops for good.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The mock's server state: resources as the semantics describe them, in a sharded store so that
+//! concurrent requests on different resources never wait for each other.
+//!
+//! Each stored state is an immutable [`Snapshot`] (the JSON value and its compact bytes), so a
+//! read clones an `Arc` under a shard lock and serialises nothing.
+
+use axum::body::Bytes;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// One state of one resource, shared read-only.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub value: Value,
+    /// `value` as compact JSON.
+    pub bytes: Bytes,
+}
+
+impl Snapshot {
+    pub fn new(value: Value) -> Arc<Snapshot> {
+        let bytes = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+        Arc::new(Snapshot { value, bytes })
+    }
+}
+
+/// What one key holds.
+#[derive(Debug, Clone)]
+pub(crate) enum Entry {
+    /// A singleton's state; `None` once deleted.
+    Singleton(Option<Arc<Snapshot>>),
+    /// A collection's items by id, in creation order.
+    Collection(indexmap::IndexMap<String, Arc<Snapshot>>),
+}
+
+/// `(resource index, instance or collection key)`.
+pub(crate) type Key = (usize, String);
+
+const SHARDS: usize = 64;
+
+/// A map split over [`SHARDS`] mutexes by key hash.
+pub(crate) struct Sharded<K, V> {
+    shards: Box<[Mutex<HashMap<K, V>>]>,
+    hasher: std::hash::RandomState,
+}
+
+impl<K: Hash + Eq, V> Sharded<K, V> {
+    pub fn new() -> Sharded<K, V> {
+        Sharded { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(), hasher: Default::default() }
+    }
+
+    /// The shard that holds `key`, locked. A poisoned shard is still used: every write to it
+    /// replaces whole values, so no half-written state can be seen.
+    pub fn lock(&self, key: &K) -> MutexGuard<'_, HashMap<K, V>> {
+        let shard = &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS];
+        shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The store of resource states.
+pub(crate) type Store = Sharded<Key, Entry>;
+
+/// Deterministic 24-hex ids: the seed picks a prefix and a permutation of the counter, so ids
+/// never repeat within a server and are the same for the same seed.
+pub(crate) struct Ids {
+    seed: u64,
+    counter: AtomicU64,
+}
+
+impl Ids {
+    pub fn new(seed: u64) -> Ids {
+        Ids { seed, counter: AtomicU64::new(0) }
+    }
+
+    /// The next id: 24 lower-case hex digits.
+    pub fn next_hex(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let prefix = (super::values::mix(self.seed) >> 32) as u32;
+        format!("{prefix:08x}{:016x}", super::values::mix(n ^ self.seed.rotate_left(17)))
+    }
+
+    /// The next id as a small integer (for specs whose ids are numbers).
+    pub fn next_number(&self) -> u64 {
+        self.counter.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// The current time as RFC 3339 UTC with whole seconds (`2026-01-31T09:05:00Z`).
+pub(crate) fn now_rfc3339() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Seconds since the epoch as RFC 3339 UTC.
+pub(crate) fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (H. Hinnant), valid for the whole u64 range we can meet.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Shared hashing for code that wants a stable number from a key (fault rules, nonces).
+pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
+    // FNV-1a: stable across runs, unlike `RandomState`.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_767_225_599), "2025-12-31T23:59:59Z");
+        assert!(now_rfc3339().ends_with('Z'));
+    }
+
+    #[test]
+    fn ids_are_unique_hex_and_reproducible() {
+        let a = Ids::new(42);
+        let first: Vec<String> = (0..1000).map(|_| a.next_hex()).collect();
+        let mut unique = first.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 1000);
+        assert!(
+            first
+                .iter()
+                .all(|id| id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+        );
+        let b = Ids::new(42);
+        assert_eq!(b.next_hex(), first[0]);
+        assert_ne!(Ids::new(43).next_hex(), first[0]);
+    }
+
+    #[test]
+    fn shards_hold_values() {
+        let s: Sharded<String, u32> = Sharded::new();
+        s.lock(&"a".to_owned()).insert("a".to_owned(), 1);
+        assert_eq!(s.lock(&"a".to_owned()).get("a"), Some(&1));
+        assert_eq!(s.lock(&"b".to_owned()).get("b"), None);
+    }
+}

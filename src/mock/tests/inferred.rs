@@ -1,0 +1,121 @@
+//! A spec without a semantics file: a collection and a singleton inferred from the paths work
+//! like the shipped ones (integer ids, generated default, replace, reset, 404 after delete).
+
+use super::*;
+use serde_json::json;
+
+fn pets_spec() -> Arc<Spec> {
+    let pet = json!({"type": "object", "required": ["id", "name"], "properties": {
+        "id": {"type": "integer", "minimum": 1}, "name": {"type": "string", "minLength": 1}, "tag": {"type": "string"}}});
+    let settings = json!({"type": "object", "required": ["volume"], "properties": {
+        "theme": {"type": "string", "enum": ["light", "dark"]}, "volume": {"type": "integer", "minimum": 0, "maximum": 10}}});
+    let body =
+        |schema: serde_json::Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    let answer = |code: &str, schema: serde_json::Value| json!({code: {"description": "ok", "content": {"application/json": {"schema": schema}}}});
+    let pet_id = json!([{"name": "petId", "in": "path", "required": true, "schema": {"type": "integer"}}]);
+    Arc::new(
+        Spec::from_value(
+            "pets.yaml",
+            json!({
+                "openapi": "3.0.3", "info": {"title": "pets", "version": "1"},
+                "servers": [{"url": "/v1"}],
+                "components": {"schemas": {"Pet": pet, "Settings": settings}},
+                "paths": {
+                    "/pets": {
+                        "get": {"responses": answer("200", json!({"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}))},
+                        "post": {
+                            "requestBody": body(json!({"type": "object", "required": ["name"], "additionalProperties": false,
+                                "properties": {"name": {"type": "string", "minLength": 1}, "tag": {"type": "string"}}})),
+                            "responses": answer("201", json!({"$ref": "#/components/schemas/Pet"}))
+                        }
+                    },
+                    "/pets/{petId}": {
+                        "parameters": pet_id,
+                        "get": {"responses": answer("200", json!({"$ref": "#/components/schemas/Pet"}))},
+                        "patch": {
+                            "requestBody": body(json!({"type": "object", "properties": {"tag": {"type": "string"}}})),
+                            "responses": answer("200", json!({"$ref": "#/components/schemas/Pet"}))
+                        },
+                        "delete": {"responses": {"204": {"description": "gone"}}}
+                    },
+                    "/settings": {
+                        "get": {"responses": answer("200", json!({"$ref": "#/components/schemas/Settings"}))},
+                        "put": {"requestBody": body(json!({"$ref": "#/components/schemas/Settings"})),
+                                "responses": answer("200", json!({"$ref": "#/components/schemas/Settings"}))},
+                        "delete": {"responses": {"204": {"description": "reset"}}}
+                    }
+                }
+            }),
+        )
+        .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn an_inferred_collection_supports_crud() {
+    let spec = pets_spec();
+    let server = start(spec.clone(), MockConfig::default()).await;
+    let op = |method: crate::spec::Method, path: &str| {
+        spec.operations.iter().find(|o| o.method == method && o.path == path).unwrap().clone()
+    };
+    use crate::spec::Method::*;
+    let base = format!("{}/v1", server.url());
+    let json_ct = [("content-type", "application/json")];
+
+    let created = send("POST", &format!("{base}/pets"), &json_ct, Some(r#"{"name": "Rex"}"#)).await;
+    assert_eq!(created.status, 201);
+    check(&op(Post, "/pets"), &created).unwrap();
+    let pet = created.json();
+    let id = pet["id"].as_u64().expect("an integer id, as the schema says");
+    assert_eq!(pet["name"], json!("Rex"));
+
+    let item = format!("{base}/pets/{id}");
+    assert_eq!(get(&item).await.json(), pet);
+    let listed = get(&format!("{base}/pets")).await;
+    check(&op(Get, "/pets"), &listed).unwrap();
+    assert_eq!(listed.json(), json!([pet]));
+
+    let patched = send("PATCH", &item, &json_ct, Some(r#"{"tag": "good"}"#)).await;
+    check(&op(Patch, "/pets/{petId}"), &patched).unwrap();
+    assert_eq!(get(&item).await.json()["tag"], json!("good"));
+
+    assert_eq!(send("DELETE", &item, &[], None).await.status, 204);
+    let gone = get(&item).await;
+    assert_generic_error(&gone, 404, "RESOURCE_NOT_FOUND");
+    assert_eq!(get(&format!("{base}/pets/abc")).await.status, 400);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_inferred_singleton_starts_valid_is_replaced_and_resets() {
+    let spec = pets_spec();
+    let server = start(spec.clone(), MockConfig::default()).await;
+    let url = format!("{}/v1/settings", server.url());
+    let read_op =
+        spec.operations.iter().find(|o| o.path == "/settings" && o.method == crate::spec::Method::Get).unwrap();
+    let first = get(&url).await;
+    check(read_op, &first).unwrap();
+    let initial = first.json();
+    let put =
+        send("PUT", &url, &[("content-type", "application/json")], Some(r#"{"volume": 9, "theme": "dark"}"#)).await;
+    assert_eq!(put.status, 200);
+    assert_eq!(get(&url).await.json(), json!({"volume": 9, "theme": "dark"}));
+    assert_eq!(send("DELETE", &url, &[], None).await.status, 204);
+    assert_eq!(get(&url).await.json(), initial);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn semantics_given_in_the_config_are_checked() {
+    use crate::spec::semantics::{Effect, Semantics};
+    let mut semantics = Semantics::default();
+    semantics.operations.insert("nope".into(), Effect::None { resource: None });
+    let config = MockConfig { semantics: Some(semantics), ..MockConfig::default() };
+    let err = MockServer::start(pets_spec(), "127.0.0.1:0".parse().unwrap(), config).await.err().unwrap();
+    assert!(err.to_string().contains("operation `nope` is not in the spec"), "{err}");
+    let taken = start(pets_spec(), MockConfig::default()).await;
+    let err = MockServer::start(pets_spec(), taken.local_addr(), MockConfig::default()).await.err().unwrap();
+    assert!(matches!(err, crate::mock::MockError::Bind { .. }), "{err}");
+    assert!(err.to_string().starts_with("listen on 127.0.0.1:"), "{err}");
+    taken.shutdown().await;
+}

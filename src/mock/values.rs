@@ -1,0 +1,582 @@
+//! Deterministic, realistic values from a converted JSON Schema, for the answers the mock has no
+//! state or example for (and for required headers, list wrappers, error fallbacks).
+//!
+//! Every value is checked with the schema's compiled validator before it is used; a value that
+//! does not validate is retried with another seed, and after a few attempts the caller gets
+//! `None`. This module must never hand out a value its schema rejects.
+
+use crate::spec::{DISCRIMINATOR_KEY, Direction, Schema, translate_pattern};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use regex_syntax::hir::{self, Hir, HirKind};
+use serde_json::{Map, Number, Value, json};
+
+/// Attempts (each with a different seed and choices) before giving up.
+const ATTEMPTS: u64 = 12;
+/// Nesting deeper than this only fills required properties; past `MAX_DEPTH` generation fails.
+const OPTIONAL_DEPTH: usize = 4;
+const MAX_DEPTH: usize = 24;
+/// Nodes per attempt, so that a huge or recursive schema cannot run away.
+const BUDGET: usize = 20_000;
+
+/// SplitMix64: small, fast, and good enough to vary generated values.
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix(self.0)
+    }
+
+    /// Uniform-ish in `0..n` (`0` when `n == 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+}
+
+/// The SplitMix64 finaliser: a bijection on `u64`.
+pub(crate) fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A value valid against `schema`, the same for the same `seed`; `None` when none was found.
+pub(crate) fn generate(schema: &Schema, seed: u64) -> Option<Value> {
+    (0..ATTEMPTS).find_map(|attempt| {
+        let value = attempt_value(schema, schema.value(), seed, attempt)?;
+        schema.is_valid(&value).then_some(value)
+    })
+}
+
+/// One unchecked attempt at a value for `node` (a node of `schema`'s document).
+pub(crate) fn attempt_value(schema: &Schema, node: &Value, seed: u64, attempt: u64) -> Option<Value> {
+    let mut g =
+        Gen { schema, rng: Rng::new(mix(seed ^ attempt.wrapping_mul(0xA24B_AED4_963E_E407))), attempt, budget: BUDGET };
+    g.value(node, 0)
+}
+
+struct Gen<'s> {
+    schema: &'s Schema,
+    rng: Rng,
+    attempt: u64,
+    budget: usize,
+}
+
+const WORDS: [&str; 8] = ["example", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"];
+
+impl Gen<'_> {
+    /// Whether this attempt starts from the spec's own `example`/`default` values.
+    fn use_examples(&self) -> bool {
+        self.attempt % 2 == 0
+    }
+
+    fn value(&mut self, node: &Value, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH || self.budget == 0 {
+            return None;
+        }
+        self.budget -= 1;
+        let node = self.schema.resolve(node);
+        let map = match node {
+            Value::Object(map) => map,
+            Value::Bool(false) => return None,
+            _ => return Some(json!("example")),
+        };
+        if self.use_examples() {
+            for key in ["example", "default"] {
+                if let Some(v) = map.get(key) {
+                    return Some(v.clone());
+                }
+            }
+        }
+        if let Some(v) = map.get("const") {
+            return Some(v.clone());
+        }
+        if let Some(Value::Array(values)) = map.get("enum") {
+            let choices: Vec<&Value> = values.iter().filter(|v| !v.is_null()).collect();
+            let pick = if self.attempt == 0 { 0 } else { self.rng.below(choices.len() as u64) as usize };
+            return choices.get(pick).map(|v| (*v).clone()).or_else(|| values.first().cloned());
+        }
+        if let Some(disc) = map.get(DISCRIMINATOR_KEY) {
+            if let Some(v) = self.discriminated(disc, depth) {
+                return Some(v);
+            }
+        }
+        if let Some(Value::Array(parts)) = map.get("allOf")
+            && !parts.is_empty()
+        {
+            let merged = self.merge_all(map, parts);
+            return self.value(&merged, depth + 1);
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(alternatives)) = map.get(key)
+                && !alternatives.is_empty()
+            {
+                let alt = self.pick_alternative(alternatives);
+                let mut rest = map.clone();
+                rest.shift_remove(key);
+                let merged = if rest.keys().all(|k| is_annotation(k)) {
+                    alt.clone()
+                } else {
+                    merge(self.schema.resolve(&alt).clone(), Value::Object(rest))
+                };
+                return self.value(&merged, depth + 1);
+            }
+        }
+        match self.type_of(map) {
+            "object" => self.object(map, depth),
+            "array" => self.array(map, depth),
+            "integer" => self.integer(map),
+            "number" => self.number(map),
+            "boolean" => Some(Value::Bool(self.attempt % 2 == 1)),
+            "null" => Some(Value::Null),
+            _ => self.string(map),
+        }
+    }
+
+    fn discriminated(&mut self, disc: &Value, depth: usize) -> Option<Value> {
+        let property = disc.get("propertyName")?.as_str()?;
+        let mapping = disc.get("mapping")?.as_object()?;
+        if mapping.is_empty() {
+            return None;
+        }
+        let index = (self.attempt as usize) % mapping.len();
+        let (name, target) = mapping.iter().nth(index)?;
+        let target = self.schema.lookup(target.as_str()?)?.clone();
+        let mut value = self.value(&target, depth + 1)?;
+        if let Value::Object(obj) = &mut value {
+            obj.insert(property.to_owned(), Value::String(name.clone()));
+        }
+        Some(value)
+    }
+
+    fn pick_alternative(&mut self, alternatives: &[Value]) -> Value {
+        let non_null: Vec<&Value> = alternatives
+            .iter()
+            .filter(|a| self.schema.resolve(a).get("type").and_then(Value::as_str) != Some("null"))
+            .collect();
+        let pool: Vec<&Value> = if non_null.is_empty() { alternatives.iter().collect() } else { non_null };
+        pool[(self.attempt as usize) % pool.len()].clone()
+    }
+
+    /// One schema standing for `allOf` and the keywords beside it.
+    fn merge_all(&self, map: &Map<String, Value>, parts: &[Value]) -> Value {
+        let mut own = map.clone();
+        own.shift_remove("allOf");
+        let mut merged = Value::Object(own);
+        for part in parts {
+            let part = self.schema.resolve(part);
+            // Conditional parts (`if`/`then`, from discriminators) constrain, they do not shape.
+            if part.get("if").is_some() {
+                continue;
+            }
+            let part = match part.get("allOf").and_then(Value::as_array) {
+                Some(inner) if !inner.is_empty() => self.merge_all(part.as_object().unwrap_or(&Map::new()), inner),
+                _ => part.clone(),
+            };
+            merged = merge(merged, part);
+        }
+        merged
+    }
+
+    fn type_of(&mut self, map: &Map<String, Value>) -> &'static str {
+        const NAMES: [&str; 7] = ["object", "array", "integer", "number", "boolean", "null", "string"];
+        let named = |t: &str| NAMES.iter().copied().find(|n| *n == t);
+        match map.get("type") {
+            Some(Value::String(t)) => return named(t).unwrap_or("string"),
+            Some(Value::Array(ts)) => {
+                let types: Vec<&'static str> = ts.iter().filter_map(Value::as_str).filter_map(named).collect();
+                let non_null: Vec<&'static str> = types.iter().copied().filter(|t| *t != "null").collect();
+                return match (non_null.is_empty(), types.first()) {
+                    (false, _) => non_null[(self.attempt as usize) % non_null.len()],
+                    (true, Some(t)) => t,
+                    (true, None) => "string",
+                };
+            }
+            _ => {}
+        }
+        let has = |keys: &[&str]| keys.iter().any(|k| map.contains_key(*k));
+        if has(&["properties", "required", "additionalProperties", "minProperties", "maxProperties"]) {
+            "object"
+        } else if has(&["items", "minItems", "maxItems", "uniqueItems"]) {
+            "array"
+        } else if has(&["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]) {
+            "number"
+        } else {
+            "string"
+        }
+    }
+
+    fn skip_property(&self, node: &Value) -> bool {
+        let node = self.schema.resolve(node);
+        let flag = |k: &str| node.get(k).and_then(Value::as_bool).unwrap_or(false);
+        match self.schema.direction() {
+            Direction::Request => flag("readOnly"),
+            Direction::Response => flag("writeOnly"),
+        }
+    }
+
+    fn object(&mut self, map: &Map<String, Value>, depth: usize) -> Option<Value> {
+        let empty = Map::new();
+        let props = map.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+        let required: Vec<&str> = map
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let max = map.get("maxProperties").and_then(Value::as_u64).unwrap_or(u64::MAX) as usize;
+        let min = map.get("minProperties").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let mut out = Map::new();
+        // Required first (they must fit under maxProperties), then the optional ones in order.
+        for name in &required {
+            let sub = props
+                .get(*name)
+                .cloned()
+                .or_else(|| map.get("additionalProperties").filter(|a| a.is_object()).cloned());
+            let value = match sub {
+                Some(sub) => self.value(&sub, depth + 1)?,
+                None => json!("example"),
+            };
+            out.insert((*name).to_owned(), value);
+        }
+        if depth < OPTIONAL_DEPTH {
+            for (name, sub) in props {
+                if out.len() >= max {
+                    break;
+                }
+                if out.contains_key(name) || self.skip_property(sub) {
+                    continue;
+                }
+                if let Some(value) = self.value(sub, depth + 1) {
+                    out.insert(name.clone(), value);
+                }
+            }
+        }
+        let extra = map.get("additionalProperties");
+        let mut n = 1;
+        while out.len() < min && n < 64 {
+            let key = format!("key{n}");
+            n += 1;
+            if out.contains_key(&key) {
+                continue;
+            }
+            let value = match extra {
+                Some(Value::Bool(false)) => break,
+                Some(sub @ Value::Object(_)) => self.value(sub, depth + 1)?,
+                _ => json!("example"),
+            };
+            out.insert(key, value);
+        }
+        Some(Value::Object(out))
+    }
+
+    fn array(&mut self, map: &Map<String, Value>, depth: usize) -> Option<Value> {
+        let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+        let max = map.get("maxItems").and_then(Value::as_u64).unwrap_or(u64::MAX);
+        let wanted = if depth >= OPTIONAL_DEPTH { min } else { min.max(1) };
+        let count = wanted.min(max).min(64);
+        let items = map.get("items").cloned().unwrap_or(json!({}));
+        let unique = map.get("uniqueItems").and_then(Value::as_bool).unwrap_or(false);
+        let mut out: Vec<Value> = Vec::new();
+        let mut tries = 0;
+        while (out.len() as u64) < count && tries < count * 8 + 8 {
+            tries += 1;
+            // Later items vary: the attempt number steers enum and type choices.
+            let saved = self.attempt;
+            self.attempt = self.attempt.wrapping_add(out.len() as u64 * 2 + tries);
+            let item = self.value(&items, depth + 1);
+            self.attempt = saved;
+            let Some(item) = item else { continue };
+            if unique && out.contains(&item) {
+                continue;
+            }
+            out.push(item);
+        }
+        Some(Value::Array(out))
+    }
+
+    fn bounds(map: &Map<String, Value>) -> (Option<f64>, Option<f64>, bool, bool) {
+        let get = |k: &str| map.get(k).and_then(Value::as_f64);
+        let (lo, lo_ex) = match (get("minimum"), get("exclusiveMinimum")) {
+            (Some(a), Some(b)) if b >= a => (Some(b), true),
+            (Some(a), _) => (Some(a), false),
+            (None, Some(b)) => (Some(b), true),
+            (None, None) => (None, false),
+        };
+        let (hi, hi_ex) = match (get("maximum"), get("exclusiveMaximum")) {
+            (Some(a), Some(b)) if b <= a => (Some(b), true),
+            (Some(a), _) => (Some(a), false),
+            (None, Some(b)) => (Some(b), true),
+            (None, None) => (None, false),
+        };
+        (lo, hi, lo_ex, hi_ex)
+    }
+
+    fn integer(&mut self, map: &Map<String, Value>) -> Option<Value> {
+        let (lo, hi, lo_ex, hi_ex) = Gen::bounds(map);
+        let lo = lo.map(|l| if lo_ex { l.floor() as i128 + 1 } else { l.ceil() as i128 });
+        let hi = hi.map(|h| if hi_ex { h.ceil() as i128 - 1 } else { h.floor() as i128 });
+        let (lo, hi) = match (lo, hi) {
+            (Some(l), Some(h)) => (l, h),
+            (Some(l), None) => (l, l.saturating_add(1000)),
+            (None, Some(h)) => (h.saturating_sub(1000).max(h.min(0)), h),
+            (None, None) => (0, 1000),
+        };
+        if lo > hi {
+            return None;
+        }
+        let mut v = if self.attempt == 0 {
+            1.clamp(lo, hi)
+        } else {
+            let span = (hi - lo).min(100) as u64 + 1;
+            lo + self.rng.below(span) as i128
+        };
+        if let Some(m) = map.get("multipleOf").and_then(Value::as_f64).filter(|m| *m >= 1.0 && m.fract() == 0.0) {
+            let m = m as i128;
+            v = v.div_euclid(m) * m;
+            if v < lo {
+                v += m;
+            }
+        }
+        let v = v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+        Some(Value::from(v))
+    }
+
+    fn number(&mut self, map: &Map<String, Value>) -> Option<Value> {
+        let (lo, hi, lo_ex, hi_ex) = Gen::bounds(map);
+        let (lo, hi) = match (lo, hi) {
+            (Some(l), Some(h)) => (l, h),
+            (Some(l), None) => (l, l + 1000.0),
+            (None, Some(h)) => (h - 1000.0, h),
+            (None, None) => (0.0, 1000.0),
+        };
+        let span = hi - lo;
+        if !span.is_finite() || span < 0.0 {
+            return None;
+        }
+        let fraction = if self.attempt == 0 { 0.5 } else { (self.rng.below(1000) as f64 + 0.5) / 1001.0 };
+        let mut v = lo + span * fraction;
+        if !(lo_ex || hi_ex) && self.attempt == 0 && lo <= 1.0 && 1.0 <= hi {
+            v = 1.0;
+        }
+        if let Some(m) = map.get("multipleOf").and_then(Value::as_f64).filter(|m| *m > 0.0) {
+            v = (v / m).ceil() * m;
+        }
+        if v.fract() == 0.0 && v.abs() < 1e15 {
+            return Some(Value::from(v as i64));
+        }
+        Number::from_f64(v).map(Value::Number)
+    }
+
+    fn string(&mut self, map: &Map<String, Value>) -> Option<Value> {
+        let min = map.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let max = map.get("maxLength").and_then(Value::as_u64).unwrap_or(u64::MAX) as usize;
+        if let Some(pattern) = map.get("pattern").and_then(Value::as_str) {
+            for _ in 0..4 {
+                let s = self.matching(pattern)?;
+                let n = s.chars().count();
+                if n >= min && n <= max {
+                    return Some(Value::String(s));
+                }
+            }
+            return None;
+        }
+        let n = self.rng.below(1000);
+        let word = if self.attempt == 0 { WORDS[0] } else { WORDS[(n as usize) % WORDS.len()] };
+        let s = match map.get("format").and_then(Value::as_str).unwrap_or("") {
+            "date-time" => format!("2024-01-{:02}T{:02}:30:00Z", 1 + n % 28, n % 24),
+            "date" => format!("2024-01-{:02}", 1 + n % 28),
+            "time" => format!("{:02}:30:00Z", n % 24),
+            "uuid" => {
+                let (a, b) = (self.rng.next_u64(), self.rng.next_u64());
+                format!(
+                    "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+                    a >> 32,
+                    (a >> 16) & 0xffff,
+                    a & 0xfff,
+                    0x8000 | (b >> 48 & 0x3fff),
+                    b & 0xffff_ffff_ffff
+                )
+            }
+            "email" | "idn-email" => format!("user{n}@example.com"),
+            "uri" | "url" | "iri" => format!("https://example.com/{word}/{n}"),
+            "uri-reference" | "iri-reference" => format!("/{word}/{n}"),
+            "hostname" | "idn-hostname" => format!("{word}.example.com"),
+            "ipv4" => format!("192.0.2.{}", n % 255),
+            "ipv6" => format!("2001:db8::{:x}", n % 0xffff + 1),
+            "byte" => "ZXhhbXBsZQ==".to_owned(),
+            "password" => "secret".to_owned(),
+            _ => word.to_owned(),
+        };
+        Some(Value::String(fit_length(s, min, max)))
+    }
+
+    fn matching(&mut self, pattern: &str) -> Option<String> {
+        let translated = translate_pattern(pattern).unwrap_or_else(|| pattern.to_owned());
+        let parsed = regex_syntax::Parser::new().parse(&translated).ok()?;
+        let strategy = proptest::string::string_regex_parsed(&strip_looks(&parsed)?).ok()?;
+        let mut seed = [0u8; 32];
+        for chunk in seed.chunks_mut(8) {
+            chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
+        }
+        let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+        strategy.new_tree(&mut runner).ok().map(|tree| tree.current())
+    }
+}
+
+fn is_annotation(key: &str) -> bool {
+    matches!(key, "description" | "title" | "example" | "default" | "readOnly" | "writeOnly" | "deprecated")
+        || key.starts_with("x-")
+}
+
+/// Pads (`x`) or cuts a string to a length range, counting characters as JSON Schema does.
+fn fit_length(s: String, min: usize, max: usize) -> String {
+    let n = s.chars().count();
+    if n < min {
+        let mut s = s;
+        s.extend(std::iter::repeat_n('x', min - n));
+        s
+    } else if n > max {
+        s.chars().take(max).collect()
+    } else {
+        s
+    }
+}
+
+/// Two schemas as one: properties and required lists are united, other keywords kept from
+/// `base` unless only `extra` has them. (An approximation of `allOf` that is good enough to
+/// generate from; the validator has the last word.)
+fn merge(base: Value, extra: Value) -> Value {
+    let (Value::Object(mut base), Value::Object(extra)) = (base, extra) else { return json!({}) };
+    for (key, value) in extra {
+        match (key.as_str(), base.get_mut(&key), value) {
+            ("properties", Some(Value::Object(mine)), Value::Object(theirs)) => {
+                for (name, schema) in theirs {
+                    match mine.get_mut(&name) {
+                        Some(existing) => {
+                            let both = json!({"allOf": [existing.clone(), schema]});
+                            *existing = both;
+                        }
+                        None => {
+                            mine.insert(name, schema);
+                        }
+                    }
+                }
+            }
+            ("required", Some(Value::Array(mine)), Value::Array(theirs)) => {
+                for r in theirs {
+                    if !mine.contains(&r) {
+                        mine.push(r);
+                    }
+                }
+            }
+            (_, Some(_), _) => {}
+            (_, None, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+    Value::Object(base)
+}
+
+/// The same expression with its anchors and boundaries removed (the generator cannot produce
+/// them; a generated string that matches the whole expression matches the anchored one too),
+/// and unbounded or long repetitions capped. `None` when a repetition must be too long.
+fn strip_looks(h: &Hir) -> Option<Hir> {
+    Some(match h.kind() {
+        HirKind::Look(_) => Hir::empty(),
+        HirKind::Repetition(r) if r.min > 256 => return None,
+        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
+            min: r.min,
+            max: Some(r.max.unwrap_or(u32::MAX).min(r.min.max(16))),
+            greedy: r.greedy,
+            sub: Box::new(strip_looks(&r.sub)?),
+        }),
+        HirKind::Capture(c) => {
+            Hir::capture(hir::Capture { index: c.index, name: c.name.clone(), sub: Box::new(strip_looks(&c.sub)?) })
+        }
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(strip_looks).collect::<Option<_>>()?),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(strip_looks).collect::<Option<_>>()?),
+        _ => h.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::standalone_schema;
+
+    fn valid(schema: Value) -> Value {
+        let s = standalone_schema(&schema, Direction::Response).unwrap();
+        let v = generate(&s, 7).unwrap_or_else(|| panic!("nothing generated for {schema}"));
+        assert!(s.is_valid(&v), "{v} for {schema}");
+        v
+    }
+
+    #[test]
+    fn values_respect_types_bounds_enums_and_required() {
+        let v = valid(json!({
+            "type": "object", "required": ["day", "hour", "kind"], "additionalProperties": false,
+            "properties": {
+                "day": {"type": "integer", "minimum": 1, "maximum": 7},
+                "hour": {"type": "integer", "minimum": 0, "maximum": 23, "format": "int32"},
+                "ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                "kind": {"type": "string", "enum": ["HOST", "CLUSTER"]},
+                "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2, "uniqueItems": true},
+                "name": {"type": "string", "minLength": 12, "maxLength": 14},
+                "n": {"type": "integer", "multipleOf": 5, "minimum": 7}
+            }
+        }));
+        assert_eq!(v["kind"], json!("HOST"));
+        assert_eq!(v["tags"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn formats_and_patterns_generate_valid_strings() {
+        for format in ["date-time", "date", "uuid", "email", "uri", "ipv4", "ipv6", "byte"] {
+            valid(json!({"type": "string", "format": format}));
+        }
+        let id = valid(json!({"type": "string", "pattern": "^([a-f0-9]{24})$"}));
+        assert_eq!(id.as_str().unwrap().len(), 24);
+        valid(json!({"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$", "minLength": 34, "maxLength": 34}));
+        valid(json!({"type": "string", "pattern": "\\d+-\\w+"}));
+        let s = standalone_schema(&json!({"type": "string", "pattern": "^a{100000}$"}), Direction::Response).unwrap();
+        assert_eq!(generate(&s, 0), None, "too long to generate, and no panic");
+    }
+
+    #[test]
+    fn composition_nullable_and_recursion() {
+        valid(json!({"allOf": [
+            {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+            {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer", "minimum": 3}}}
+        ]}));
+        valid(json!({"oneOf": [{"type": "string", "maxLength": 2}, {"type": "integer"}]}));
+        valid(json!({"type": "string", "nullable": true, "format": "date-time"}));
+        valid(json!({"type": "object", "required": ["v"], "properties": {"v": {"nullable": true}}}));
+        valid(json!({"type": "object", "maxProperties": 0}));
+    }
+
+    #[test]
+    fn generation_is_deterministic_per_seed() {
+        let s = standalone_schema(
+            &json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "n": {"type": "integer"}}}),
+            Direction::Response,
+        )
+        .unwrap();
+        assert_eq!(generate(&s, 1), generate(&s, 1));
+    }
+
+    #[test]
+    fn impossible_schemas_give_none() {
+        let s =
+            standalone_schema(&json!({"type": "integer", "minimum": 5, "maximum": 4}), Direction::Response).unwrap();
+        assert_eq!(generate(&s, 0), None);
+        let s = standalone_schema(&json!({"not": {}}), Direction::Response).unwrap();
+        assert_eq!(generate(&s, 0), None);
+    }
+}
