@@ -2,11 +2,12 @@
 //!
 //! The pipeline, one module per step:
 //! - [`spec`] loads a document once into an operation model with compiled validators;
-//! - [`generate`] derives valid and invalid requests with proptest (boundaries first, seeded);
-//! - `runner` fires them at a target (tokio + reqwest) and [`check`] judges every answer;
+//! - `generate` derives valid and invalid requests with proptest (boundaries first, seeded);
+//! - [`runner`] fires them at a target (tokio + reqwest) and `check` judges every answer;
 //! - [`report`] renders findings for terminals, JSON, JUnit and insta snapshots;
 //! - [`mock`] serves a spec as a reference server with seeded faults (the default target);
-//! - [`diff`] classifies the changes between two versions of a spec.
+//! - [`diff`] classifies the changes between two versions of a spec;
+//! - [`harness`] turns all of it into `cargo test` trials (libtest-mimic).
 //!
 //! A *finding* ("the API broke the contract") is data; an *error* ("conform could not run")
 //! is a `Result::Err`. [`exit`] names the process exit codes for both.
@@ -15,8 +16,10 @@ pub mod check;
 pub mod diff;
 pub mod exit;
 pub mod generate;
+pub mod harness;
 pub mod mock;
 pub mod report;
+pub mod runner;
 pub mod spec;
 #[doc(hidden)]
 pub mod testkit;

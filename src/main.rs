@@ -1,11 +1,21 @@
-//! The `conform` binary: parse arguments, call the library, map the outcome to an exit code.
+//! The `conform` binary: parse arguments, call the library, map the outcome to an exit code
+//! (see `conform::exit`). Nothing here decides what passes or fails.
 
-use clap::{Parser, Subcommand, ValueEnum};
-use conform::{exit, report, spec::Spec};
-use std::process::ExitCode;
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use conform::check::{CheckName, CheckSet};
+use conform::generate::Partition;
+use conform::runner::auth::{AuthMode, AuthSettings};
+use conform::runner::{self, RunConfig, Target};
+use conform::spec::Spec;
+use conform::{exit, report};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "conform", version, about = "OpenAPI 3.0 contract-validation harness")]
+#[command(name = "conform", version, about = "OpenAPI 3.0 contract-validation harness", max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -15,6 +25,40 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Breaking,
+    Any,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Auth {
+    None,
+    Digest,
+    Bearer,
+    Oauth,
+    Basic,
+}
+
+impl From<Auth> for AuthMode {
+    fn from(a: Auth) -> AuthMode {
+        match a {
+            Auth::None => AuthMode::None,
+            Auth::Digest => AuthMode::Digest,
+            Auth::Bearer => AuthMode::Bearer,
+            Auth::Oauth => AuthMode::OAuth,
+            Auth::Basic => AuthMode::Basic,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -35,24 +79,202 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Generate requests, fire them at a target (default: the embedded mock) and check every answer.
+    Run(Box<RunArgs>),
+    /// Serve a spec as a reference mock server, optionally with seeded faults.
+    Mock(MockArgs),
+    /// Classify the changes between two versions of a spec; exit 1 when one is breaking.
+    Diff {
+        old: String,
+        new: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+        /// Fail on breaking changes only, or on any change.
+        #[arg(long, value_enum, default_value = "breaking")]
+        fail_on: FailOn,
+    },
 }
 
-fn main() -> ExitCode {
+#[derive(Args)]
+struct RunArgs {
+    /// OpenAPI 3.0 document: a file path or an http(s) URL.
+    #[arg(long)]
+    spec: String,
+    /// Base URL of the server to test. Without it, the embedded reference mock is started.
+    #[arg(long)]
+    target: Option<String>,
+    /// Seed for reproducible requests (printed when chosen at random).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Random cases per operation, after the deterministic boundary cases.
+    #[arg(long, default_value_t = 100)]
+    cases: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = runner::default_concurrency(), value_parser = concurrency)]
+    concurrency: usize,
+    /// Requests per second, at most.
+    #[arg(long, value_parser = positive_f64)]
+    rate_limit: Option<f64>,
+    /// Seconds before a request is abandoned.
+    #[arg(long, default_value_t = 10.0, value_parser = positive_f64)]
+    timeout: f64,
+    /// Test only this operation (repeatable).
+    #[arg(long = "operation", value_name = "ID")]
+    operations: Vec<String>,
+    /// Run only these checks (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    checks: Vec<CheckName>,
+    /// Do not run these checks (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    exclude_checks: Vec<CheckName>,
+    /// Pin a parameter to a real value in valid requests (repeatable): --param groupId=5f...
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
+    params: Vec<(String, String)>,
+    /// Extra header for every request (repeatable): -H 'X-Trace: 1'.
+    #[arg(short = 'H', long = "header", value_name = "'Name: value'", value_parser = header)]
+    headers: Vec<(String, String)>,
+    /// Credentials to send; default: from the credentials given.
+    #[arg(long, value_enum)]
+    auth: Option<Auth>,
+    /// Atlas API public key (HTTP Digest username).
+    #[arg(long, env = "MONGODB_ATLAS_PUBLIC_API_KEY", hide_env_values = true)]
+    public_key: Option<String>,
+    /// Atlas API private key (HTTP Digest password).
+    #[arg(long, env = "MONGODB_ATLAS_PRIVATE_API_KEY", hide_env_values = true)]
+    private_key: Option<String>,
+    /// Service account client id (OAuth2 client credentials).
+    #[arg(long, env = "MONGODB_ATLAS_CLIENT_ID", hide_env_values = true)]
+    client_id: Option<String>,
+    /// Service account client secret (OAuth2 client credentials).
+    #[arg(long, env = "MONGODB_ATLAS_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    /// OAuth2 token endpoint (default: the spec's client-credentials flow).
+    #[arg(long)]
+    token_url: Option<String>,
+    /// Bearer token.
+    #[arg(long, env = "CONFORM_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// HTTP Basic username.
+    #[arg(long, env = "CONFORM_USERNAME", hide_env_values = true)]
+    username: Option<String>,
+    /// HTTP Basic password.
+    #[arg(long, env = "CONFORM_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Send PATCH/POST/PUT/DELETE to a target that is not loopback.
+    #[arg(long)]
+    allow_mutations: bool,
+    /// Run the K-th of N disjoint shares of the cases (CI sharding).
+    #[arg(long, value_name = "K/N")]
+    partition: Option<Partition>,
+    /// Fail answers slower than this many milliseconds.
+    #[arg(long, value_name = "MS")]
+    max_response_time: Option<u64>,
+    /// Date for versioned media types in Accept (application/vnd.atlas.DATE+json).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    api_version: Option<String>,
+    /// Write the JSON report to this file.
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE.xml")]
+    junit: Option<PathBuf>,
+    /// Write each finding as an insta snapshot here; committed snapshots are the baseline.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
+    snapshot_dir: PathBuf,
+    /// Write no snapshots (every finding then counts as new).
+    #[arg(long)]
+    no_snapshots: bool,
+    /// With no --target: seed this fault into the embedded mock (repeatable; see conform mock --list-faults).
+    #[arg(long = "mock-fault", value_name = "NAME")]
+    mock_faults: Vec<conform::mock::Fault>,
+    /// Output on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+#[derive(Args)]
+struct MockArgs {
+    /// OpenAPI 3.0 document: a file path or an http(s) URL.
+    #[arg(long, required_unless_present = "list_faults")]
+    spec: Option<String>,
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: std::net::SocketAddr,
+    /// Break the contract in this way (repeatable).
+    #[arg(long = "fault", value_name = "NAME")]
+    faults: Vec<conform::mock::Fault>,
+    /// Require this Bearer token.
+    #[arg(long, env = "CONFORM_MOCK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Require HTTP Digest with this username (with --digest-password).
+    #[arg(long, requires = "digest_password")]
+    digest_user: Option<String>,
+    /// Password for --digest-user.
+    #[arg(long, env = "CONFORM_MOCK_DIGEST_PASSWORD", hide_env_values = true)]
+    digest_password: Option<String>,
+    /// Seed for generated answers and ids.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print the faults, one per line, and exit.
+    #[arg(long)]
+    list_faults: bool,
+}
+
+fn positive_f64(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number")),
+    }
+}
+
+fn concurrency(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a number from 1 to 1024")),
+    }
+}
+
+fn name_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.to_owned())),
+        _ => Err(format!("`{s}` is not NAME=VALUE")),
+    }
+}
+
+fn header(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s.split_once(':').ok_or_else(|| format!("`{s}` is not 'Name: value'"))?;
+    let name = name.trim();
+    let valid_name =
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let value = value.trim();
+    if !valid_name {
+        return Err(format!("`{name}` is not a valid header name"));
+    }
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || (b < 0x20 && b != b'\t')) {
+        return Err(format!("the value of header {name} holds control characters"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
             let _ = e.print();
-            return ExitCode::from(code as u8);
+            std::process::exit(code);
         }
     };
-    match run(cli) {
-        Ok(code) => ExitCode::from(code as u8),
+    let code = match run(cli) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(exit::ERROR as u8)
+            exit::ERROR
         }
-    }
+    };
+    let _ = std::io::stdout().flush();
+    // Exit without tearing down large structures (a big spec's validators take a while to drop).
+    std::process::exit(code);
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -73,9 +295,139 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(if spec.has_errors() { exit::FINDINGS } else { exit::OK })
         }
+        Command::Run(args) => run_command(*args),
+        Command::Mock(args) => mock_command(args),
+        Command::Diff { old, new, format, fail_on } => {
+            let (old, new) = (load(&old)?, load(&new)?);
+            let diff = conform::diff::diff(&old, &new);
+            match format {
+                DiffFormat::Text => print!("{}", diff.render_text()),
+                DiffFormat::Json => println!("{}", diff.render_json()),
+                DiffFormat::Markdown => print!("{}", diff.render_markdown()),
+            }
+            let fail_on = match fail_on {
+                FailOn::Breaking => conform::diff::FailOn::Breaking,
+                FailOn::Any => conform::diff::FailOn::Any,
+            };
+            Ok(conform::diff::exit_code(&diff, fail_on))
+        }
     }
 }
 
 fn load(source: &str) -> anyhow::Result<Spec> {
-    Spec::load(source).map_err(|e| anyhow::anyhow!("failed to load the spec: {e}"))
+    Spec::load(source).map_err(|e| anyhow!("failed to load the spec: {e}"))
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("failed to start the async runtime")
+}
+
+fn run_command(args: RunArgs) -> anyhow::Result<i32> {
+    let target = match &args.target {
+        Some(t) => {
+            if !args.mock_faults.is_empty() {
+                bail!("--mock-fault applies to the embedded mock; it cannot be used with --target");
+            }
+            let url = url::Url::parse(t).map_err(|e| anyhow!("--target {t} is not a URL: {e}"))?;
+            Target::Url(url)
+        }
+        None => Target::Embedded { faults: args.mock_faults.clone() },
+    };
+    let spec = Arc::new(load(&args.spec)?);
+    let (username, password) = match args.auth {
+        Some(Auth::Basic) => (args.username.clone(), args.password.clone()),
+        _ => (args.public_key.clone().or(args.username.clone()), args.private_key.clone().or(args.password.clone())),
+    };
+    let config = RunConfig {
+        seed: args.seed,
+        cases: args.cases,
+        concurrency: args.concurrency,
+        rate_limit: args.rate_limit,
+        timeout: Duration::from_secs_f64(args.timeout),
+        operations: args.operations.clone(),
+        checks: CheckSet::select(&args.checks, &args.exclude_checks),
+        params: args.params.clone(),
+        headers: args.headers.clone(),
+        auth: AuthSettings {
+            mode: args.auth.map(AuthMode::from),
+            username,
+            password,
+            client_id: args.client_id.clone(),
+            client_secret: args.client_secret.clone(),
+            token_url: args.token_url.clone(),
+            token: args.token.clone(),
+        },
+        allow_mutations: args.allow_mutations,
+        partition: args.partition,
+        max_response_time: args.max_response_time.map(Duration::from_millis),
+        api_version: args.api_version.clone(),
+        max_body: runner::DEFAULT_MAX_BODY,
+    };
+    let runtime = tokio_runtime()?;
+    let report = runtime.block_on(async {
+        let plan = runner::RunPlan::prepare(spec, target, config).await?;
+        if args.seed.is_none() {
+            eprintln!("seed: {} (pass --seed {} to repeat this run)", plan.seed(), plan.seed());
+        }
+        let progress = report::terminal::ProgressBar::stderr();
+        anyhow::Ok(runner::execute(plan, &progress).await)
+    })?;
+
+    match args.format {
+        Format::Text => print!("{}", report::terminal::render(&report, report::terminal::Style::detect())),
+        Format::Json => println!("{}", report::json::render(&report)),
+    }
+    if let Some(path) = &args.report {
+        std::fs::write(path, report::json::render(&report))
+            .with_context(|| format!("failed to write --report {}", path.display()))?;
+    }
+    if let Some(path) = &args.junit {
+        let checks: Vec<CheckName> = CheckSet::select(&args.checks, &args.exclude_checks).iter().collect();
+        std::fs::write(path, report::junit::render(&report, &checks))
+            .with_context(|| format!("failed to write --junit {}", path.display()))?;
+    }
+    if !report.failed() {
+        return Ok(exit::OK);
+    }
+    if args.no_snapshots {
+        return Ok(exit::FINDINGS);
+    }
+    let outcome = report::snapshot::write(&report, &args.snapshot_dir)?;
+    if outcome.has_unaccepted() {
+        eprintln!(
+            "{} new and {} changed findings written as {}/*.snap.new (accept them with `cargo insta review`)",
+            outcome.new.len(),
+            outcome.changed.len(),
+            args.snapshot_dir.display()
+        );
+        Ok(exit::FINDINGS)
+    } else {
+        eprintln!("every finding matches a committed snapshot in {}: accepted baseline", args.snapshot_dir.display());
+        Ok(exit::OK)
+    }
+}
+
+fn mock_command(args: MockArgs) -> anyhow::Result<i32> {
+    if args.list_faults {
+        print!("{}", conform::mock::list_faults());
+        return Ok(exit::OK);
+    }
+    let source = args.spec.as_deref().ok_or_else(|| anyhow!("--spec is required"))?;
+    let spec = Arc::new(load(source)?);
+    let config = conform::mock::MockConfig {
+        faults: args.faults.clone(),
+        token: args.token.clone(),
+        digest: args.digest_user.clone().zip(args.digest_password.clone()),
+        seed: args.seed,
+        semantics: None,
+    };
+    let runtime = tokio_runtime()?;
+    runtime.block_on(async {
+        let server = conform::mock::MockServer::start(spec, args.listen, config).await?;
+        println!("listening on {}", server.url());
+        let _ = std::io::stdout().flush();
+        let _ = tokio::signal::ctrl_c().await;
+        server.shutdown().await;
+        anyhow::Ok(exit::OK)
+    })
 }

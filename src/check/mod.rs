@@ -93,6 +93,29 @@ impl CheckName {
     }
 }
 
+impl CheckName {
+    /// What a conforming API does, for the "expected" line of a report.
+    pub fn expectation(self) -> &'static str {
+        match self {
+            CheckName::NotAServerError => "no 5xx answer",
+            CheckName::StatusCodeConformance => "a status the spec documents for the operation",
+            CheckName::ContentTypeConformance => "a Content-Type the spec documents for that status",
+            CheckName::ResponseSchemaConformance => "a body that validates against the documented schema",
+            CheckName::ResponseHeadersConformance => "every required header, each valid",
+            CheckName::NegativeDataRejection => "a request that violates the contract is rejected with a 4xx",
+            CheckName::PositiveDataAcceptance => "a request that satisfies the contract is accepted",
+            CheckName::IgnoredAuth => "401 or 403 without credentials, or with wrong ones",
+            CheckName::EnvelopeConformance => {
+                "with envelope=true, HTTP 200 and {\"status\": <real status>, \"content\": <body>}"
+            }
+            CheckName::StatefulConformance => "a write reflected by the matching read",
+            CheckName::UnsupportedMethod => "405 (or 404) for a method the path does not document",
+            CheckName::MaxResponseTime => "an answer within --max-response-time",
+            CheckName::Transport => "a complete HTTP answer within the timeout",
+        }
+    }
+}
+
 impl fmt::Display for CheckName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -221,6 +244,17 @@ impl Failure {
 pub fn run(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>) -> Vec<Failure> {
     let mut out = Vec::new();
     let answer = envelope::effective(ex.request, ex.response);
+    if checks.contains(CheckName::NotAServerError) {
+        out.extend(status::not_a_server_error(&answer));
+    }
+    if method::is_method_probe(ex.case) {
+        // An undocumented method is outside every operation's contract (its parameters, its
+        // envelope, its statuses): only the method rule applies.
+        if checks.contains(CheckName::UnsupportedMethod) {
+            out.extend(method::unsupported_method(ex, &answer));
+        }
+        return out;
+    }
     if checks.contains(CheckName::EnvelopeConformance) {
         out.extend(envelope::check(ex, &answer));
     }
@@ -229,19 +263,6 @@ pub fn run(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>) -> Vec<Failu
         if checks.contains(CheckName::IgnoredAuth) {
             out.extend(auth::ignored_auth(probe, &answer));
         }
-        if checks.contains(CheckName::NotAServerError) {
-            out.extend(status::not_a_server_error(&answer));
-        }
-        return out;
-    }
-    if checks.contains(CheckName::NotAServerError) {
-        out.extend(status::not_a_server_error(&answer));
-    }
-    if checks.contains(CheckName::UnsupportedMethod) {
-        out.extend(method::unsupported_method(ex, &answer));
-    }
-    if method::is_method_probe(ex.case) {
-        // The other checks judge answers to the operation's own method.
         return out;
     }
     if checks.contains(CheckName::StatusCodeConformance) {

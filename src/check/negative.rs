@@ -16,7 +16,13 @@ pub fn negative_data_rejection(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option
     }
     Some(Failure::new(
         CheckName::NegativeDataRejection,
-        format!("request with {} was accepted with {}", mutation.description, answer.status),
+        format!(
+            "request {} {} was accepted with {}",
+            // "with dayOfWeek = 8 (maximum 7)", "where name has 21 characters (maxLength 20)".
+            if mutation.description.contains(" = ") { "with" } else { "where" },
+            mutation.description,
+            answer.status
+        ),
         format!("{}:{}", location_key(&mutation.location), mutation.constraint),
     ))
 }

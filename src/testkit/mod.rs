@@ -2,3 +2,5 @@
 //! specs and misbehaving servers. Not part of the supported API.
 
 pub mod large_spec;
+
+pub mod server;

@@ -1,5 +1,6 @@
 //! Integration tests: one binary (link once), one module per area.
 
+mod checks;
 mod cli;
 mod diff;
 mod support;

@@ -1,0 +1,70 @@
+//! The JSON run report (`--report FILE.json`, `--format json`), as fixed in DESIGN.md. Fields
+//! are only ever added: `count`, `shrunk`, `case`, `expected` and `steps` extend each failure.
+
+use super::view::{self, FindingView, RequestView, ResponseView};
+use crate::runner::RunReport;
+use serde_json::{Map, Value, json};
+
+fn headers(pairs: &[(String, String)]) -> Value {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        match map.get_mut(k) {
+            Some(Value::String(existing)) => {
+                existing.push_str(", ");
+                existing.push_str(v);
+            }
+            _ => {
+                map.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+fn request(r: &RequestView) -> Value {
+    json!({"method": r.method, "url": r.url, "headers": headers(&r.headers), "body": r.body})
+}
+
+fn response(r: &Option<ResponseView>) -> Value {
+    match r {
+        Some(r) => json!({"status": r.status, "headers": headers(&r.headers), "body": r.body}),
+        None => Value::Null,
+    }
+}
+
+fn failure(f: &FindingView, seed: u64) -> Value {
+    json!({
+        "check": f.check,
+        "operation": f.operation,
+        "message": f.message,
+        "expected": f.expected,
+        "count": f.count,
+        "shrunk": f.shrunk,
+        "case": f.case,
+        "request": request(&f.request),
+        "response": response(&f.response),
+        "reproduce": f.reproduce,
+        "seed": seed,
+        "steps": f.steps.iter().map(|s| json!({"request": request(&s.request), "response": response(&s.response), "reproduce": s.reproduce})).collect::<Vec<_>>(),
+    })
+}
+
+/// The report as a JSON value.
+pub fn value(report: &RunReport) -> Value {
+    json!({
+        "conform_version": env!("CARGO_PKG_VERSION"),
+        "spec": report.spec,
+        "target": report.target,
+        "seed": report.seed,
+        "stats": report.stats,
+        "operations": report.operations,
+        "failures": view::findings(report).iter().map(|f| failure(f, report.seed)).collect::<Vec<_>>(),
+        "spec_findings": report.spec_findings,
+        "internal_errors": report.internal_errors,
+    })
+}
+
+/// The report as pretty JSON text.
+pub fn render(report: &RunReport) -> String {
+    serde_json::to_string_pretty(&value(report)).unwrap_or_default()
+}

@@ -1,0 +1,373 @@
+//! Authentication for requests conform sends: HTTP Digest (Atlas API keys), OAuth2 client
+//! credentials (service accounts; the token is cached and refreshed before it expires),
+//! Bearer, and Basic. Also makes the deliberately wrong credentials of `ignored_auth` probes.
+//!
+//! Secrets live only here. [`Authenticator::secrets`] lists every value a reporter must redact;
+//! nothing in this module prints or formats a secret.
+
+use crate::spec::{SecuritySchemeSpec, Spec};
+use base64::Engine;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Which kind of credentials to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    None,
+    Digest,
+    Bearer,
+    OAuth,
+    Basic,
+}
+
+impl std::str::FromStr for AuthMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" => Ok(AuthMode::None),
+            "digest" => Ok(AuthMode::Digest),
+            "bearer" => Ok(AuthMode::Bearer),
+            "oauth" => Ok(AuthMode::OAuth),
+            "basic" => Ok(AuthMode::Basic),
+            other => Err(format!("unknown auth mode `{other}` (none, digest, bearer, oauth, basic)")),
+        }
+    }
+}
+
+/// Credentials as given by flags or the environment (`None` where not given).
+#[derive(Clone, Default)]
+pub struct AuthSettings {
+    /// `--auth`; `None` picks the mode from the credentials present.
+    pub mode: Option<AuthMode>,
+    /// `MONGODB_ATLAS_PUBLIC_API_KEY` / `MONGODB_ATLAS_PRIVATE_API_KEY` (Digest), or a Basic pair.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `MONGODB_ATLAS_CLIENT_ID` / `MONGODB_ATLAS_CLIENT_SECRET` (OAuth2 client credentials).
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Token endpoint; default: the spec's client-credentials flow.
+    pub token_url: Option<String>,
+    /// `CONFORM_TOKEN` (Bearer).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("mode", &self.mode)
+            .field("username", &self.username.as_ref().map(|_| "[REDACTED]"))
+            .field("client_id", &self.client_id.as_ref().map(|_| "[REDACTED]"))
+            .field("token_url", &self.token_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why authentication could not be set up or performed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("--auth {mode} needs {what}")]
+    MissingCredentials { mode: &'static str, what: &'static str },
+    #[error("--auth oauth needs a token URL: the spec has no OAuth2 client-credentials flow; pass --token-url")]
+    NoTokenUrl,
+    #[error("cannot get an OAuth2 token from {url}: {message}")]
+    Token { url: String, message: String },
+    #[error("the server's Digest challenge cannot be used: {0}")]
+    Challenge(String),
+}
+
+struct OAuthToken {
+    value: String,
+    refresh_at: Instant,
+}
+
+/// Sends the configured credentials. Shared by every request task.
+pub struct Authenticator {
+    mode: AuthMode,
+    username: String,
+    password: String,
+    client_id: String,
+    client_secret: String,
+    token_url: String,
+    bearer: String,
+    /// The last Digest challenge; `respond` increments its nonce count.
+    challenge: Mutex<Option<digest_auth::WwwAuthenticateHeader>>,
+    token: tokio::sync::Mutex<Option<OAuthToken>>,
+    token_fetches: std::sync::atomic::AtomicUsize,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator").field("mode", &self.mode).finish_non_exhaustive()
+    }
+}
+
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_ref().filter(|s| !s.is_empty()).cloned()
+}
+
+impl Authenticator {
+    /// Resolves settings against the spec.
+    ///
+    /// # Errors
+    /// [`AuthError::MissingCredentials`] when the chosen mode lacks a credential,
+    /// [`AuthError::NoTokenUrl`] for OAuth without a token endpoint.
+    pub fn new(settings: &AuthSettings, spec: &Spec) -> Result<Authenticator, AuthError> {
+        let mode = settings.mode.unwrap_or_else(|| {
+            if given(&settings.token).is_some() {
+                AuthMode::Bearer
+            } else if given(&settings.client_id).is_some() && given(&settings.client_secret).is_some() {
+                AuthMode::OAuth
+            } else if given(&settings.username).is_some() && given(&settings.password).is_some() {
+                if spec.security_schemes.values().any(|s| *s == SecuritySchemeSpec::Basic)
+                    && !spec.security_schemes.values().any(|s| *s == SecuritySchemeSpec::Digest)
+                {
+                    AuthMode::Basic
+                } else {
+                    AuthMode::Digest
+                }
+            } else {
+                AuthMode::None
+            }
+        });
+        let need = |v: &Option<String>, mode: &'static str, what: &'static str| {
+            given(v).ok_or(AuthError::MissingCredentials { mode, what })
+        };
+        let mut auth = Authenticator {
+            mode,
+            username: String::new(),
+            password: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            token_url: String::new(),
+            bearer: String::new(),
+            challenge: Mutex::new(None),
+            token: tokio::sync::Mutex::new(None),
+            token_fetches: Default::default(),
+        };
+        match mode {
+            AuthMode::None => {}
+            AuthMode::Digest => {
+                auth.username = need(&settings.username, "digest", "MONGODB_ATLAS_PUBLIC_API_KEY (or --public-key)")?;
+                auth.password = need(&settings.password, "digest", "MONGODB_ATLAS_PRIVATE_API_KEY (or --private-key)")?;
+            }
+            AuthMode::Basic => {
+                auth.username = need(&settings.username, "basic", "a username (--username or CONFORM_USERNAME)")?;
+                auth.password = need(&settings.password, "basic", "a password (--password or CONFORM_PASSWORD)")?;
+            }
+            AuthMode::Bearer => {
+                auth.bearer = need(&settings.token, "bearer", "CONFORM_TOKEN (or --token)")?;
+            }
+            AuthMode::OAuth => {
+                auth.client_id = need(&settings.client_id, "oauth", "MONGODB_ATLAS_CLIENT_ID (or --client-id)")?;
+                auth.client_secret =
+                    need(&settings.client_secret, "oauth", "MONGODB_ATLAS_CLIENT_SECRET (or --client-secret)")?;
+                auth.token_url = given(&settings.token_url)
+                    .or_else(|| {
+                        spec.security_schemes.values().find_map(|s| match s {
+                            SecuritySchemeSpec::OAuth2 { client_credentials: Some(flow), .. } => {
+                                Some(flow.token_url.clone())
+                            }
+                            _ => None,
+                        })
+                    })
+                    .ok_or(AuthError::NoTokenUrl)?;
+            }
+        }
+        Ok(auth)
+    }
+
+    pub fn mode(&self) -> AuthMode {
+        self.mode
+    }
+
+    /// Every secret value, for redaction (never printed).
+    pub fn secrets(&self) -> Vec<String> {
+        [&self.password, &self.client_secret, &self.bearer, &self.username, &self.client_id]
+            .into_iter()
+            .filter(|s| s.len() >= 4)
+            .cloned()
+            .collect()
+    }
+
+    /// How many tokens were fetched (for tests of refresh).
+    pub fn token_fetches(&self) -> usize {
+        self.token_fetches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The `Authorization` value for a request, or `None` (no credentials, or Digest before the
+    /// first challenge).
+    ///
+    /// # Errors
+    /// [`AuthError::Token`] when an OAuth2 token cannot be fetched.
+    pub async fn authorization(
+        &self,
+        client: &reqwest::Client,
+        method: &str,
+        uri: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Option<String>, AuthError> {
+        Ok(match self.mode {
+            AuthMode::None => None,
+            AuthMode::Bearer => Some(format!("Bearer {}", self.bearer)),
+            AuthMode::Basic => Some(basic(&self.username, &self.password)),
+            AuthMode::OAuth => Some(format!("Bearer {}", self.oauth_token(client).await?)),
+            AuthMode::Digest => self.digest_response(&self.username, &self.password, method, uri, body),
+        })
+    }
+
+    /// A wrong `Authorization` value of the same kind, for `ignored_auth` probes.
+    pub fn wrong_authorization(&self, method: &str, uri: &str, body: Option<&[u8]>) -> String {
+        const WRONG: &str = "conform-wrong-credentials";
+        match self.mode {
+            AuthMode::Digest => {
+                self.digest_response(&self.username, WRONG, method, uri, body).unwrap_or_else(|| basic(WRONG, WRONG))
+            }
+            AuthMode::Basic => basic(&self.username, WRONG),
+            _ => format!("Bearer {WRONG}"),
+        }
+    }
+
+    fn digest_response(&self, user: &str, pass: &str, method: &str, uri: &str, body: Option<&[u8]>) -> Option<String> {
+        let mut guard = self.challenge.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let challenge = guard.as_mut()?;
+        let context = digest_auth::AuthContext::new_with_method(
+            user,
+            pass,
+            uri,
+            body,
+            digest_auth::HttpMethod::from(method.to_owned()),
+        );
+        challenge.respond(&context).ok().map(|h| h.to_header_string())
+    }
+
+    /// Learns a Digest challenge from a 401's `WWW-Authenticate`. Returns whether a retry with
+    /// credentials makes sense (Digest mode, and a new or stale nonce).
+    ///
+    /// # Errors
+    /// [`AuthError::Challenge`] when the header is a Digest challenge conform cannot parse.
+    pub fn learn_challenge(&self, www_authenticate: &str) -> Result<bool, AuthError> {
+        if self.mode != AuthMode::Digest || !www_authenticate.trim_start().to_ascii_lowercase().starts_with("digest") {
+            return Ok(false);
+        }
+        let parsed = digest_auth::parse(www_authenticate).map_err(|e| AuthError::Challenge(e.to_string()))?;
+        let mut guard = self.challenge.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let fresh = guard.as_ref().is_none_or(|old| old.nonce != parsed.nonce || parsed.stale);
+        if fresh {
+            *guard = Some(parsed);
+        }
+        Ok(fresh)
+    }
+
+    /// Whether a Digest challenge is known (so requests carry credentials up front).
+    pub fn has_challenge(&self) -> bool {
+        self.challenge.lock().map(|g| g.is_some()).unwrap_or(false)
+    }
+
+    async fn oauth_token(&self, client: &reqwest::Client) -> Result<String, AuthError> {
+        let mut guard = self.token.lock().await;
+        if let Some(token) = guard.as_ref()
+            && Instant::now() < token.refresh_at
+        {
+            return Ok(token.value.clone());
+        }
+        let fail = |message: String| AuthError::Token { url: self.token_url.clone(), message };
+        self.token_fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let response = client
+            .post(&self.token_url)
+            .header("Authorization", basic(&self.client_id, &self.client_secret))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .map_err(|e| fail(super::transport::describe(&e)))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| fail(super::transport::describe(&e)))?;
+        if !status.is_success() {
+            return Err(fail(format!("the token endpoint answered {}", status.as_u16())));
+        }
+        let body: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| fail("the token endpoint did not answer JSON".to_owned()))?;
+        let value = body
+            .get("access_token")
+            .and_then(|t| t.as_str())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| fail("the answer has no access_token".to_owned()))?
+            .to_owned();
+        let lifetime = Duration::from_secs(body.get("expires_in").and_then(|e| e.as_u64()).unwrap_or(3600));
+        // Refresh a minute early, or at 80% of a short lifetime.
+        let margin = Duration::from_secs(60).min(lifetime / 5);
+        *guard = Some(OAuthToken { value: value.clone(), refresh_at: Instant::now() + lifetime - margin });
+        Ok(value)
+    }
+}
+
+fn basic(user: &str, pass: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn atlas() -> Spec {
+        Spec::load(&format!("{}/specs/atlas-maintenance-window.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn the_mode_follows_the_credentials_given() {
+        let spec = atlas();
+        let mode = |s: AuthSettings| Authenticator::new(&s, &spec).map(|a| a.mode());
+        assert_eq!(mode(AuthSettings::default()).unwrap(), AuthMode::None);
+        let digest =
+            AuthSettings { username: Some("pub-key".into()), password: Some("priv-key".into()), ..Default::default() };
+        assert_eq!(mode(digest).unwrap(), AuthMode::Digest);
+        let oauth =
+            AuthSettings { client_id: Some("id-1".into()), client_secret: Some("secret".into()), ..Default::default() };
+        assert_eq!(mode(oauth).unwrap(), AuthMode::OAuth);
+        let bearer = AuthSettings { token: Some("tok-123".into()), ..Default::default() };
+        assert_eq!(mode(bearer).unwrap(), AuthMode::Bearer);
+        let missing = AuthSettings { mode: Some(AuthMode::Digest), username: Some("x".into()), ..Default::default() };
+        let err = mode(missing).unwrap_err().to_string();
+        assert_eq!(err, "--auth digest needs MONGODB_ATLAS_PRIVATE_API_KEY (or --private-key)");
+    }
+
+    #[test]
+    fn oauth_takes_the_token_url_from_the_spec() {
+        let spec = atlas();
+        let s = AuthSettings {
+            mode: Some(AuthMode::OAuth),
+            client_id: Some("id".into()),
+            client_secret: Some("s3cret".into()),
+            ..Default::default()
+        };
+        let auth = Authenticator::new(&s, &spec).unwrap();
+        assert_eq!(auth.token_url, "https://cloud.mongodb.com/api/oauth/token");
+        assert_eq!(auth.secrets(), ["s3cret"]);
+    }
+
+    #[test]
+    fn digest_answers_a_challenge_with_qop_auth_and_counts_nonces() {
+        let spec = atlas();
+        let s = AuthSettings {
+            username: Some("public".into()),
+            password: Some("private-key".into()),
+            ..Default::default()
+        };
+        let auth = Authenticator::new(&s, &spec).unwrap();
+        assert_eq!(auth.digest_response("public", "private-key", "GET", "/a", None), None, "no challenge yet");
+        assert!(
+            auth.learn_challenge(r#"Digest realm="MMS Public API", nonce="abc", qop="auth", algorithm=MD5"#).unwrap()
+        );
+        assert!(
+            !auth.learn_challenge(r#"Digest realm="MMS Public API", nonce="abc", qop="auth", algorithm=MD5"#).unwrap()
+        );
+        let first = auth.digest_response("public", "private-key", "GET", "/a", None).unwrap();
+        let second = auth.digest_response("public", "private-key", "GET", "/a", None).unwrap();
+        assert!(first.contains("nc=00000001") && second.contains("nc=00000002"), "{first} / {second}");
+        assert!(first.contains("qop=auth") && first.contains(r#"username="public""#));
+        assert!(!first.contains("private-key"));
+        let wrong = auth.wrong_authorization("GET", "/a", None);
+        assert!(wrong.starts_with("Digest ") && wrong != first);
+    }
+}

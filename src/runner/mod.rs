@@ -1,0 +1,776 @@
+//! The engine: fire generated requests at a target concurrently, judge every answer with the
+//! check catalogue, probe authentication, shrink failures to minimal requests, and hand a
+//! [`RunReport`] to the reporters.
+//!
+//! Work is prepared in two steps, as ripgrep does with its flags: [`RunConfig`] (what the user
+//! asked for) becomes a [`RunPlan`] (spec loaded, target reachable, generator and validators
+//! built, credentials resolved) before the first request. Errors before that point are
+//! [`RunError`]s (exit 2); everything a server does after it is a finding.
+//!
+//! Reports are deterministic for a seed and a deterministic server: the example kept for a
+//! finding is the one from the earliest case, whatever order the tasks finished in.
+
+pub mod auth;
+pub mod transport;
+
+use crate::check::{self, AuthProbe, CheckContext, CheckName, CheckSet, Exchange, Failure};
+use crate::generate::{Case, CaseId, CaseKind, CaseOrigin, GenerateConfig, Generator, Partition};
+use crate::mock::{Fault, MockConfig, MockServer};
+use crate::spec::{Operation, Spec, media};
+use auth::{AuthMode, AuthSettings, Authenticator};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use transport::{Credentials, Outcome, RateLimiter, Sent, Transport};
+
+/// Bodies longer than this are not read past it (a `transport` failure says so).
+pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
+/// At most this many extra requests are spent shrinking one finding.
+const SHRINK_BUDGET: usize = 64;
+
+/// Where to send requests.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// An HTTP(S) base URL. With no path, the spec's first server path is appended.
+    Url(url::Url),
+    /// The embedded reference mock, started on 127.0.0.1:0 for the run (with these faults).
+    Embedded { faults: Vec<Fault> },
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// `None`: pick one at random (and report it).
+    pub seed: Option<u64>,
+    pub cases: usize,
+    pub concurrency: usize,
+    pub rate_limit: Option<f64>,
+    pub timeout: Duration,
+    /// Operation ids to test; empty: all.
+    pub operations: Vec<String>,
+    pub checks: CheckSet,
+    /// `--param NAME=VALUE`.
+    pub params: Vec<(String, String)>,
+    /// `-H 'Name: value'`.
+    pub headers: Vec<(String, String)>,
+    pub auth: AuthSettings,
+    pub allow_mutations: bool,
+    pub partition: Option<Partition>,
+    pub max_response_time: Option<Duration>,
+    /// `--api-version DATE`: the date put in versioned `Accept` media types.
+    pub api_version: Option<String>,
+    pub max_body: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            seed: None,
+            cases: 100,
+            concurrency: default_concurrency(),
+            rate_limit: None,
+            timeout: Duration::from_secs(10),
+            operations: Vec::new(),
+            checks: CheckSet::all(),
+            params: Vec::new(),
+            headers: Vec::new(),
+            auth: AuthSettings::default(),
+            allow_mutations: false,
+            partition: None,
+            max_response_time: None,
+            api_version: None,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// Four connections per core, between 4 and 32: enough to keep a local server busy without
+/// hammering a remote one.
+pub fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map(|n| n.get() * 4).unwrap_or(8).clamp(4, 32)
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot reach {target}: {reason}")]
+    Unreachable { target: String, reason: String },
+    #[error("invalid target {0}: only http and https URLs are supported")]
+    BadTarget(String),
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
+    #[error(transparent)]
+    Generate(#[from] crate::generate::GenerateError),
+    #[error("cannot start the embedded mock: {0}")]
+    Mock(#[from] crate::mock::MockError),
+    #[error("--api-version {0} is not a date like 2025-03-12")]
+    ApiVersion(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    #[error("--operation {0} is not an operation of the spec")]
+    UnknownOperation(String),
+}
+
+/// An operation left out of the run, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub operation: String,
+    pub reason: String,
+}
+
+/// Everything prepared for a run.
+pub struct RunPlan {
+    pub spec: Arc<Spec>,
+    generator: Arc<Generator>,
+    /// The run's cases, in order.
+    ids: Arc<Vec<CaseId>>,
+    transport: Arc<Transport>,
+    mock: Option<MockServer>,
+    target_display: String,
+    seed: u64,
+    checks: CheckSet,
+    context: CheckContext,
+    concurrency: usize,
+    skipped: Vec<Skipped>,
+    /// Per operation index: the `Accept` header value.
+    accept: Vec<String>,
+}
+
+impl std::fmt::Debug for RunPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunPlan")
+            .field("target", &self.target_display)
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let mut x = (nanos as u64) ^ (u64::from(std::process::id()) << 32);
+    // splitmix64 finaliser: spread the clock bits.
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (x ^ (x >> 31)) % 1_000_000_000
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+impl RunPlan {
+    /// Turns a configuration into a ready plan: starts the embedded mock if asked, checks the
+    /// target answers TCP, resolves credentials (fetching an OAuth2 token), builds the generator.
+    ///
+    /// # Errors
+    /// [`RunError`] for anything that stops the run before it starts (exit 2).
+    pub async fn prepare(spec: Arc<Spec>, target: Target, config: RunConfig) -> Result<RunPlan, RunError> {
+        for id in &config.operations {
+            if spec.operation(id).is_none() {
+                return Err(RunError::UnknownOperation(id.clone()));
+            }
+        }
+        if let Some(v) = &config.api_version
+            && !media::is_iso_date(v)
+        {
+            return Err(RunError::ApiVersion(v.clone()));
+        }
+        let seed = config.seed.unwrap_or_else(random_seed);
+        let mut auth_settings = config.auth.clone();
+        let (mock, base_url, loopback) = match target {
+            Target::Url(url) => {
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(RunError::BadTarget(url.to_string()));
+                }
+                let loopback = is_loopback(&url);
+                (None, url, loopback)
+            }
+            Target::Embedded { faults } => {
+                // The embedded mock enforces authentication with credentials made for this run,
+                // so that `ignored_auth` is meaningful against it.
+                let token = format!("conform-mock-{seed:x}-{:x}", random_seed());
+                let mut mock_config = MockConfig { faults, seed, ..MockConfig::default() };
+                if spec.operations.iter().any(Operation::requires_auth) {
+                    mock_config.token = Some(token.clone());
+                    auth_settings =
+                        AuthSettings { mode: Some(AuthMode::Bearer), token: Some(token), ..AuthSettings::default() };
+                }
+                let listen = SocketAddr::new(IpAddr::from([127, 0, 0, 1]), 0);
+                let server = MockServer::start(spec.clone(), listen, mock_config).await?;
+                let url = url::Url::parse(&server.url()).map_err(|e| RunError::BadTarget(e.to_string()))?;
+                (Some(server), url, true)
+            }
+        };
+        let embedded = mock.is_some();
+        let base = base_with_path(&base_url, &spec.base_path());
+        let target_display = base.clone();
+        check_reachable(&base_url, config.timeout).await?;
+
+        let auth = Arc::new(Authenticator::new(&auth_settings, &spec)?);
+        let client = reqwest::Client::builder()
+            .http1_only()
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(config.concurrency.max(1))
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| RunError::Client(transport::describe(&e)))?;
+        if auth.mode() == AuthMode::OAuth {
+            // Fail before the run, not on every request.
+            auth.authorization(&client, "GET", "/", None).await?;
+        }
+
+        let (only, skipped) = select_operations(&spec, &config, loopback);
+        let nothing_to_run = only.is_empty();
+        let generate = GenerateConfig {
+            seed,
+            cases: config.cases,
+            pins: config.params.clone(),
+            partition: config.partition,
+            only,
+        };
+        let generator = Generator::new(spec.clone(), generate)?;
+        // An empty `only` means "all" to the generator; here it means every operation was skipped.
+        let ids = if nothing_to_run { Vec::new() } else { generator.case_ids() };
+        let accept = spec.operations.iter().map(|op| accept_header(op, config.api_version.as_deref())).collect();
+        let transport = Transport {
+            client,
+            base,
+            auth,
+            extra_headers: config.headers.clone(),
+            max_body: config.max_body,
+            timeout: config.timeout,
+            rate: config.rate_limit.filter(|r| *r > 0.0).map(RateLimiter::new),
+        };
+        let pinned = config.params.iter().map(|(k, _)| k.clone()).collect();
+        Ok(RunPlan {
+            spec,
+            generator: Arc::new(generator),
+            ids: Arc::new(ids),
+            transport: Arc::new(transport),
+            mock,
+            target_display,
+            seed,
+            checks: config.checks,
+            context: CheckContext {
+                expect_acceptance: embedded || !config.params.is_empty(),
+                pinned,
+                max_response_time: config.max_response_time,
+            },
+            concurrency: config.concurrency.max(1),
+            skipped,
+            accept,
+        })
+    }
+
+    /// The seed of the run (chosen at random when none was given).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The base URL requests go to.
+    pub fn target(&self) -> &str {
+        &self.target_display
+    }
+
+    /// Every secret value the run knows, for reporters to redact.
+    pub fn secrets(&self) -> Vec<String> {
+        self.transport.auth.secrets()
+    }
+
+    /// Generation problems (patterns that cannot be generated from…), for the report.
+    pub fn generation_findings(&self) -> &[crate::spec::SpecFinding] {
+        self.generator.findings()
+    }
+}
+
+/// Which operations run: `--operation` filters; against a target that is not loopback,
+/// mutating operations are skipped (and say why) unless `--allow-mutations`.
+fn select_operations(spec: &Spec, config: &RunConfig, loopback: bool) -> (Vec<String>, Vec<Skipped>) {
+    let mut skipped = Vec::new();
+    let mut only = Vec::new();
+    for op in &spec.operations {
+        if !config.operations.is_empty() && !config.operations.contains(&op.id) {
+            continue;
+        }
+        if op.method.is_mutating() && !loopback && !config.allow_mutations {
+            skipped.push(Skipped {
+                operation: op.id.clone(),
+                reason: format!(
+                    "{} changes state and the target is not loopback; pass --allow-mutations to test it",
+                    op.method
+                ),
+            });
+            continue;
+        }
+        only.push(op.id.clone());
+    }
+    (only, skipped)
+}
+
+/// `http://host:port` + the spec's base path, unless the target URL has a path of its own.
+fn base_with_path(url: &url::Url, spec_base: &str) -> String {
+    let mut root = format!("{}://{}", url.scheme(), url.host_str().unwrap_or("localhost"));
+    if let Some(port) = url.port() {
+        root.push_str(&format!(":{port}"));
+    }
+    let path = url.path().trim_end_matches('/');
+    if path.is_empty() { format!("{root}{spec_base}") } else { format!("{root}{path}") }
+}
+
+async fn check_reachable(url: &url::Url, timeout: Duration) -> Result<(), RunError> {
+    let host = url.host_str().unwrap_or("localhost").trim_start_matches('[').trim_end_matches(']').to_owned();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(timeout.min(Duration::from_secs(10)), connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(RunError::Unreachable { target: url.to_string(), reason: e.to_string() }),
+        Err(_) => Err(RunError::Unreachable {
+            target: url.to_string(),
+            reason: "no TCP connection within the timeout".into(),
+        }),
+    }
+}
+
+/// The `Accept` value for an operation: its documented response media types, success ones
+/// first, with versioned vendor types moved to `api_version` when given.
+fn accept_header(op: &Operation, api_version: Option<&str>) -> String {
+    let mut types: Vec<String> = Vec::new();
+    let mut ordered: Vec<&crate::spec::ResponseSpec> = op.responses.iter().collect();
+    ordered.sort_by_key(|r| !r.status.is_success());
+    for response in ordered {
+        for m in &response.content {
+            let name = match api_version {
+                Some(date) => media::with_version_date(&m.name, date).unwrap_or_else(|| m.name.clone()),
+                None => m.name.clone(),
+            };
+            if !types.contains(&name) {
+                types.push(name);
+            }
+        }
+    }
+    types.join(", ")
+}
+
+/// Progress callbacks (a terminal progress bar, or nothing).
+pub trait Progress: Send + Sync {
+    fn start(&self, _total: u64) {}
+    fn advance(&self, _n: u64) {}
+    fn finish(&self) {}
+}
+
+/// No progress display.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Counts per operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OperationStats {
+    pub operation: String,
+    pub method: String,
+    pub path: String,
+    pub requests: usize,
+    /// Distinct findings on this operation.
+    pub failures: usize,
+    /// Failing exchanges per check.
+    pub by_check: BTreeMap<CheckName, usize>,
+}
+
+/// Run totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub operations: usize,
+    pub requests: usize,
+    pub duration_ms: u64,
+    pub failures: usize,
+    pub skipped_operations: Vec<Skipped>,
+}
+
+/// One exchange kept as an example of a finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub case: Case,
+    pub sent: Sent,
+    pub response: Option<check::Response>,
+    /// Which credentials the request carried (curl lines reproduce them by reference).
+    pub credentials: Credentials,
+}
+
+/// One deduplicated finding: the same check failing the same way on the same operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub check: CheckName,
+    pub operation: String,
+    pub operation_index: usize,
+    pub message: String,
+    pub signature: String,
+    /// How many exchanges failed this way.
+    pub count: usize,
+    /// The minimal example (shrunk when the case was random).
+    pub example: Example,
+    pub shrunk: bool,
+    /// For stateful findings: every step of the sequence, in order.
+    pub steps: Vec<Example>,
+}
+
+/// What a run found.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub spec: String,
+    pub target: String,
+    pub seed: u64,
+    /// How requests authenticated (curl lines name the matching environment variables).
+    pub auth: AuthMode,
+    pub stats: Stats,
+    pub operations: Vec<OperationStats>,
+    pub findings: Vec<Finding>,
+    pub spec_findings: Vec<crate::spec::SpecFinding>,
+    /// Secret values to redact from every rendering.
+    pub secrets: Vec<String>,
+    /// conform's own failures during the run (a bug if ever non-empty).
+    pub internal_errors: Vec<String>,
+}
+
+impl RunReport {
+    /// Whether any check failed.
+    pub fn failed(&self) -> bool {
+        !self.findings.is_empty()
+    }
+}
+
+type Key = (usize, CheckName, String);
+
+struct Entry {
+    failure: Failure,
+    count: usize,
+    /// Case id of the kept example (the smallest wins).
+    order: (usize, usize, u8),
+    example: Example,
+}
+
+#[derive(Default)]
+struct Collector {
+    findings: Mutex<BTreeMap<Key, Entry>>,
+    /// Failing exchanges per (operation, check).
+    by_check: Mutex<BTreeMap<(usize, CheckName), usize>>,
+    requests: Vec<AtomicUsize>,
+}
+
+impl Collector {
+    fn new(operations: usize) -> Collector {
+        Collector { requests: (0..operations).map(|_| AtomicUsize::new(0)).collect(), ..Collector::default() }
+    }
+
+    fn record(&self, op: usize, order: (usize, usize, u8), failures: Vec<Failure>, example: impl Fn() -> Example) {
+        if failures.is_empty() {
+            return;
+        }
+        let mut by_check = self.by_check.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for f in &failures {
+            *by_check.entry((op, f.check)).or_default() += 1;
+        }
+        drop(by_check);
+        let mut findings = self.findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for failure in failures {
+            let key = (op, failure.check, failure.signature.clone());
+            match findings.get_mut(&key) {
+                Some(entry) => {
+                    entry.count += 1;
+                    if order < entry.order {
+                        entry.order = order;
+                        entry.failure = failure;
+                        entry.example = example();
+                    }
+                }
+                None => {
+                    findings.insert(key, Entry { failure, count: 1, order, example: example() });
+                }
+            }
+        }
+    }
+}
+
+/// Runs the plan to completion.
+pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
+    let started = Instant::now();
+    let plan = Arc::new(plan);
+    let ids = plan.ids.clone();
+    let probes = auth_probe_ops(&plan);
+    progress.start((ids.len() + probes.len() * 2) as u64);
+    let collector = Arc::new(Collector::new(plan.spec.operations.len()));
+    let next = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..plan.concurrency.min(ids.len().max(1)) {
+        let (plan, ids, collector, next, done) =
+            (plan.clone(), ids.clone(), collector.clone(), next.clone(), done.clone());
+        tasks.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&id) = ids.get(i) else { break };
+                if let Some(case) = plan.generator.case(id) {
+                    run_case(&plan, &collector, &case, (i, 0, 0)).await;
+                }
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    let finished = AtomicBool::new(false);
+    let mut internal_errors = Vec::new();
+    let join = async {
+        while let Some(result) = tasks.join_next().await {
+            if let Err(e) = result {
+                // A task that died is a conform bug: say so in the report, keep the rest.
+                internal_errors.push(format!("a request task ended abnormally: {e}"));
+            }
+        }
+        finished.store(true, Ordering::Relaxed);
+    };
+    // Progress is polled rather than pushed so that tasks never wait on the display.
+    let ticker = async {
+        let mut shown = 0;
+        loop {
+            let now = done.load(Ordering::Relaxed);
+            progress.advance((now - shown) as u64);
+            shown = now;
+            if finished.load(Ordering::Relaxed) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::join!(join, ticker);
+
+    for (n, op) in probes.iter().enumerate() {
+        run_auth_probes(&plan, &collector, *op, ids.len() + n).await;
+        progress.advance(2);
+    }
+
+    shrink_findings(&plan, &collector).await;
+    progress.finish();
+    let report = finish(&plan, &collector, started, internal_errors);
+    // Every task has ended, so this is the last reference.
+    if let Ok(plan) = Arc::try_unwrap(plan)
+        && let Some(mock) = plan.mock
+    {
+        mock.shutdown().await;
+    }
+    report
+}
+
+fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_errors: Vec<String>) -> RunReport {
+    let findings_map =
+        std::mem::take(&mut *collector.findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    let by_check = collector.by_check.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let findings: Vec<Finding> = findings_map
+        .into_iter()
+        .map(|((op, check, signature), e)| Finding {
+            check,
+            operation: plan.spec.operations[op].id.clone(),
+            operation_index: op,
+            message: e.failure.message,
+            signature,
+            count: e.count,
+            shrunk: e.order.2 == 1,
+            example: e.example,
+            steps: Vec::new(),
+        })
+        .collect();
+    let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.operation.as_str()).collect();
+    let operations: Vec<OperationStats> = plan
+        .spec
+        .operations
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| !skipped.contains(&op.id.as_str()))
+        .filter(|(i, _)| collector.requests[*i].load(Ordering::Relaxed) > 0)
+        .map(|(i, op)| OperationStats {
+            operation: op.id.clone(),
+            method: op.method.as_str().to_owned(),
+            path: op.path.clone(),
+            requests: collector.requests[i].load(Ordering::Relaxed),
+            failures: findings.iter().filter(|f| f.operation_index == i).count(),
+            by_check: by_check.iter().filter(|((o, _), _)| *o == i).map(|((_, c), n)| (*c, *n)).collect(),
+        })
+        .collect();
+    let mut spec_findings = plan.spec.findings.clone();
+    spec_findings.extend(plan.generator.findings().iter().cloned());
+    RunReport {
+        spec: plan.spec.source.clone(),
+        target: plan.target_display.clone(),
+        seed: plan.seed,
+        auth: plan.transport.auth.mode(),
+        stats: Stats {
+            operations: operations.len(),
+            requests: collector.requests.iter().map(|r| r.load(Ordering::Relaxed)).sum(),
+            duration_ms: started.elapsed().as_millis() as u64,
+            failures: findings.len(),
+            skipped_operations: plan.skipped.clone(),
+        },
+        operations,
+        findings,
+        spec_findings,
+        secrets: plan.secrets(),
+        internal_errors,
+    }
+}
+
+/// Sends one case and judges the answer.
+async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (usize, usize, u8)) {
+    let op = &plan.spec.operations[case.operation];
+    let outcome = plan.transport.send(&case.request, &plan.accept[case.operation], Credentials::Configured).await;
+    collector.requests[case.operation].fetch_add(outcome.requests, Ordering::Relaxed);
+    let failures = judge(plan, op, case, &outcome, None);
+    collector.record(case.operation, order, failures, || Example {
+        case: case.clone(),
+        sent: outcome.sent.clone(),
+        response: outcome.result.as_ref().ok().cloned(),
+        credentials: Credentials::Configured,
+    });
+}
+
+/// Runs the checks on an outcome (a transport failure is the `transport` check's).
+fn judge(plan: &RunPlan, op: &Operation, case: &Case, outcome: &Outcome, probe: Option<AuthProbe>) -> Vec<Failure> {
+    match &outcome.result {
+        Err(t) => {
+            if plan.checks.contains(CheckName::Transport) {
+                vec![Failure::new(CheckName::Transport, t.message.clone(), t.kind)]
+            } else {
+                Vec::new()
+            }
+        }
+        Ok(response) => {
+            let mut failures = Vec::new();
+            if response.truncated && plan.checks.contains(CheckName::Transport) {
+                failures.push(Failure::new(
+                    CheckName::Transport,
+                    format!(
+                        "the {} body is larger than {} bytes; conform read only that much",
+                        response.status, plan.transport.max_body
+                    ),
+                    "too_large",
+                ));
+            }
+            let exchange = Exchange { operation: op, case, request: &case.request, response, probe };
+            failures.extend(check::run(plan.checks, &plan.context, &exchange));
+            failures
+        }
+    }
+}
+
+/// Operations whose security requirement is probed with missing and wrong credentials.
+fn auth_probe_ops(plan: &RunPlan) -> Vec<usize> {
+    if !plan.checks.contains(CheckName::IgnoredAuth) {
+        return Vec::new();
+    }
+    let mut ops: Vec<usize> = plan.ids.iter().map(|id| id.operation).collect();
+    ops.dedup();
+    ops.retain(|&i| plan.spec.operations[i].requires_auth());
+    ops
+}
+
+async fn run_auth_probes(plan: &RunPlan, collector: &Collector, op_index: usize, order: usize) {
+    let op = &plan.spec.operations[op_index];
+    let Some(request) = plan.generator.valid_request(op_index, plan.seed, &[]) else { return };
+    let case =
+        Case { operation: op_index, index: 0, kind: CaseKind::Valid, origin: CaseOrigin::Example, seed: None, request };
+    for (n, (probe, credentials)) in
+        [(AuthProbe::NoCredentials, Credentials::Omitted), (AuthProbe::WrongCredentials, Credentials::Wrong)]
+            .into_iter()
+            .enumerate()
+    {
+        let outcome = plan.transport.send(&case.request, &plan.accept[op_index], credentials).await;
+        collector.requests[op_index].fetch_add(outcome.requests, Ordering::Relaxed);
+        let failures = judge(plan, op, &case, &outcome, Some(probe));
+        collector.record(op_index, (order, n, 0), failures, || Example {
+            case: case.clone(),
+            sent: outcome.sent.clone(),
+            response: outcome.result.as_ref().ok().cloned(),
+            credentials,
+        });
+    }
+}
+
+/// Shrinks the kept example of every finding whose case was random: simplify while the same
+/// check still fails the same way, within a request budget.
+async fn shrink_findings(plan: &RunPlan, collector: &Collector) {
+    let targets: Vec<(Key, Case)> = {
+        let findings = collector.findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        findings
+            .iter()
+            .filter(|(_, e)| e.example.case.origin == CaseOrigin::Random && e.failure.check != CheckName::Transport)
+            .map(|(k, e)| (k.clone(), e.example.case.clone()))
+            .collect()
+    };
+    for (key, case) in targets {
+        let Some(mut shrinker) = plan.generator.shrinker(&case) else { continue };
+        let op = &plan.spec.operations[case.operation];
+        let mut best: Option<(Case, Outcome, Failure)> = None;
+        let mut spent = 0;
+        let still_fails = |outcome: &Outcome, candidate: &Case| {
+            judge(plan, op, candidate, outcome, None).into_iter().find(|f| f.check == key.1 && f.signature == key.2)
+        };
+        if shrinker.simplify() {
+            while spent < SHRINK_BUDGET {
+                let candidate = shrinker.current();
+                let outcome = plan
+                    .transport
+                    .send(&candidate.request, &plan.accept[case.operation], Credentials::Configured)
+                    .await;
+                spent += 1;
+                collector.requests[case.operation].fetch_add(outcome.requests, Ordering::Relaxed);
+                let progressed = match still_fails(&outcome, &candidate) {
+                    Some(failure) => {
+                        best = Some((candidate, outcome, failure));
+                        shrinker.simplify()
+                    }
+                    None => shrinker.complicate(),
+                };
+                if !progressed {
+                    break;
+                }
+            }
+        }
+        if let Some((candidate, outcome, failure)) = best {
+            let mut findings = collector.findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(entry) = findings.get_mut(&key) {
+                entry.failure = failure;
+                entry.order.2 = 1;
+                entry.example = Example {
+                    case: candidate,
+                    sent: outcome.sent,
+                    response: outcome.result.ok(),
+                    credentials: Credentials::Configured,
+                };
+            }
+        }
+    }
+}
+
+/// Loads, plans and runs in one call: what `conform run` and the libtest harness do.
+///
+/// # Errors
+/// [`RunError`] when the run cannot start.
+pub async fn run(
+    spec: Arc<Spec>,
+    target: Target,
+    config: RunConfig,
+    progress: &dyn Progress,
+) -> Result<RunReport, RunError> {
+    let plan = RunPlan::prepare(spec, target, config).await?;
+    Ok(execute(plan, progress).await)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! Runner tests against in-test servers that really verify credentials.
+
+use super::*;
+use crate::testkit::server::{Received, Reply, TestServer, verify_digest};
+use serde_json::json;
+use std::sync::Mutex as StdMutex;
+
+fn spec_with(security_schemes: serde_json::Value, security: serde_json::Value) -> Arc<Spec> {
+    Arc::new(
+        Spec::from_value(
+            "auth.yaml",
+            json!({
+                "openapi": "3.0.3",
+                "info": {"title": "auth", "version": "1"},
+                "security": security,
+                "components": {"securitySchemes": security_schemes},
+                "paths": {"/w": {"get": {
+                    "operationId": "getW",
+                    "parameters": [{"name": "n", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 5}}],
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}}}},
+                        "400": {"description": "bad", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "401": {"description": "who?", "content": {"application/json": {"schema": {"type": "object"}}}}
+                    }
+                }}}
+            }),
+        )
+        .unwrap(),
+    )
+}
+
+fn bad_query(r: &Received) -> bool {
+    r.query().iter().any(|(k, v)| k == "n" && !v.parse::<i64>().is_ok_and(|n| (0..=5).contains(&n)))
+}
+
+/// The authenticated answer of the little API: GET only, `n` within 0..=5.
+fn answer(r: &Received) -> Reply {
+    if r.method != "GET" {
+        Reply::json(405, "application/json", &json!({})).with_header("Allow", "GET")
+    } else if bad_query(r) {
+        Reply::json(400, "application/json", &json!({}))
+    } else {
+        Reply::json(200, "application/json", &json!({"ok": true}))
+    }
+}
+
+fn quick(auth: AuthSettings) -> RunConfig {
+    RunConfig { seed: Some(7), cases: 10, concurrency: 4, auth, ..RunConfig::default() }
+}
+
+#[tokio::test]
+async fn digest_with_qop_auth_and_nonce_counts() {
+    const NONCE: &str = "d1g3st-n0nce";
+    let counts: Arc<StdMutex<Vec<u32>>> = Arc::default();
+    let seen = counts.clone();
+    let server = TestServer::start(move |r| {
+        let challenge = format!(r#"Digest realm="MMS Public API", nonce="{NONCE}", qop="auth", algorithm=MD5"#);
+        let ok = r.header("authorization").and_then(|a| verify_digest(a, "private-key-1", NONCE, &r.method));
+        match ok {
+            Some(nc) => {
+                seen.lock().unwrap().push(nc);
+                answer(r)
+            }
+            None => Reply::json(401, "application/json", &json!({})).with_header("WWW-Authenticate", &challenge),
+        }
+    })
+    .await;
+    let spec = spec_with(json!({"digest": {"type": "http", "scheme": "digest"}}), json!([{"digest": []}]));
+    let auth = AuthSettings {
+        username: Some("public-key-1".into()),
+        password: Some("private-key-1".into()),
+        ..Default::default()
+    };
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), quick(auth), &NoProgress).await.unwrap();
+    assert_eq!(report.auth, AuthMode::Digest);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings.iter().map(|f| &f.message).collect::<Vec<_>>());
+    let mut counts = counts.lock().unwrap().clone();
+    assert!(counts.len() >= 10, "{} authenticated requests", counts.len());
+    counts.sort_unstable();
+    counts.dedup();
+    assert!(counts.len() >= 10, "every request used a fresh nonce count");
+}
+
+#[tokio::test]
+async fn a_wrong_digest_password_is_refused_and_probes_are_judged() {
+    const NONCE: &str = "n2";
+    let server = TestServer::start(move |r| {
+        let challenge = format!(r#"Digest realm="r", nonce="{NONCE}", qop="auth""#);
+        match r.header("authorization").and_then(|a| verify_digest(a, "right", NONCE, &r.method)) {
+            Some(_) => Reply::json(200, "application/json", &json!({"ok": true})),
+            None => Reply::json(401, "application/json", &json!({})).with_header("WWW-Authenticate", &challenge),
+        }
+    })
+    .await;
+    let spec = spec_with(json!({"digest": {"type": "http", "scheme": "digest"}}), json!([{"digest": []}]));
+    let auth = AuthSettings { username: Some("user".into()), password: Some("wrong".into()), ..Default::default() };
+    let config = RunConfig {
+        checks: CheckSet::none().with(CheckName::IgnoredAuth).with(CheckName::StatusCodeConformance),
+        ..quick(auth)
+    };
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+    // Wrong credentials get 401 everywhere: documented, and no probe was let in.
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert!(report.stats.requests > 10);
+}
+
+#[tokio::test]
+async fn oauth_client_credentials_fetch_verify_and_refresh_the_token() {
+    let issued: Arc<StdMutex<Vec<(String, Instant)>>> = Arc::default();
+    let tokens = issued.clone();
+    let server = TestServer::start(move |r| {
+        if r.path() == "/oauth/token" {
+            let basic = format!(
+                "Basic {}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "client-1:secret-1")
+            );
+            let form = String::from_utf8_lossy(&r.body).into_owned();
+            if r.method != "POST"
+                || r.header("authorization") != Some(basic.as_str())
+                || form != "grant_type=client_credentials"
+            {
+                return Reply::json(401, "application/json", &json!({"error": "invalid_client"}));
+            }
+            let mut tokens = tokens.lock().unwrap();
+            let token = format!("access-{}", tokens.len());
+            tokens.push((token.clone(), Instant::now()));
+            return Reply::json(
+                200,
+                "application/json",
+                &json!({"access_token": token, "token_type": "Bearer", "expires_in": 1}),
+            );
+        }
+        let tokens = tokens.lock().unwrap();
+        let valid = r
+            .header("authorization")
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .is_some_and(|t| tokens.iter().any(|(issued, at)| issued == t && at.elapsed() < Duration::from_secs(1)));
+        if valid { answer(r) } else { Reply::json(401, "application/json", &json!({})) }
+    })
+    .await;
+    let spec = spec_with(
+        json!({"sa": {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": format!("{}/oauth/token", server.url()), "scopes": {}}}}}),
+        json!([{"sa": []}]),
+    );
+    let auth = AuthSettings {
+        client_id: Some("client-1".into()),
+        client_secret: Some("secret-1".into()),
+        ..Default::default()
+    };
+    // Five requests a second for about two seconds: the one-second token must be refreshed.
+    let config = RunConfig { concurrency: 1, rate_limit: Some(5.0), ..quick(auth) };
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+    assert_eq!(report.auth, AuthMode::OAuth);
+    assert!(report.findings.is_empty(), "every request carried a live token: {:#?}", report.findings);
+    assert!(issued.lock().unwrap().len() >= 2, "the token was refreshed before it expired");
+    assert!(!report.secrets.is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_stops_the_run_before_it_starts() {
+    let server = TestServer::start(|_| Reply::json(401, "application/json", &json!({"error": "invalid_client"}))).await;
+    let spec = spec_with(
+        json!({"sa": {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": format!("{}/oauth/token", server.url()), "scopes": {}}}}}),
+        json!([{"sa": []}]),
+    );
+    let auth =
+        AuthSettings { client_id: Some("c".into()), client_secret: Some("wrong-secret".into()), ..Default::default() };
+    let err = run(spec, Target::Url(server.url().parse().unwrap()), quick(auth), &NoProgress).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("cannot get an OAuth2 token from http://127.0.0.1:"), "{text}");
+    assert!(!text.contains("wrong-secret"));
+}
+
+#[tokio::test]
+async fn unreachable_targets_are_errors_not_findings() {
+    // Bind and drop: nothing listens on that port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let spec = spec_with(json!({}), json!([]));
+    let err = run(
+        spec,
+        Target::Url(format!("http://127.0.0.1:{port}").parse().unwrap()),
+        quick(AuthSettings::default()),
+        &NoProgress,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RunError::Unreachable { .. }), "{err}");
+}
+
+#[test]
+fn mutations_are_skipped_against_remote_targets_unless_allowed() {
+    let spec = Spec::load(&format!("{}/specs/atlas-maintenance-window.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert!(!is_loopback(&"https://cloud.mongodb.com".parse().unwrap()));
+    assert!(
+        is_loopback(&"http://localhost:8080".parse().unwrap()) && is_loopback(&"http://[::1]:8080".parse().unwrap())
+    );
+    let config = RunConfig::default();
+    let (only, skipped) = select_operations(&spec, &config, false);
+    assert_eq!(only, ["getGroupMaintenanceWindow"]);
+    assert_eq!(skipped.len(), 4);
+    assert!(skipped[0].reason.ends_with("pass --allow-mutations to test it"), "{}", skipped[0].reason);
+    let (only, skipped) = select_operations(&spec, &RunConfig { allow_mutations: true, ..RunConfig::default() }, false);
+    assert_eq!((only.len(), skipped.len()), (5, 0));
+    let (only, _) = select_operations(&spec, &config, true);
+    assert_eq!(only.len(), 5, "loopback targets get every operation");
+    let one = RunConfig { operations: vec!["resetGroupMaintenanceWindow".into()], ..RunConfig::default() };
+    assert_eq!(select_operations(&spec, &one, true).0, ["resetGroupMaintenanceWindow"]);
+}
+
+#[test]
+fn accept_lists_documented_types_with_the_api_version_applied() {
+    let spec = Spec::load(&format!("{}/specs/atlas-maintenance-window.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let op = spec.operation("getGroupMaintenanceWindow").unwrap();
+    assert_eq!(accept_header(op, None), "application/vnd.atlas.2023-01-01+json, application/json");
+    assert_eq!(accept_header(op, Some("2025-03-12")), "application/vnd.atlas.2025-03-12+json, application/json");
+}
+
+#[test]
+fn base_urls_take_the_spec_path_only_when_the_target_has_none() {
+    let url = |s: &str| url::Url::parse(s).unwrap();
+    assert_eq!(
+        base_with_path(&url("http://127.0.0.1:8080"), "/api/public/v1.0"),
+        "http://127.0.0.1:8080/api/public/v1.0"
+    );
+    assert_eq!(base_with_path(&url("https://x.example/custom/"), "/api/public/v1.0"), "https://x.example/custom");
+    assert_eq!(base_with_path(&url("http://[::1]:9/"), ""), "http://[::1]:9");
+}
