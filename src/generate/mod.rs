@@ -22,7 +22,7 @@ mod values;
 mod wire;
 
 pub use case::*;
-pub use wire::{Failure, breaks_only, failures, form_to_json, violations};
+pub use wire::{Failure, breaks_only, failures, form_to_json, reasons_match, violations};
 
 use crate::spec::{Operation, Spec, SpecFinding};
 use operation::{OpPlan, Raw, runner_config};
