@@ -185,6 +185,9 @@ impl Generator {
         let plans: Vec<Arc<OpPlan>> = (0..spec.operations.len())
             .map(|i| Arc::new(OpPlan::build(&spec, i, &config.pins, &mut findings)))
             .collect();
+        // A schema used in several places (or recursively) is reported once.
+        let mut seen = std::collections::HashSet::new();
+        findings.retain(|f: &SpecFinding| seen.insert((f.pointer.clone(), f.message.clone())));
         let mut ids = Vec::new();
         let mut position = 0;
         for (i, plan) in plans.iter().enumerate() {

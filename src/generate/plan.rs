@@ -839,9 +839,23 @@ fn inferred_types(map: &Map<String, Value>) -> Vec<String> {
 pub(crate) fn parse_pattern(source: &str) -> Option<(Hir, bool)> {
     let translated = translate_pattern(source)?;
     let hir = regex_syntax::ParserBuilder::new().build().parse(&translated).ok()?;
+    if has_empty_class(&hir) {
+        return None; // proptest's generator cannot draw from a class with no member.
+    }
     let mut exact = true;
     let stripped = strip_looks(&hir, &mut exact);
     Some((stripped, exact))
+}
+
+fn has_empty_class(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Class(hir::Class::Unicode(c)) => c.ranges().is_empty(),
+        HirKind::Class(hir::Class::Bytes(c)) => c.ranges().is_empty(),
+        HirKind::Repetition(r) => has_empty_class(&r.sub),
+        HirKind::Capture(c) => has_empty_class(&c.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(has_empty_class),
+        _ => false,
+    }
 }
 
 fn strip_looks(h: &Hir, exact: &mut bool) -> Hir {
@@ -1062,5 +1076,6 @@ mod tests {
         assert_eq!(repetitions(&hir), [(0, 24, Some(24))]);
         assert_eq!(sample(&hir, &mut Mix(1), &[(0, 23)]).len(), 23);
         assert!(parse_pattern("(?<=a)b").is_none());
+        assert!(parse_pattern("[^\\s\\S]").is_none(), "a class with no member");
     }
 }

@@ -530,3 +530,55 @@ fn a_value_the_wire_cannot_type_is_not_labelled_a_type_violation() {
     assert!(!reasons_match("maximum", &["minimum".into()]));
     assert!(reasons_match("nullable", &["enum".into()]));
 }
+
+#[test]
+fn odd_schemas_never_panic_and_keep_their_promise() {
+    let spec = doc(
+        json!({
+            "/odd/{a}/{b}.{ext}": {"put": {
+                "parameters": [
+                    {"name": "a", "in": "path", "required": true, "schema": {"type": "integer", "minimum": -5, "exclusiveMaximum": 1e300}},
+                    {"name": "b", "in": "path", "required": true, "style": "label", "schema": {"type": "array", "items": {"type": "integer"}, "maxItems": 3}},
+                    {"name": "ext", "in": "path", "required": true, "schema": {"type": "string", "enum": ["json", "xml"]}},
+                    {"name": "q", "in": "query", "required": true, "schema": {"type": ["string", "integer"], "maxLength": 3}},
+                    {"name": "r", "in": "query", "style": "pipeDelimited", "explode": false, "schema": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{1,3}$"}}},
+                    {"name": "n", "in": "query", "schema": {"type": "number", "multipleOf": 0.01, "minimum": 0, "maximum": 1}},
+                    {"name": "big", "in": "query", "schema": {"type": "integer", "format": "int64"}},
+                    {"name": "X-Id", "in": "header", "schema": {"type": "string", "format": "uuid"}},
+                    {"name": "c", "in": "cookie", "schema": {"type": "array", "items": {"type": "string"}}}
+                ],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Tree"}}}},
+                "responses": {"200": {"description": "ok"}}
+            }},
+            "/text": {"post": {
+                "requestBody": {"required": true, "content": {"text/plain": {"schema": {"type": "string", "minLength": 2}}}},
+                "responses": {"200": {"description": "ok"}}
+            }},
+            "/loop": {"post": {
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Loop"}}}},
+                "responses": {"200": {"description": "ok"}}
+            }}
+        }),
+        json!({
+            "Tree": {"type": "object", "properties": {
+                "value": {"oneOf": [{"type": "string", "maxLength": 2}, {"type": "integer", "minimum": 100}]},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+                "nothing": {"type": "array", "items": false},
+                "free": {"type": "object", "additionalProperties": {"type": "integer", "maximum": 3}},
+                "any": {},
+                "notString": {"not": {"type": "string"}},
+                "mixed": {"enum": [1, "a", null, true]},
+                "empty": {"type": "string", "pattern": "[^\\s\\S]"}
+            }},
+            "Loop": {"type": "object", "required": ["next"], "properties": {"next": {"$ref": "#/components/schemas/Loop"}}}
+        }),
+    );
+    let all = assert_all_keep_their_promise(&spec, 120);
+    assert!(all.iter().any(|c| c.operation == 0 && c.is_valid()));
+    assert!(all.iter().any(|c| c.operation == 1 && !c.is_valid()));
+    let g = generator(&spec, 10, 0);
+    assert!(g.findings().iter().any(|f| f.message.contains("recursion")), "{:#?}", g.findings());
+    assert!(g.case_ids().iter().all(|id| id.operation != 2), "an infinitely recursive body has no valid request");
+    let pointers: Vec<(&str, &str)> = g.findings().iter().map(|f| (f.pointer.as_str(), f.message.as_str())).collect();
+    assert_eq!(pointers.len(), pointers.iter().collect::<HashSet<_>>().len(), "findings are reported once");
+}
