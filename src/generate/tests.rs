@@ -582,3 +582,30 @@ fn odd_schemas_never_panic_and_keep_their_promise() {
     let pointers: Vec<(&str, &str)> = g.findings().iter().map(|f| (f.pointer.as_str(), f.message.as_str())).collect();
     assert_eq!(pointers.len(), pointers.iter().collect::<HashSet<_>>().len(), "findings are reported once");
 }
+
+#[test]
+fn any_shrink_walk_stays_on_proper_cases() {
+    // STYLE.md asks generators to be checked the way proptest's check_strategy_sanity checks
+    // shrinking; boxed value trees are not Clone, so this walks the shrinker the runner uses.
+    for spec in [atlas(), cloud_manager()] {
+        let g = generator(&spec, 12, 99);
+        for case in all_cases(&g).into_iter().filter(|c| c.origin == CaseOrigin::Random) {
+            let mut s = g.shrinker(&case).expect("random cases shrink");
+            assert_eq!(s.current(), case);
+            let mut rng = plan::Mix(case.index as u64);
+            for _ in 0..60 {
+                if rng.below(3) == 0 {
+                    s.complicate();
+                } else {
+                    s.simplify();
+                }
+                let now = s.current();
+                assert_eq!(
+                    (now.operation, now.index, &now.kind, now.origin, now.seed),
+                    (case.operation, case.index, &case.kind, case.origin, case.seed)
+                );
+                keeps_its_promise(&spec, &now).unwrap();
+            }
+        }
+    }
+}
