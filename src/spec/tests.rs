@@ -400,3 +400,16 @@ impl Operation {
         clone.schemas_mut().into_iter().map(|s| s.clone()).collect()
     }
 }
+
+/// Regression: only the first example of a parameter was checked (every example shared the
+/// key `(pointer, 0)`), so a bad second example went unreported.
+#[test]
+fn every_parameter_example_is_checked() {
+    let spec = doc(json!({"/a": {"get": {
+        "parameters": [{"name": "q", "in": "query", "schema": {"type": "integer"},
+                        "examples": {"good": {"value": 1}, "bad": {"value": "x"}}}],
+        "responses": {"200": {"description": "ok"}}
+    }}}));
+    let found: Vec<&SpecFinding> = spec.findings.iter().filter(|f| f.kind == FindingKind::InvalidExample).collect();
+    assert_eq!(found.len(), 1, "{:#?}", spec.findings);
+}
