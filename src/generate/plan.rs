@@ -623,7 +623,7 @@ impl Planner<'_> {
         }
         if let Some(f) = &format
             && !KNOWN_FORMATS.contains(&f.as_str())
-            && crate::generate::plan::validated_format(f)
+            && validated_format(f)
         {
             self.exact = false;
         }
@@ -717,7 +717,7 @@ impl Planner<'_> {
 }
 
 /// Formats the generators produce values for.
-pub(crate) const KNOWN_FORMATS: [&str; 19] = [
+pub(crate) const KNOWN_FORMATS: [&str; 18] = [
     "date-time",
     "date",
     "time",
@@ -736,7 +736,6 @@ pub(crate) const KNOWN_FORMATS: [&str; 19] = [
     "duration",
     "json-pointer",
     "relative-json-pointer",
-    "int32",
 ];
 
 /// Whether the validator checks this format (an unknown format is only an annotation).

@@ -609,3 +609,46 @@ fn any_shrink_walk_stays_on_proper_cases() {
         }
     }
 }
+
+#[test]
+fn every_generated_format_validates() {
+    let formats = [
+        "date-time",
+        "date",
+        "time",
+        "email",
+        "idn-email",
+        "uuid",
+        "uri",
+        "iri",
+        "uri-reference",
+        "iri-reference",
+        "ipv4",
+        "ipv6",
+        "byte",
+        "hostname",
+        "idn-hostname",
+        "duration",
+        "json-pointer",
+        "relative-json-pointer",
+    ];
+    let properties: serde_json::Map<String, Value> =
+        formats.iter().map(|f| ((*f).to_owned(), json!({"type": "string", "format": f}))).collect();
+    let spec = doc(
+        json!({"/f": {"post": {
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/F"}}}},
+            "responses": {"200": {"description": "ok"}}
+        }}}),
+        json!({"F": {"type": "object", "required": formats, "properties": properties}}),
+    );
+    let all = assert_all_keep_their_promise(&spec, 200);
+    let formats_broken: HashSet<&str> = all
+        .iter()
+        .filter_map(|c| c.mutation().filter(|m| m.constraint == "format"))
+        .filter_map(|m| match &m.location {
+            Location::Body(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(formats_broken.len() >= 10, "{formats_broken:?}");
+}
