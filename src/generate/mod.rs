@@ -22,7 +22,7 @@ mod values;
 mod wire;
 
 pub use case::*;
-pub use wire::{Failure, breaks_only, failures, form_to_json, violations};
+pub use wire::{Failure, breaks_only, failures, form_to_json, reasons_match, violations};
 
 use crate::spec::{Operation, Spec, SpecFinding};
 use operation::{OpPlan, Raw, runner_config};
@@ -185,6 +185,9 @@ impl Generator {
         let plans: Vec<Arc<OpPlan>> = (0..spec.operations.len())
             .map(|i| Arc::new(OpPlan::build(&spec, i, &config.pins, &mut findings)))
             .collect();
+        // A schema used in several places (or recursively) is reported once.
+        let mut seen = std::collections::HashSet::new();
+        findings.retain(|f: &SpecFinding| seen.insert((f.pointer.clone(), f.message.clone())));
         let mut ids = Vec::new();
         let mut position = 0;
         for (i, plan) in plans.iter().enumerate() {

@@ -159,7 +159,9 @@ impl OpPlan {
             let base = pinned
                 .clone()
                 .or_else(|| examples.iter().find(|e| sendable(p, e)).cloned())
-                .or_else(|| minimal(&node, place).filter(|v| sendable(p, v)));
+                .or_else(|| minimal(&node, place).filter(|v| sendable(p, v)))
+                // An empty array is not sendable in a path: try one with an item.
+                .or_else(|| maximal(&node, place).filter(|v| sendable(p, v)));
             params.push(ParamPlan { index: i, required: p.required, place, node, strategy, pinned, base });
         }
         let body = op.request_body.as_ref().and_then(|rb| {

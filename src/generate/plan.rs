@@ -623,7 +623,7 @@ impl Planner<'_> {
         }
         if let Some(f) = &format
             && !KNOWN_FORMATS.contains(&f.as_str())
-            && crate::generate::plan::validated_format(f)
+            && validated_format(f)
         {
             self.exact = false;
         }
@@ -717,7 +717,7 @@ impl Planner<'_> {
 }
 
 /// Formats the generators produce values for.
-pub(crate) const KNOWN_FORMATS: [&str; 19] = [
+pub(crate) const KNOWN_FORMATS: [&str; 18] = [
     "date-time",
     "date",
     "time",
@@ -736,7 +736,6 @@ pub(crate) const KNOWN_FORMATS: [&str; 19] = [
     "duration",
     "json-pointer",
     "relative-json-pointer",
-    "int32",
 ];
 
 /// Whether the validator checks this format (an unknown format is only an annotation).
@@ -839,9 +838,23 @@ fn inferred_types(map: &Map<String, Value>) -> Vec<String> {
 pub(crate) fn parse_pattern(source: &str) -> Option<(Hir, bool)> {
     let translated = translate_pattern(source)?;
     let hir = regex_syntax::ParserBuilder::new().build().parse(&translated).ok()?;
+    if has_empty_class(&hir) {
+        return None; // proptest's generator cannot draw from a class with no member.
+    }
     let mut exact = true;
     let stripped = strip_looks(&hir, &mut exact);
     Some((stripped, exact))
+}
+
+fn has_empty_class(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Class(hir::Class::Unicode(c)) => c.ranges().is_empty(),
+        HirKind::Class(hir::Class::Bytes(c)) => c.ranges().is_empty(),
+        HirKind::Repetition(r) => has_empty_class(&r.sub),
+        HirKind::Capture(c) => has_empty_class(&c.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(has_empty_class),
+        _ => false,
+    }
 }
 
 fn strip_looks(h: &Hir, exact: &mut bool) -> Hir {
@@ -1062,5 +1075,6 @@ mod tests {
         assert_eq!(repetitions(&hir), [(0, 24, Some(24))]);
         assert_eq!(sample(&hir, &mut Mix(1), &[(0, 23)]).len(), 23);
         assert!(parse_pattern("(?<=a)b").is_none());
+        assert!(parse_pattern("[^\\s\\S]").is_none(), "a class with no member");
     }
 }

@@ -82,7 +82,7 @@ fn keeps_its_promise(spec: &Spec, case: &Case) -> Result<(), String> {
             if !same {
                 return Err(format!("breaks {:?}, labelled {:?}: {}", f.location, m.location, show()));
             }
-            if !f.keywords.iter().all(|k| wire::reason_matches(&m.constraint, k)) {
+            if !reasons_match(&m.constraint, &f.keywords) {
                 return Err(format!("fails for {:?}, labelled {}: {}", f.keywords, m.constraint, show()));
             }
             if let Location::Body(target) = &m.location
@@ -511,4 +511,144 @@ fn header_values_stay_sendable_whatever_the_schema_allows() {
         c.mutation().is_some_and(|m| m.location == Location::Header("X-Any".into()) && m.constraint == "required")
     }));
     assert!(all.iter().filter(|c| c.is_valid()).all(|c| c.request.headers.len() == 2));
+}
+
+#[test]
+fn a_value_the_wire_cannot_type_is_not_labelled_a_type_violation() {
+    // In a form body (and in a path) a number is text: "123" where a string enum is wanted breaks
+    // the enum, not the type, so it must not be offered as a type violation.
+    let spec = twilio();
+    let g = generator(&spec, 0, 1);
+    for c in all_cases(&g) {
+        if let (Some(m), Some(Body::Form(_))) = (c.mutation(), &c.request.body) {
+            assert!(!(m.constraint == "type" && m.description.contains("(an integer where a string")), "{m:?}");
+        }
+    }
+    assert!(reasons_match("type", &["type".into(), "enum".into()]));
+    assert!(!reasons_match("type", &["enum".into()]));
+    assert!(reasons_match("maximum", &["anyOf".into()]));
+    assert!(!reasons_match("maximum", &["minimum".into()]));
+    assert!(reasons_match("nullable", &["enum".into()]));
+}
+
+#[test]
+fn odd_schemas_never_panic_and_keep_their_promise() {
+    let spec = doc(
+        json!({
+            "/odd/{a}/{b}.{ext}": {"put": {
+                "parameters": [
+                    {"name": "a", "in": "path", "required": true, "schema": {"type": "integer", "minimum": -5, "exclusiveMaximum": 1e300}},
+                    {"name": "b", "in": "path", "required": true, "style": "label", "schema": {"type": "array", "items": {"type": "integer"}, "maxItems": 3}},
+                    {"name": "ext", "in": "path", "required": true, "schema": {"type": "string", "enum": ["json", "xml"]}},
+                    {"name": "q", "in": "query", "required": true, "schema": {"type": ["string", "integer"], "maxLength": 3}},
+                    {"name": "r", "in": "query", "style": "pipeDelimited", "explode": false, "schema": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{1,3}$"}}},
+                    {"name": "n", "in": "query", "schema": {"type": "number", "multipleOf": 0.01, "minimum": 0, "maximum": 1}},
+                    {"name": "big", "in": "query", "schema": {"type": "integer", "format": "int64"}},
+                    {"name": "X-Id", "in": "header", "schema": {"type": "string", "format": "uuid"}},
+                    {"name": "c", "in": "cookie", "schema": {"type": "array", "items": {"type": "string"}}}
+                ],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Tree"}}}},
+                "responses": {"200": {"description": "ok"}}
+            }},
+            "/text": {"post": {
+                "requestBody": {"required": true, "content": {"text/plain": {"schema": {"type": "string", "minLength": 2}}}},
+                "responses": {"200": {"description": "ok"}}
+            }},
+            "/loop": {"post": {
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Loop"}}}},
+                "responses": {"200": {"description": "ok"}}
+            }}
+        }),
+        json!({
+            "Tree": {"type": "object", "properties": {
+                "value": {"oneOf": [{"type": "string", "maxLength": 2}, {"type": "integer", "minimum": 100}]},
+                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+                "nothing": {"type": "array", "items": false},
+                "free": {"type": "object", "additionalProperties": {"type": "integer", "maximum": 3}},
+                "any": {},
+                "notString": {"not": {"type": "string"}},
+                "mixed": {"enum": [1, "a", null, true]},
+                "empty": {"type": "string", "pattern": "[^\\s\\S]"}
+            }},
+            "Loop": {"type": "object", "required": ["next"], "properties": {"next": {"$ref": "#/components/schemas/Loop"}}}
+        }),
+    );
+    let all = assert_all_keep_their_promise(&spec, 120);
+    assert!(all.iter().any(|c| c.operation == 0 && c.is_valid()));
+    assert!(all.iter().any(|c| c.operation == 1 && !c.is_valid()));
+    let g = generator(&spec, 10, 0);
+    assert!(g.findings().iter().any(|f| f.message.contains("recursion")), "{:#?}", g.findings());
+    assert!(g.case_ids().iter().all(|id| id.operation != 2), "an infinitely recursive body has no valid request");
+    let pointers: Vec<(&str, &str)> = g.findings().iter().map(|f| (f.pointer.as_str(), f.message.as_str())).collect();
+    assert_eq!(pointers.len(), pointers.iter().collect::<HashSet<_>>().len(), "findings are reported once");
+}
+
+#[test]
+fn any_shrink_walk_stays_on_proper_cases() {
+    // STYLE.md asks generators to be checked the way proptest's check_strategy_sanity checks
+    // shrinking; boxed value trees are not Clone, so this walks the shrinker the runner uses.
+    for spec in [atlas(), cloud_manager()] {
+        let g = generator(&spec, 12, 99);
+        for case in all_cases(&g).into_iter().filter(|c| c.origin == CaseOrigin::Random) {
+            let mut s = g.shrinker(&case).expect("random cases shrink");
+            assert_eq!(s.current(), case);
+            let mut rng = plan::Mix(case.index as u64);
+            for _ in 0..60 {
+                if rng.below(3) == 0 {
+                    s.complicate();
+                } else {
+                    s.simplify();
+                }
+                let now = s.current();
+                assert_eq!(
+                    (now.operation, now.index, &now.kind, now.origin, now.seed),
+                    (case.operation, case.index, &case.kind, case.origin, case.seed)
+                );
+                keeps_its_promise(&spec, &now).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn every_generated_format_validates() {
+    let formats = [
+        "date-time",
+        "date",
+        "time",
+        "email",
+        "idn-email",
+        "uuid",
+        "uri",
+        "iri",
+        "uri-reference",
+        "iri-reference",
+        "ipv4",
+        "ipv6",
+        "byte",
+        "hostname",
+        "idn-hostname",
+        "duration",
+        "json-pointer",
+        "relative-json-pointer",
+    ];
+    let properties: serde_json::Map<String, Value> =
+        formats.iter().map(|f| ((*f).to_owned(), json!({"type": "string", "format": f}))).collect();
+    let spec = doc(
+        json!({"/f": {"post": {
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/F"}}}},
+            "responses": {"200": {"description": "ok"}}
+        }}}),
+        json!({"F": {"type": "object", "required": formats, "properties": properties}}),
+    );
+    let all = assert_all_keep_their_promise(&spec, 200);
+    let formats_broken: HashSet<&str> = all
+        .iter()
+        .filter_map(|c| c.mutation().filter(|m| m.constraint == "format"))
+        .filter_map(|m| match &m.location {
+            Location::Body(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(formats_broken.len() >= 10, "{formats_broken:?}");
 }

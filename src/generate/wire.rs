@@ -304,17 +304,19 @@ fn check_where(op: &Operation, req: &Request, detail: bool, only: Option<&Locati
 /// Keywords that only report that something below them failed.
 const COMBINATORS: [&str; 9] = ["anyOf", "oneOf", "allOf", "not", "if", "then", "else", "$ref", "false"];
 
-/// Whether a failing keyword is the reason a mutation names.
-pub(crate) fn reason_matches(constraint: &str, keyword: &str) -> bool {
-    if keyword == constraint || COMBINATORS.contains(&keyword) {
-        return true;
-    }
-    match constraint {
-        // A value of another type cannot be one of the enum values either.
-        "type" => matches!(keyword, "enum" | "const"),
-        "nullable" => matches!(keyword, "type" | "enum" | "const"),
-        _ => false,
-    }
+/// Whether the failing keywords are the reason a mutation names. Combinators (`anyOf`…) only
+/// say that something below them failed, so they never decide; when the validator names
+/// concrete keywords, one of them must be the labelled constraint, and the others may only be
+/// ones that necessarily come with it (a value of another type is not an enum value either).
+pub fn reasons_match(constraint: &str, keywords: &[String]) -> bool {
+    let names_it = |k: &str| match constraint {
+        "nullable" => matches!(k, "type" | "enum" | "const"),
+        c => k == c,
+    };
+    let companion = |k: &str| constraint == "type" && matches!(k, "enum" | "const");
+    let specific: Vec<&str> = keywords.iter().map(String::as_str).filter(|k| !COMBINATORS.contains(k)).collect();
+    specific.is_empty()
+        || (specific.iter().any(|k| names_it(k)) && specific.iter().all(|k| names_it(k) || companion(k)))
 }
 
 /// Whether `pointer` is `prefix` or lies below it.
@@ -358,7 +360,7 @@ fn breaks_only_where(
             _ => return false,
         }
     };
-    if !f.keywords.iter().all(|k| reason_matches(constraint, k)) {
+    if !reasons_match(constraint, &f.keywords) {
         return false;
     }
     match location {

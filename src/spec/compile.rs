@@ -191,8 +191,8 @@ pub fn check_examples(operations: &[Operation], findings: &mut Vec<SpecFinding>)
         }
         for p in &op.parameters {
             let Some(schema) = &p.schema else { continue };
-            for example in &p.examples {
-                if seen.insert((p.pointer.clone(), 0)) && !schema.is_valid(example) {
+            for (i, example) in p.examples.iter().enumerate() {
+                if seen.insert((p.pointer.clone(), i)) && !schema.is_valid(example) {
                     findings.push(SpecFinding::new(
                         FindingKind::InvalidExample,
                         p.pointer.clone(),

@@ -452,4 +452,16 @@ fn a_large_spec_with_broken_places_reports_each_and_checks_the_rest() {
     let clean = large_spec::large_spec(&LargeSpecConfig { broken: false, ..LargeSpecConfig::default() });
     let spec = Spec::from_value("clean.json", clean.document).unwrap();
     assert!(!spec.has_errors(), "{:#?}", spec.findings);
+
+/// Regression: only the first example of a parameter was checked (every example shared the
+/// key `(pointer, 0)`), so a bad second example went unreported.
+#[test]
+fn every_parameter_example_is_checked() {
+    let spec = doc(json!({"/a": {"get": {
+        "parameters": [{"name": "q", "in": "query", "schema": {"type": "integer"},
+                        "examples": {"good": {"value": 1}, "bad": {"value": "x"}}}],
+        "responses": {"200": {"description": "ok"}}
+    }}}));
+    let found: Vec<&SpecFinding> = spec.findings.iter().filter(|f| f.kind == FindingKind::InvalidExample).collect();
+    assert_eq!(found.len(), 1, "{:#?}", spec.findings);
 }
