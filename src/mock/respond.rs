@@ -94,7 +94,9 @@ impl App {
             // No operation: the first one's conventions (envelope, pretty) stand for the API's.
             return self.not_found_path(self.ctx(None, &query), req.path);
         };
-        let Some(path) = route.operations.first().and_then(|op| self.paths.get(&op.path)) else {
+        let Some(path) =
+            route.operations.first().and_then(|op| self.op_index(op)).map(|i| &self.paths[self.path_of[i]])
+        else {
             return self.not_found_path(self.ctx(None, &query), req.path);
         };
         let method = Method::parse(req.method).filter(|m| m.as_str() == req.method);
@@ -143,6 +145,8 @@ impl App {
         let accept = req.headers.get(header::ACCEPT).map(|v| v.to_str().unwrap_or("\u{0}"));
         let answer_media = if plan.success.media.is_empty() {
             0
+        } else if accept.is_none() {
+            plan.success.preferred
         } else {
             match negotiate::accept(accept, &plan.success.media) {
                 Ok(i) => i,
@@ -163,7 +167,7 @@ impl App {
                 && (p.name == "groupId" || p.name == "PROJECT-ID")
         };
         let inputs = Inputs { vars: &vars, query: &query, headers: req.headers };
-        let mut fields = validate::parameters(op, &inputs, &skip_param);
+        let mut fields = validate::parameters(op, &plan.plain_params, &inputs, &skip_param);
         let mut unknown = Vec::new();
         let mut value = None;
         if let Some(i) = body_media {
@@ -357,7 +361,7 @@ impl App {
         let fallback = s.fallback.get(media).cloned().flatten();
         let mut out = if status == 204 || media_name.is_none() {
             Out::Empty
-        } else if !media_name.is_some_and(|m| media::is_json(m)) {
+        } else if !s.media_json.get(media).copied().unwrap_or(false) {
             fallback.map_or(Out::Empty, Out::Snap)
         } else {
             let shown = match produced {
@@ -377,11 +381,11 @@ impl App {
             out = self.sabotage(out, schema);
         }
         let mut headers = Vec::new();
-        if let Some(name) = media_name {
+        if let Some(documented) = s.media_header.get(media) {
             let content_type = if self.faults.has(Fault::WrongContentType) {
                 wrong_content_type(&s.media)
             } else {
-                HeaderValue::from_str(name).unwrap_or(JSON)
+                documented.clone()
             };
             headers.push((header::CONTENT_TYPE, content_type));
         } else if self.faults.has(Fault::WrongContentType) {
@@ -407,7 +411,15 @@ impl App {
         let lets_bad_data_in = self.faults.has(Fault::AcceptBadDayOfWeek)
             || self.faults.has(Fault::AcceptBadHourOfDay)
             || self.faults.has(Fault::AcceptBadGroupId);
-        lets_bad_data_in || schema.is_none_or(|s| s.is_valid(&snap.value))
+        lets_bad_data_in || schema.is_none_or(|s| snap.fits(s))
+    }
+
+    /// The index of an operation of this spec.
+    fn op_index(&self, op: &Operation) -> Option<usize> {
+        let base = self.spec.operations.as_ptr() as usize;
+        let offset = (op as *const Operation as usize).checked_sub(base)?;
+        let index = offset / std::mem::size_of::<Operation>().max(1);
+        self.spec.operations.get(index).filter(|o| std::ptr::eq(*o, op)).map(|_| index)
     }
 
     /// A list answer: the items in the documented list shape (the array property of the
