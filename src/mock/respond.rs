@@ -270,11 +270,21 @@ impl App {
             ResourceKind::Collection => {
                 let key = (*r, res.collection_key(vars));
                 let mut shard = self.store.lock(&key);
-                let entry = shard.entry(key).or_insert_with(|| Entry::Collection(Default::default()));
-                if let Entry::Singleton(_) = entry {
-                    *entry = Entry::Collection(Default::default());
-                }
-                let Entry::Collection(items) = entry else { return Ok(Produced::Nothing) };
+                // Only a create makes a collection exist: reads of unknown ones store nothing.
+                let items = if matches!(effect, Effect::Create { .. }) {
+                    let entry = shard.entry(key).or_insert_with(|| Entry::Collection(Default::default()));
+                    if let Entry::Singleton(_) = entry {
+                        *entry = Entry::Collection(Default::default());
+                    }
+                    entry
+                } else {
+                    match shard.get_mut(&key) {
+                        Some(entry) => entry,
+                        None if matches!(effect, Effect::List { .. }) => return Ok(Produced::List(Vec::new())),
+                        None => return Err(not_found(vars)),
+                    }
+                };
+                let Entry::Collection(items) = items else { return Ok(Produced::Nothing) };
                 match effect {
                     Effect::Create { .. } => {
                         let id = if res.id_integer { self.ids.next_number().to_string() } else { self.ids.next_hex() };
