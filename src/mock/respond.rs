@@ -172,24 +172,15 @@ impl App {
         let mut value = None;
         if let Some(i) = body_media {
             let media = op.request_body.as_ref().and_then(|b| b.content.get(i));
-            let schema = media.and_then(|m| m.schema.as_ref());
-            let name = media.map(|m| m.name.as_str()).unwrap_or("");
-            let parsed = if media::is_json(name) {
-                match serde_json::from_slice::<Value>(body) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        let detail = format!("Received JSON is malformed ({}).", json_error_kind(&e));
-                        return self.error(ctx, Problem::new(400, "MALFORMED_JSON", detail));
-                    }
-                }
-            } else if media::essence(name) == "application/x-www-form-urlencoded" {
-                Some(validate::form(body, schema))
-            } else if media::essence(name).starts_with("text/") {
-                std::str::from_utf8(body).ok().map(|t| Value::String(t.to_owned()))
-            } else {
-                None
+            let parsed = match parse_body(
+                media.map(|m| m.name.as_str()).unwrap_or(""),
+                body,
+                media.and_then(|m| m.schema.as_ref()),
+            ) {
+                Ok(parsed) => parsed,
+                Err(problem) => return self.error(ctx, problem),
             };
-            if let (Some(v), Some(schema)) = (&parsed, schema) {
+            if let (Some(v), Some(schema)) = (&parsed, media.and_then(|m| m.schema.as_ref())) {
                 let skip = |field: &str| {
                     (field == "dayOfWeek" && self.faults.has(Fault::AcceptBadDayOfWeek))
                         || (field == "hourOfDay" && self.faults.has(Fault::AcceptBadHourOfDay))
@@ -602,6 +593,29 @@ impl App {
     }
 }
 
+/// A request body as JSON, by its (documented) media type: JSON parsed, forms typed by the
+/// schema, text as a string; other types are not inspected (`None`).
+///
+/// # Errors
+/// A 400 [`Problem`] for malformed JSON or text that is not UTF-8.
+fn parse_body(media: &str, body: &[u8], schema: Option<&Schema>) -> Result<Option<Value>, Problem> {
+    if media::is_json(media) {
+        return serde_json::from_slice::<Value>(body).map(Some).map_err(|e| {
+            Problem::new(400, "MALFORMED_JSON", format!("Received JSON is malformed ({}).", json_error_kind(&e)))
+        });
+    }
+    let essence = media::essence(media);
+    if essence == "application/x-www-form-urlencoded" {
+        return Ok(Some(validate::form(body, schema)));
+    }
+    if essence.starts_with("text/") {
+        return std::str::from_utf8(body)
+            .map(|t| Some(Value::String(t.to_owned())))
+            .map_err(|_| Problem::new(400, "INVALID_REQUEST_BODY", "The request body is not valid UTF-8 text."));
+    }
+    Ok(None)
+}
+
 /// A 400 for the violations found, Atlas style: `INVALID_ATTRIBUTE` when the body names an
 /// attribute the schema does not know, else `VALIDATION_ERROR`.
 fn invalid(fields: Vec<FieldError>, unknown: Vec<String>) -> Problem {
@@ -691,5 +705,49 @@ fn break_body(fault: Fault, value: &Value, schema: &Schema) -> Option<Value> {
             past.and_then(|v| try_with(k, Some(json!(v))))
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Direction, standalone_schema};
+
+    #[test]
+    fn bodies_parse_by_media_type() {
+        assert_eq!(parse_body("application/vnd.atlas.2023-01-01+json", b"{\"a\":1}", None), Ok(Some(json!({"a": 1}))));
+        assert_eq!(parse_body("application/json", b"{", None).unwrap_err().code, "MALFORMED_JSON");
+        assert_eq!(parse_body("application/x-www-form-urlencoded", b"a=1", None), Ok(Some(json!({"a": "1"}))));
+        assert_eq!(parse_body("text/plain; charset=utf-8", b"hi", None), Ok(Some(json!("hi"))));
+        assert_eq!(parse_body("text/plain", b"\xff", None).unwrap_err().status, 400);
+        assert_eq!(parse_body("application/octet-stream", b"\xff", None), Ok(None));
+    }
+
+    #[test]
+    fn body_faults_always_break_the_schema() {
+        let schema = standalone_schema(
+            &json!({"type": "object", "required": ["day"], "properties": {
+                "on": {"type": "boolean"}, "day": {"type": "integer", "minimum": 1, "maximum": 7}}}),
+            Direction::Response,
+        )
+        .unwrap();
+        let good = json!({"on": true, "day": 3});
+        for fault in [Fault::WrongType, Fault::MissingRequiredField, Fault::OutOfRange] {
+            let bad = break_body(fault, &good, &schema).unwrap_or_else(|| panic!("{fault} changed nothing"));
+            assert!(!schema.is_valid(&bad), "{fault}: {bad}");
+        }
+        assert_eq!(break_body(Fault::WrongType, &good, &schema), Some(json!({"on": true, "day": "3"})));
+        assert_eq!(break_body(Fault::OutOfRange, &good, &schema), Some(json!({"on": true, "day": 8})));
+        let open = standalone_schema(&json!({}), Direction::Response).unwrap();
+        assert_eq!(break_body(Fault::WrongType, &good, &open), None, "nothing breaks an open schema");
+    }
+
+    #[test]
+    fn bad_requests_say_which_fields() {
+        let fields = vec![FieldError { field: "dayOfWeek".into(), description: "Too big.".into() }];
+        let p = invalid(fields.clone(), Vec::new());
+        assert_eq!((p.code, p.detail.as_str()), ("VALIDATION_ERROR", "The request is not valid: dayOfWeek (too big)."));
+        let p = invalid(fields, vec!["colour".into()]);
+        assert_eq!((p.code, p.detail.as_str()), ("INVALID_ATTRIBUTE", "Invalid attribute colour specified."));
     }
 }
