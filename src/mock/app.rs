@@ -23,8 +23,10 @@ pub(crate) struct App {
     /// The spec's base path (`/api/public/v1.0`), possibly empty.
     pub base: String,
     pub ops: Vec<OpPlan>,
-    /// Path template -> its plan.
-    pub paths: HashMap<String, PathPlan>,
+    /// The path templates' plans.
+    pub paths: Vec<PathPlan>,
+    /// For each operation, the index of its path's plan in `paths`.
+    pub path_of: Vec<usize>,
     pub resources: Vec<ResourcePlan>,
     pub store: Store,
     pub ids: Ids,
@@ -52,6 +54,8 @@ pub(crate) struct OpPlan {
     /// Documented request media types (empty: no request body).
     pub body_media: Vec<String>,
     pub body_required: bool,
+    /// Which parameters are plain strings (aligned with `Operation::parameters`).
+    pub plain_params: Vec<bool>,
     /// Required headers of each response (aligned with `Operation::responses`).
     pub required_headers: Vec<Vec<(HeaderName, HeaderValue)>>,
     /// Requests routed here (for `drop-connection`).
@@ -67,6 +71,11 @@ pub(crate) struct Success {
     pub response: Option<usize>,
     /// Documented media types of that response.
     pub media: Vec<String>,
+    /// The same as `Content-Type` values, and whether each is JSON.
+    pub media_header: Vec<HeaderValue>,
+    pub media_json: Vec<bool>,
+    /// The media type answered when the client states no preference.
+    pub preferred: usize,
     /// For each media type: a valid body to answer when there is no state (`None`: none could
     /// be made).
     pub fallback: Vec<Option<Arc<Snapshot>>>,
@@ -170,16 +179,20 @@ impl App {
                 });
             }
         }
-        let mut paths: HashMap<String, PathPlan> = HashMap::new();
+        let mut paths: Vec<PathPlan> = Vec::new();
+        let mut path_of = Vec::with_capacity(spec.operations.len());
         for (i, op) in spec.operations.iter().enumerate() {
-            let entry = paths.entry(op.path.clone()).or_insert_with(|| PathPlan {
-                by_method: Vec::new(),
-                allow: HeaderValue::from_static(""),
-                first_op: i,
-            });
-            entry.by_method.push((op.method, i));
+            let at = match spec.operations[..i].iter().position(|o| o.path == op.path) {
+                Some(first) => path_of[first],
+                None => {
+                    paths.push(PathPlan { by_method: Vec::new(), allow: HeaderValue::from_static(""), first_op: i });
+                    paths.len() - 1
+                }
+            };
+            paths[at].by_method.push((op.method, i));
+            path_of.push(at);
         }
-        for plan in paths.values_mut() {
+        for plan in &mut paths {
             let allow: Vec<&str> = plan.by_method.iter().map(|(m, _)| m.as_str()).collect();
             plan.allow = HeaderValue::from_str(&allow.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""));
         }
@@ -201,6 +214,7 @@ impl App {
             spec,
             ops,
             paths,
+            path_of,
             resources,
             store: Store::new(),
             ids: Ids::new(seed),
@@ -272,9 +286,15 @@ fn plan_operation(op: &Operation, effect: Option<(Effect, usize)>, seed: u64) ->
         .unwrap_or_default();
     let undocumented = [202u16, 203, 206, 207, 226, 299].into_iter().find(|c| op.response_for(*c).is_none());
     let query_param = |name: &str| op.params_in(crate::spec::ParamLocation::Query).any(|p| p.name == name);
+    let media_header = media
+        .iter()
+        .map(|m| HeaderValue::from_str(m).unwrap_or(HeaderValue::from_static("application/json")))
+        .collect();
+    let media_json: Vec<bool> = media.iter().map(|m| crate::spec::media::is_json(m)).collect();
+    let preferred = media_json.iter().position(|j| *j).unwrap_or(0);
     OpPlan {
         effect,
-        success: Success { status, response, media, fallback, undocumented },
+        success: Success { status, response, media, media_header, media_json, preferred, fallback, undocumented },
         envelope: query_param("envelope"),
         pretty: query_param("pretty"),
         body_media: op
@@ -283,6 +303,7 @@ fn plan_operation(op: &Operation, effect: Option<(Effect, usize)>, seed: u64) ->
             .map(|b| b.content.iter().map(|m| m.name.clone()).collect())
             .unwrap_or_default(),
         body_required: op.request_body.as_ref().is_some_and(|b| b.required),
+        plain_params: op.parameters.iter().map(super::validate::is_plain_string).collect(),
         required_headers: op.responses.iter().map(|r| required_headers(r, seed)).collect(),
         requests: AtomicU64::new(0),
         valid: AtomicU64::new(0),
@@ -301,7 +322,7 @@ fn fallback_body(m: &crate::spec::MediaTypeSpec, seed: u64) -> Option<Arc<Snapsh
             .and_then(|s| values::generate(s, seed))
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        return Some(Arc::new(Snapshot { bytes: text.clone().into(), value: Value::String(text) }));
+        return Some(Arc::new(Snapshot::with_bytes(Value::String(text.clone()), text.into())));
     }
     let value = match &m.schema {
         Some(schema) => {

@@ -42,8 +42,8 @@ use tokio::task::JoinHandle;
 /// How long [`MockServer::shutdown`] lets open connections finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
-/// How the mock behaves.
-#[derive(Debug, Clone, Default)]
+/// How the mock behaves. Its `Debug` output redacts the credentials.
+#[derive(Clone, Default)]
 pub struct MockConfig {
     /// Contract breaches to commit (none: a conforming server).
     pub faults: Vec<Fault>,
@@ -55,6 +55,19 @@ pub struct MockConfig {
     pub seed: u64,
     /// State semantics; `None`: the spec's sidecar, else inferred from its paths.
     pub semantics: Option<Semantics>,
+}
+
+impl std::fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |set: bool| if set { Some("<redacted>") } else { None };
+        f.debug_struct("MockConfig")
+            .field("faults", &self.faults)
+            .field("token", &redacted(self.token.is_some()))
+            .field("digest", &self.digest.as_ref().map(|(user, _)| (user.as_str(), "<redacted>")))
+            .field("seed", &self.seed)
+            .field("semantics", &self.semantics.as_ref().map(|s| s.source.clone()))
+            .finish()
+    }
 }
 
 /// Why the mock could not start (or a fault name could not be read).

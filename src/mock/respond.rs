@@ -94,7 +94,9 @@ impl App {
             // No operation: the first one's conventions (envelope, pretty) stand for the API's.
             return self.not_found_path(self.ctx(None, &query), req.path);
         };
-        let Some(path) = route.operations.first().and_then(|op| self.paths.get(&op.path)) else {
+        let Some(path) =
+            route.operations.first().and_then(|op| self.op_index(op)).map(|i| &self.paths[self.path_of[i]])
+        else {
             return self.not_found_path(self.ctx(None, &query), req.path);
         };
         let method = Method::parse(req.method).filter(|m| m.as_str() == req.method);
@@ -143,6 +145,8 @@ impl App {
         let accept = req.headers.get(header::ACCEPT).map(|v| v.to_str().unwrap_or("\u{0}"));
         let answer_media = if plan.success.media.is_empty() {
             0
+        } else if accept.is_none() {
+            plan.success.preferred
         } else {
             match negotiate::accept(accept, &plan.success.media) {
                 Ok(i) => i,
@@ -163,29 +167,20 @@ impl App {
                 && (p.name == "groupId" || p.name == "PROJECT-ID")
         };
         let inputs = Inputs { vars: &vars, query: &query, headers: req.headers };
-        let mut fields = validate::parameters(op, &inputs, &skip_param);
+        let mut fields = validate::parameters(op, &plan.plain_params, &inputs, &skip_param);
         let mut unknown = Vec::new();
         let mut value = None;
         if let Some(i) = body_media {
             let media = op.request_body.as_ref().and_then(|b| b.content.get(i));
-            let schema = media.and_then(|m| m.schema.as_ref());
-            let name = media.map(|m| m.name.as_str()).unwrap_or("");
-            let parsed = if media::is_json(name) {
-                match serde_json::from_slice::<Value>(body) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        let detail = format!("Received JSON is malformed ({}).", json_error_kind(&e));
-                        return self.error(ctx, Problem::new(400, "MALFORMED_JSON", detail));
-                    }
-                }
-            } else if media::essence(name) == "application/x-www-form-urlencoded" {
-                Some(validate::form(body, schema))
-            } else if media::essence(name).starts_with("text/") {
-                std::str::from_utf8(body).ok().map(|t| Value::String(t.to_owned()))
-            } else {
-                None
+            let parsed = match parse_body(
+                media.map(|m| m.name.as_str()).unwrap_or(""),
+                body,
+                media.and_then(|m| m.schema.as_ref()),
+            ) {
+                Ok(parsed) => parsed,
+                Err(problem) => return self.error(ctx, problem),
             };
-            if let (Some(v), Some(schema)) = (&parsed, schema) {
+            if let (Some(v), Some(schema)) = (&parsed, media.and_then(|m| m.schema.as_ref())) {
                 let skip = |field: &str| {
                     (field == "dayOfWeek" && self.faults.has(Fault::AcceptBadDayOfWeek))
                         || (field == "hourOfDay" && self.faults.has(Fault::AcceptBadHourOfDay))
@@ -266,11 +261,21 @@ impl App {
             ResourceKind::Collection => {
                 let key = (*r, res.collection_key(vars));
                 let mut shard = self.store.lock(&key);
-                let entry = shard.entry(key).or_insert_with(|| Entry::Collection(Default::default()));
-                if let Entry::Singleton(_) = entry {
-                    *entry = Entry::Collection(Default::default());
-                }
-                let Entry::Collection(items) = entry else { return Ok(Produced::Nothing) };
+                // Only a create makes a collection exist: reads of unknown ones store nothing.
+                let items = if matches!(effect, Effect::Create { .. }) {
+                    let entry = shard.entry(key).or_insert_with(|| Entry::Collection(Default::default()));
+                    if let Entry::Singleton(_) = entry {
+                        *entry = Entry::Collection(Default::default());
+                    }
+                    entry
+                } else {
+                    match shard.get_mut(&key) {
+                        Some(entry) => entry,
+                        None if matches!(effect, Effect::List { .. }) => return Ok(Produced::List(Vec::new())),
+                        None => return Err(not_found(vars)),
+                    }
+                };
+                let Entry::Collection(items) = items else { return Ok(Produced::Nothing) };
                 match effect {
                     Effect::Create { .. } => {
                         let id = if res.id_integer { self.ids.next_number().to_string() } else { self.ids.next_hex() };
@@ -357,7 +362,7 @@ impl App {
         let fallback = s.fallback.get(media).cloned().flatten();
         let mut out = if status == 204 || media_name.is_none() {
             Out::Empty
-        } else if !media_name.is_some_and(|m| media::is_json(m)) {
+        } else if !s.media_json.get(media).copied().unwrap_or(false) {
             fallback.map_or(Out::Empty, Out::Snap)
         } else {
             let shown = match produced {
@@ -377,11 +382,11 @@ impl App {
             out = self.sabotage(out, schema);
         }
         let mut headers = Vec::new();
-        if let Some(name) = media_name {
+        if let Some(documented) = s.media_header.get(media) {
             let content_type = if self.faults.has(Fault::WrongContentType) {
                 wrong_content_type(&s.media)
             } else {
-                HeaderValue::from_str(name).unwrap_or(JSON)
+                documented.clone()
             };
             headers.push((header::CONTENT_TYPE, content_type));
         } else if self.faults.has(Fault::WrongContentType) {
@@ -407,7 +412,15 @@ impl App {
         let lets_bad_data_in = self.faults.has(Fault::AcceptBadDayOfWeek)
             || self.faults.has(Fault::AcceptBadHourOfDay)
             || self.faults.has(Fault::AcceptBadGroupId);
-        lets_bad_data_in || schema.is_none_or(|s| s.is_valid(&snap.value))
+        lets_bad_data_in || schema.is_none_or(|s| snap.fits(s))
+    }
+
+    /// The index of an operation of this spec.
+    fn op_index(&self, op: &Operation) -> Option<usize> {
+        let base = self.spec.operations.as_ptr() as usize;
+        let offset = (op as *const Operation as usize).checked_sub(base)?;
+        let index = offset / std::mem::size_of::<Operation>().max(1);
+        self.spec.operations.get(index).filter(|o| std::ptr::eq(*o, op)).map(|_| index)
     }
 
     /// A list answer: the items in the documented list shape (the array property of the
@@ -580,6 +593,29 @@ impl App {
     }
 }
 
+/// A request body as JSON, by its (documented) media type: JSON parsed, forms typed by the
+/// schema, text as a string; other types are not inspected (`None`).
+///
+/// # Errors
+/// A 400 [`Problem`] for malformed JSON or text that is not UTF-8.
+fn parse_body(media: &str, body: &[u8], schema: Option<&Schema>) -> Result<Option<Value>, Problem> {
+    if media::is_json(media) {
+        return serde_json::from_slice::<Value>(body).map(Some).map_err(|e| {
+            Problem::new(400, "MALFORMED_JSON", format!("Received JSON is malformed ({}).", json_error_kind(&e)))
+        });
+    }
+    let essence = media::essence(media);
+    if essence == "application/x-www-form-urlencoded" {
+        return Ok(Some(validate::form(body, schema)));
+    }
+    if essence.starts_with("text/") {
+        return std::str::from_utf8(body)
+            .map(|t| Some(Value::String(t.to_owned())))
+            .map_err(|_| Problem::new(400, "INVALID_REQUEST_BODY", "The request body is not valid UTF-8 text."));
+    }
+    Ok(None)
+}
+
 /// A 400 for the violations found, Atlas style: `INVALID_ATTRIBUTE` when the body names an
 /// attribute the schema does not know, else `VALIDATION_ERROR`.
 fn invalid(fields: Vec<FieldError>, unknown: Vec<String>) -> Problem {
@@ -669,5 +705,49 @@ fn break_body(fault: Fault, value: &Value, schema: &Schema) -> Option<Value> {
             past.and_then(|v| try_with(k, Some(json!(v))))
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Direction, standalone_schema};
+
+    #[test]
+    fn bodies_parse_by_media_type() {
+        assert_eq!(parse_body("application/vnd.atlas.2023-01-01+json", b"{\"a\":1}", None), Ok(Some(json!({"a": 1}))));
+        assert_eq!(parse_body("application/json", b"{", None).unwrap_err().code, "MALFORMED_JSON");
+        assert_eq!(parse_body("application/x-www-form-urlencoded", b"a=1", None), Ok(Some(json!({"a": "1"}))));
+        assert_eq!(parse_body("text/plain; charset=utf-8", b"hi", None), Ok(Some(json!("hi"))));
+        assert_eq!(parse_body("text/plain", b"\xff", None).unwrap_err().status, 400);
+        assert_eq!(parse_body("application/octet-stream", b"\xff", None), Ok(None));
+    }
+
+    #[test]
+    fn body_faults_always_break_the_schema() {
+        let schema = standalone_schema(
+            &json!({"type": "object", "required": ["day"], "properties": {
+                "on": {"type": "boolean"}, "day": {"type": "integer", "minimum": 1, "maximum": 7}}}),
+            Direction::Response,
+        )
+        .unwrap();
+        let good = json!({"on": true, "day": 3});
+        for fault in [Fault::WrongType, Fault::MissingRequiredField, Fault::OutOfRange] {
+            let bad = break_body(fault, &good, &schema).unwrap_or_else(|| panic!("{fault} changed nothing"));
+            assert!(!schema.is_valid(&bad), "{fault}: {bad}");
+        }
+        assert_eq!(break_body(Fault::WrongType, &good, &schema), Some(json!({"on": true, "day": "3"})));
+        assert_eq!(break_body(Fault::OutOfRange, &good, &schema), Some(json!({"on": true, "day": 8})));
+        let open = standalone_schema(&json!({}), Direction::Response).unwrap();
+        assert_eq!(break_body(Fault::WrongType, &good, &open), None, "nothing breaks an open schema");
+    }
+
+    #[test]
+    fn bad_requests_say_which_fields() {
+        let fields = vec![FieldError { field: "dayOfWeek".into(), description: "Too big.".into() }];
+        let p = invalid(fields.clone(), Vec::new());
+        assert_eq!((p.code, p.detail.as_str()), ("VALIDATION_ERROR", "The request is not valid: dayOfWeek (too big)."));
+        let p = invalid(fields, vec!["colour".into()]);
+        assert_eq!((p.code, p.detail.as_str()), ("INVALID_ATTRIBUTE", "Invalid attribute colour specified."));
     }
 }

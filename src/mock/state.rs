@@ -4,12 +4,13 @@
 //! Each stored state is an immutable [`Snapshot`] (the JSON value and its compact bytes), so a
 //! read clones an `Arc` under a shard lock and serialises nothing.
 
+use crate::spec::Schema;
 use axum::body::Bytes;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One state of one resource, shared read-only.
@@ -18,12 +19,32 @@ pub(crate) struct Snapshot {
     pub value: Value,
     /// `value` as compact JSON.
     pub bytes: Bytes,
+    /// Whether `value` satisfies the first schema it was checked against (keyed by the
+    /// schema's pointer address): reads of the same state do not validate it again.
+    fits: OnceLock<(usize, bool)>,
 }
 
 impl Snapshot {
     pub fn new(value: Value) -> Arc<Snapshot> {
         let bytes = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-        Arc::new(Snapshot { value, bytes })
+        Arc::new(Snapshot::with_bytes(value, bytes))
+    }
+
+    pub fn with_bytes(value: Value, bytes: Bytes) -> Snapshot {
+        Snapshot { value, bytes, fits: OnceLock::new() }
+    }
+
+    /// Whether the value satisfies `schema` (cached for one schema).
+    pub fn fits(&self, schema: &Schema) -> bool {
+        let key = schema.pointer().as_ptr() as usize;
+        match self.fits.get() {
+            Some((k, fits)) if *k == key => *fits,
+            _ => {
+                let fits = schema.is_valid(&self.value);
+                let _ = self.fits.set((key, fits));
+                fits
+            }
+        }
     }
 }
 
@@ -41,21 +62,44 @@ pub(crate) type Key = (usize, String);
 
 const SHARDS: usize = 64;
 
+/// FNV-1a as a `Hasher`: keys here are short, and SipHash showed up in profiles of the hot path.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = BuildHasherDefault<Fnv>;
+
 /// A map split over [`SHARDS`] mutexes by key hash.
 pub(crate) struct Sharded<K, V> {
-    shards: Box<[Mutex<HashMap<K, V>>]>,
-    hasher: std::hash::RandomState,
+    shards: Box<[Mutex<HashMap<K, V, FnvBuild>>]>,
+    hasher: FnvBuild,
 }
 
 impl<K: Hash + Eq, V> Sharded<K, V> {
     pub fn new() -> Sharded<K, V> {
-        Sharded { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(), hasher: Default::default() }
+        Sharded { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::default())).collect(), hasher: FnvBuild::default() }
     }
 
     /// The shard that holds `key`, locked. A poisoned shard is still used: every write to it
     /// replaces whole values, so no half-written state can be seen.
-    pub fn lock(&self, key: &K) -> MutexGuard<'_, HashMap<K, V>> {
-        let shard = &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS];
+    pub fn lock(&self, key: &K) -> MutexGuard<'_, HashMap<K, V, FnvBuild>> {
+        let h = self.hasher.hash_one(key);
+        // Fold the high bits in: FNV's low bits vary little for keys that differ at the end.
+        let shard = &self.shards[((h ^ (h >> 29) ^ (h >> 47)) as usize) % SHARDS];
         shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -115,12 +159,9 @@ pub(crate) fn rfc3339(secs: u64) -> String {
 /// Shared hashing for code that wants a stable number from a key (fault rules, nonces).
 pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
     // FNV-1a: stable across runs, unlike `RandomState`.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    let mut h = Fnv::default();
+    h.write(bytes);
+    h.finish()
 }
 
 #[cfg(test)]

@@ -23,15 +23,34 @@ pub(crate) struct Inputs<'a> {
     pub headers: &'a HeaderMap,
 }
 
-/// Checks every documented parameter; `skip(name, location)` says which parameters a fault
-/// leaves unchecked.
+/// Whether [`params::parse`] would return a parameter's first raw value as a plain JSON string
+/// (a `string` schema in a style that adds no punctuation): then the mock skips the parse.
+pub(crate) fn is_plain_string(p: &ParameterSpec) -> bool {
+    let Some(schema) = &p.schema else { return false };
+    let node = schema.resolve(schema.value());
+    let string = match node.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null") == Some("string"),
+        _ => false,
+    };
+    let plain_style = match p.location {
+        ParamLocation::Path => p.style == crate::spec::ParamStyle::Simple,
+        ParamLocation::Query => p.style == crate::spec::ParamStyle::Form,
+        ParamLocation::Header | ParamLocation::Cookie => true,
+    };
+    string && plain_style && p.content_type.is_none()
+}
+
+/// Checks every documented parameter; `skip` says which parameters a fault leaves unchecked.
+/// `plain[i]` says whether parameter `i` [`is_plain_string`].
 pub(crate) fn parameters(
     op: &Operation,
+    plain: &[bool],
     inputs: &Inputs<'_>,
     skip: &dyn Fn(&ParameterSpec) -> bool,
 ) -> Vec<FieldError> {
     let mut out = Vec::new();
-    for p in &op.parameters {
+    for (i, p) in op.parameters.iter().enumerate() {
         if skip(p) || out.len() >= MAX_FIELDS {
             continue;
         }
@@ -50,6 +69,9 @@ pub(crate) fn parameters(
                     description: "The value is not valid UTF-8 text.".to_owned(),
                 });
                 continue;
+            }
+            Raw::Values(mut values) if plain.get(i).copied().unwrap_or(false) && !values.is_empty() => {
+                Value::String(values.swap_remove(0))
             }
             Raw::Values(values) => {
                 let refs: Vec<&str> = values.iter().map(String::as_str).collect();
@@ -308,6 +330,21 @@ mod tests {
         assert_eq!(missing.fields[0].field, "dayOfWeek");
         assert_eq!(body(&s, &json!([]), &|_| false).fields[0].field, "body");
         assert!(body(&s, &json!({"dayOfWeek": 8}), &|f| f == "dayOfWeek").fields.is_empty());
+    }
+
+    #[test]
+    fn plain_strings_parse_to_themselves() {
+        let spec =
+            crate::spec::Spec::load(&format!("{}/specs/atlas-maintenance-window.yaml", env!("CARGO_MANIFEST_DIR")))
+                .unwrap();
+        let op = spec.operation("getGroupMaintenanceWindow").unwrap();
+        for p in &op.parameters {
+            let plain = is_plain_string(p);
+            assert_eq!(plain, p.name == "groupId", "{}", p.name);
+            if plain {
+                assert_eq!(params::parse(p, &["a b", "c"], &[]), json!("a b"));
+            }
+        }
     }
 
     #[test]

@@ -244,3 +244,21 @@ async fn seed_and_url_are_reported() {
     assert_eq!(server.url(), format!("http://{}", server.local_addr()));
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_are_all_applied() {
+    let server = atlas(MockConfig::default()).await;
+    let url = window_url(&server, GROUP);
+    let other = window_url(&server, "cccccccccccccccccccccccc");
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let target = if i % 2 == 0 { format!("{url}/defer") } else { format!("{other}/defer") };
+        tasks.push(tokio::spawn(async move { atlas_send("POST", &target, None).await.status }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    assert_eq!(get(&url).await.json()["numberOfDeferrals"], json!(50));
+    assert_eq!(get(&other).await.json()["numberOfDeferrals"], json!(50));
+    server.shutdown().await;
+}

@@ -151,3 +151,11 @@ async fn without_credentials_configured_nothing_is_required() {
     assert_eq!(get(&window_url(&server, GROUP)).await.status, 200);
     server.shutdown().await;
 }
+
+#[test]
+fn debug_output_redacts_credentials() {
+    let config = MockConfig { token: Some("s3cret".into()), ..digest_config() };
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("s3cret") && !shown.contains(PASSWORD), "{shown}");
+    assert!(shown.contains(USER), "the user name is not a secret: {shown}");
+}
