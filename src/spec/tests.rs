@@ -452,6 +452,7 @@ fn a_large_spec_with_broken_places_reports_each_and_checks_the_rest() {
     let clean = large_spec::large_spec(&LargeSpecConfig { broken: false, ..LargeSpecConfig::default() });
     let spec = Spec::from_value("clean.json", clean.document).unwrap();
     assert!(!spec.has_errors(), "{:#?}", spec.findings);
+}
 
 /// Regression: only the first example of a parameter was checked (every example shared the
 /// key `(pointer, 0)`), so a bad second example went unreported.
