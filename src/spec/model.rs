@@ -65,9 +65,10 @@ impl Method {
         }
     }
 
-    /// Parses a method name, case-insensitively.
+    /// Parses a method name as sent on the wire. HTTP methods are case-sensitive (RFC 9110), so
+    /// `get` is not `GET`.
     pub fn parse(name: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(name))
+        Method::ALL.into_iter().find(|m| m.as_str() == name)
     }
 
     /// Whether the method changes server state (PATCH, POST, PUT, DELETE).

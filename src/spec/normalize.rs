@@ -259,8 +259,13 @@ impl Ctx<'_> {
         }
         let shared = self.parameters(item.get("parameters"), &pointer::join(&item_at, "parameters"));
         let template = PathTemplate::parse(path);
-        for method in Method::ALL {
-            let Some(op) = item.get(method.key()) else { continue };
+        // Document order: the order the author wrote the methods in.
+        let methods = item
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .filter_map(|(key, op)| Method::ALL.into_iter().find(|m| m.key() == key).map(|m| (m, op)));
+        for (method, op) in methods {
             let op_at = pointer::join(&item_at, method.key());
             if let Some(op) = self.operation(path, &template, method, op, &op_at, &shared, global_security, schemes) {
                 operations.push(op);

@@ -487,8 +487,8 @@ mod tests {
                 ("GET /pets", "list"),
                 ("POST /pets", "create"),
                 ("GET /pets/{petId}", "read"),
-                ("DELETE /pets/{petId}", "delete"),
                 ("PATCH /pets/{petId}", "merge"),
+                ("DELETE /pets/{petId}", "delete"),
                 ("GET /settings", "read"),
                 ("PUT /settings", "replace"),
                 ("DELETE /settings", "reset")
