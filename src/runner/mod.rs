@@ -11,6 +11,7 @@
 //! finding is the one from the earliest case, whatever order the tasks finished in.
 
 pub mod auth;
+mod stateful;
 pub mod transport;
 
 use crate::check::{self, AuthProbe, CheckContext, CheckName, CheckSet, Exchange, Failure};
@@ -104,6 +105,8 @@ pub enum RunError {
     Auth(#[from] auth::AuthError),
     #[error(transparent)]
     Generate(#[from] crate::generate::GenerateError),
+    #[error(transparent)]
+    Semantics(#[from] crate::spec::semantics::SemanticsError),
     #[error("cannot start the embedded mock: {0}")]
     Mock(#[from] crate::mock::MockError),
     #[error("--api-version {0} is not a date like 2025-03-12")]
@@ -131,6 +134,10 @@ pub struct RunPlan {
     mock: Option<MockServer>,
     target_display: String,
     seed: u64,
+    /// `--cases`: also scales how many stateful sequences run.
+    cases: usize,
+    /// What operations do to state: drives the stateful sequences (and the embedded mock).
+    semantics: crate::spec::semantics::Semantics,
     checks: CheckSet,
     context: CheckContext,
     concurrency: usize,
@@ -184,6 +191,7 @@ impl RunPlan {
             return Err(RunError::ApiVersion(v.clone()));
         }
         let seed = config.seed.unwrap_or_else(random_seed);
+        let semantics = crate::spec::semantics::Semantics::for_spec(&spec)?;
         let mut auth_settings = config.auth.clone();
         let (mock, base_url, loopback) = match target {
             Target::Url(url) => {
@@ -197,7 +205,8 @@ impl RunPlan {
                 // The embedded mock enforces authentication with credentials made for this run,
                 // so that `ignored_auth` is meaningful against it.
                 let token = format!("conform-mock-{seed:x}-{:x}", random_seed());
-                let mut mock_config = MockConfig { faults, seed, ..MockConfig::default() };
+                let mut mock_config =
+                    MockConfig { faults, seed, semantics: Some(semantics.clone()), ..MockConfig::default() };
                 if spec.operations.iter().any(Operation::requires_auth) {
                     mock_config.token = Some(token.clone());
                     auth_settings =
@@ -261,6 +270,8 @@ impl RunPlan {
             mock,
             target_display,
             seed,
+            cases: config.cases,
+            semantics,
             checks: config.checks,
             context: CheckContext {
                 expect_acceptance: embedded || !config.params.is_empty(),
@@ -456,6 +467,8 @@ struct Entry {
     /// Case id of the kept example (the smallest wins).
     order: (usize, usize, u8),
     example: Example,
+    /// Every step of a failing sequence (stateful findings only).
+    steps: Vec<Example>,
 }
 
 #[derive(Default)]
@@ -493,8 +506,27 @@ impl Collector {
                     }
                 }
                 None => {
-                    findings.insert(key, Entry { failure, count: 1, order, example: example() });
+                    findings.insert(key, Entry { failure, count: 1, order, example: example(), steps: Vec::new() });
                 }
+            }
+        }
+    }
+
+    /// Records a failing sequence with all its steps (the last one is the example).
+    fn record_sequence(&self, op: usize, order: (usize, usize, u8), failure: Failure, steps: Vec<Example>) {
+        let Some(example) = steps.last().cloned() else { return };
+        *self
+            .by_check
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry((op, failure.check))
+            .or_default() += 1;
+        let mut findings = self.findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (op, failure.check, failure.signature.clone());
+        match findings.get_mut(&key) {
+            Some(entry) => entry.count += 1,
+            None => {
+                findings.insert(key, Entry { failure, count: 1, order, example, steps });
             }
         }
     }
@@ -556,6 +588,9 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
         run_auth_probes(&plan, &collector, *op, ids.len() + n).await;
         progress.advance(2);
     }
+    if plan.checks.contains(CheckName::StatefulConformance) {
+        stateful::run(&plan, &collector, &plan.semantics, ids.len() + probes.len()).await;
+    }
 
     shrink_findings(&plan, &collector).await;
     progress.finish();
@@ -584,7 +619,7 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
             count: e.count,
             shrunk: e.order.2 == 1,
             example: e.example,
-            steps: Vec::new(),
+            steps: e.steps,
         })
         .collect();
     let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.operation.as_str()).collect();

@@ -1,6 +1,7 @@
 //! Runner tests against in-test servers that really verify credentials.
 
 use super::*;
+use crate::mock::Fault;
 use crate::testkit::server::{Received, Reply, TestServer, verify_digest};
 use serde_json::json;
 use std::sync::Mutex as StdMutex;
@@ -224,4 +225,102 @@ fn base_urls_take_the_spec_path_only_when_the_target_has_none() {
     );
     assert_eq!(base_with_path(&url("https://x.example/custom/"), "/api/public/v1.0"), "https://x.example/custom");
     assert_eq!(base_with_path(&url("http://[::1]:9/"), ""), "http://[::1]:9");
+}
+
+#[tokio::test]
+async fn stateful_sequences_catch_each_state_fault_of_the_mock_and_pass_without() {
+    let atlas =
+        Arc::new(Spec::load(&format!("{}/specs/atlas-maintenance-window.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap());
+    let cm = Arc::new(
+        Spec::load(&format!("{}/specs/cloud-manager-maintenance-windows.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+    );
+    let config = || RunConfig {
+        seed: Some(5),
+        cases: 20,
+        checks: CheckSet::none().with(CheckName::StatefulConformance),
+        ..RunConfig::default()
+    };
+    for (spec, fault, operation, needle) in [
+        (&atlas, None, None, ""),
+        (&cm, None, None, ""),
+        (&atlas, Some(Fault::StateNotPersisted), Some("updateGroupMaintenanceWindow"), "the read shows"),
+        (
+            &atlas,
+            Some(Fault::StateNotReset),
+            Some("resetGroupMaintenanceWindow"),
+            "still shows what the earlier write set",
+        ),
+        (&atlas, Some(Fault::StateNotIncremented), Some("deferGroupMaintenanceWindow"), "not 1"),
+        (&atlas, Some(Fault::StateNotToggled), Some("toggleGroupMaintenanceWindowAutoDefer"), "expected true"),
+        (&cm, Some(Fault::StateNotPersisted), Some("createMaintenanceWindow"), "the read shows"),
+        (&cm, Some(Fault::StateNotReset), Some("createMaintenanceWindow"), "instead of 404"),
+    ] {
+        let faults = fault.into_iter().collect();
+        let report = run(spec.clone(), Target::Embedded { faults }, config(), &NoProgress).await.unwrap();
+        let got: Vec<(&str, &str)> =
+            report.findings.iter().map(|f| (f.operation.as_str(), f.message.as_str())).collect();
+        match operation {
+            None => assert!(got.is_empty(), "{}: {got:#?}", spec.source),
+            Some(op) => {
+                assert_eq!(got.len(), 1, "{fault:?}: {got:#?}");
+                assert_eq!(got[0].0, op, "{fault:?}");
+                assert!(got[0].1.contains(needle), "{fault:?}: {}", got[0].1);
+                let steps = &report.findings[0].steps;
+                assert!(steps.len() >= 2, "a sequence has its steps");
+                assert_eq!(report.findings[0].example, *steps.last().unwrap());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn openapi_links_are_followed() {
+    let spec = Arc::new(
+        Spec::from_value(
+            "links.yaml",
+            json!({
+                "openapi": "3.0.3", "info": {"title": "links", "version": "1"},
+                "paths": {
+                    "/items": {"post": {
+                        "operationId": "makeItem",
+                        "responses": {"201": {
+                            "description": "made",
+                            "content": {"application/json": {"schema": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}}},
+                            "links": {"GetItem": {"operationId": "getItem", "parameters": {"itemId": "$response.body#/id"}}}
+                        }}
+                    }},
+                    "/items/{itemId}": {"get": {
+                        "operationId": "getItem",
+                        "parameters": [{"name": "itemId", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z]{3}$"}}],
+                        "responses": {
+                            "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                            "404": {"description": "gone", "content": {"application/json": {"schema": {"type": "object"}}}}
+                        }
+                    }}
+                }
+            }),
+        )
+        .unwrap(),
+    );
+    let serve = |finds_items: bool| {
+        move |r: &Received| match (r.method.as_str(), r.path()) {
+            ("POST", "/items") => Reply::json(201, "application/json", &json!({"id": "abc"})),
+            ("GET", "/items/abc") if finds_items => Reply::json(200, "application/json", &json!({"id": "abc"})),
+            ("GET", p) if p.starts_with("/items/") => Reply::json(404, "application/json", &json!({})),
+            _ => Reply::json(405, "application/json", &json!({})),
+        }
+    };
+    let config = || RunConfig {
+        seed: Some(1),
+        cases: 10,
+        checks: CheckSet::none().with(CheckName::StatefulConformance),
+        ..RunConfig::default()
+    };
+    let good = TestServer::start(serve(true)).await;
+    let report = run(spec.clone(), Target::Url(good.url().parse().unwrap()), config(), &NoProgress).await.unwrap();
+    assert!(report.findings.is_empty(), "{:#?}", report.findings.iter().map(|f| &f.message).collect::<Vec<_>>());
+    let broken = TestServer::start(serve(false)).await;
+    let report = run(spec, Target::Url(broken.url().parse().unwrap()), config(), &NoProgress).await.unwrap();
+    let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+    assert!(messages.contains(&"link `GetItem` from makeItem leads to getItem, which answered 404"), "{messages:#?}");
 }

@@ -1,0 +1,816 @@
+//! `stateful_conformance`: short sequences that show whether the API keeps its word. Single
+//! requests cannot see a lost write; a write followed by the matching read can.
+//!
+//! Sequences come from the spec's semantics (`spec::semantics`, the same model the reference
+//! mock implements), so any spec gets them: write then read, reset then read, increment,
+//! toggle twice, create -> read -> update -> read -> delete -> read, and OpenAPI links. Each
+//! runs on a fresh resource (new path values) unless the user pinned them. A failing sequence is
+//! shrunk: set-up steps are dropped and the written body is cut to the fields that matter while
+//! it still fails the same way. The finding keeps every step, in order, for the report and its
+//! curl script.
+
+use super::transport::{Credentials, Outcome};
+use super::{Collector, Example, RunPlan};
+use crate::check::{CheckName, Failure};
+use crate::generate::{Case, CaseKind, CaseOrigin, Request};
+use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
+use crate::spec::{Operation, ParamLocation, pointer};
+use serde_json::{Map, Value};
+
+/// Sequences of each kind per resource (each with its own seed).
+fn variants(cases: usize) -> usize {
+    (cases / 10).clamp(1, 10)
+}
+
+/// One sequence to run.
+#[derive(Debug, Clone)]
+enum Scenario {
+    /// Read, write, read: the write's fields (and its `set`) must show.
+    WriteRead { write: usize, read: usize, prep: Vec<usize> },
+    /// Write, reset, read: the written values must be gone (and, against the embedded mock, the
+    /// default restored).
+    Reset { write: Option<usize>, reset: usize, read: usize },
+    /// Read, increment, read: the field must go up by one.
+    Increment { op: usize, read: usize, field: String },
+    /// Read, toggle, read, toggle, read: the field flips, then flips back.
+    Toggle { op: usize, read: usize, field: String },
+    /// Create, read, update, read, delete, read: what was created can be read, updated and
+    /// deleted, and is then gone.
+    Lifecycle { create: usize, read: usize, update: Option<usize>, delete: Option<usize> },
+    /// An OpenAPI link: the linked operation, fed from the first answer, must not say 404.
+    Link { from: usize, link: usize, to: usize },
+}
+
+impl Scenario {
+    /// The operation a finding is filed under.
+    fn operation(&self) -> usize {
+        match self {
+            Scenario::WriteRead { write, .. } => *write,
+            Scenario::Reset { reset, .. } => *reset,
+            Scenario::Increment { op, .. } | Scenario::Toggle { op, .. } => *op,
+            Scenario::Lifecycle { create, .. } => *create,
+            Scenario::Link { from, .. } => *from,
+        }
+    }
+}
+
+fn op_index(plan: &RunPlan, id: &str) -> Option<usize> {
+    plan.spec.operations.iter().position(|o| o.id == id)
+}
+
+/// Operations the run may send (selected and not skipped).
+fn active(plan: &RunPlan, op: usize) -> bool {
+    plan.ids.iter().any(|id| id.operation == op)
+}
+
+fn reader(plan: &RunPlan, semantics: &Semantics, resource: &str) -> Option<usize> {
+    semantics
+        .operations
+        .iter()
+        .find(|(_, e)| matches!(e, Effect::Read { resource: r } if r == resource))
+        .and_then(|(id, _)| op_index(plan, id))
+}
+
+/// Every scenario the semantics support among the active operations.
+fn scenarios(plan: &RunPlan, semantics: &Semantics) -> Vec<Scenario> {
+    let mut out = Vec::new();
+    for (name, resource) in &semantics.resources {
+        let Some(read) = reader(plan, semantics, name) else { continue };
+        let ops: Vec<(usize, &Effect)> = semantics
+            .operations
+            .iter()
+            .filter(|(_, e)| e.resource() == Some(name.as_str()))
+            .filter_map(|(id, e)| op_index(plan, id).filter(|&i| active(plan, i)).map(|i| (i, e)))
+            .collect();
+        let find = |want: fn(&Effect) -> bool| ops.iter().find(|(_, e)| want(e)).map(|(i, _)| *i);
+        let write = find(|e| matches!(e, Effect::Merge { .. } | Effect::Replace { .. }));
+        if resource.kind == ResourceKind::Collection {
+            if let Some(create) = find(|e| matches!(e, Effect::Create { .. }))
+                && active(plan, read)
+            {
+                out.push(Scenario::Lifecycle {
+                    create,
+                    read,
+                    update: write,
+                    delete: find(|e| matches!(e, Effect::Delete { .. })),
+                });
+            }
+            continue;
+        }
+        if !active(plan, read) {
+            continue;
+        }
+        // Ops that change fields a write's `set` resets, to make the reset observable.
+        let changers: Vec<usize> = ops
+            .iter()
+            .filter(|(_, e)| matches!(e, Effect::Increment { .. } | Effect::Toggle { .. }))
+            .map(|(i, _)| *i)
+            .collect();
+        for (i, effect) in &ops {
+            match effect {
+                Effect::Merge { set, .. } | Effect::Replace { set, .. } => {
+                    let prep = if set.is_empty() { Vec::new() } else { changers.clone() };
+                    out.push(Scenario::WriteRead { write: *i, read, prep });
+                }
+                Effect::Reset { .. } => out.push(Scenario::Reset { write, reset: *i, read }),
+                Effect::Increment { field, .. } => out.push(Scenario::Increment { op: *i, read, field: field.clone() }),
+                Effect::Toggle { field, .. } => out.push(Scenario::Toggle { op: *i, read, field: field.clone() }),
+                _ => {}
+            }
+        }
+    }
+    // OpenAPI links, for any spec.
+    for (from, op) in plan.spec.operations.iter().enumerate() {
+        if !active(plan, from) {
+            continue;
+        }
+        for response in op.responses.iter().filter(|r| r.status.is_success()) {
+            for (link, spec_link) in response.links.iter().enumerate() {
+                let target = spec_link.operation_id.as_deref().and_then(|id| op_index(plan, id));
+                if let Some(to) = target.filter(|&t| active(plan, t)) {
+                    out.push(Scenario::Link { from, link, to });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Runs every scenario (several variants each) and records failures.
+pub(super) async fn run(plan: &RunPlan, collector: &Collector, semantics: &Semantics, order_base: usize) {
+    let scenarios = scenarios(plan, semantics);
+    let variants = variants(plan.cases);
+    for (n, scenario) in scenarios.iter().enumerate() {
+        for v in 0..variants {
+            let seed = plan.seed.wrapping_mul(31).wrapping_add((n * 7919 + v) as u64);
+            let mut runner = Sequence::new(plan, semantics, seed, seed, Shape::Full);
+            let result = runner.run(scenario).await;
+            collector.requests[scenario.operation()].fetch_add(runner.requests, std::sync::atomic::Ordering::Relaxed);
+            if let Err(failure) = result {
+                let (failure, steps) = shrink(plan, semantics, scenario, seed, failure, runner.steps).await;
+                collector.record_sequence(scenario.operation(), (order_base + n, v, 0), failure, steps);
+                break; // One failing variant per scenario is the finding; the rest add nothing.
+            }
+        }
+    }
+}
+
+/// Tries shorter forms of a failing sequence; keeps the shortest that fails the same way.
+async fn shrink(
+    plan: &RunPlan,
+    semantics: &Semantics,
+    scenario: &Scenario,
+    seed: u64,
+    failure: Failure,
+    steps: Vec<Example>,
+) -> (Failure, Vec<Example>) {
+    let mut best = (failure, steps);
+    for (attempt, shape) in [Shape::NoSetup, Shape::MinimalBody, Shape::Minimal].into_iter().enumerate() {
+        // Same bodies, but a fresh resource: earlier attempts must not leave state behind.
+        let paths = seed ^ (0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(attempt as u64 + 1));
+        let mut runner = Sequence::new(plan, semantics, seed, paths, shape);
+        if let Err(f) = runner.run(scenario).await
+            && f.signature == best.0.signature
+            && runner.steps.len() <= best.1.len()
+        {
+            best = (f, runner.steps);
+        }
+    }
+    best
+}
+
+/// How much of a scenario to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Full,
+    /// Without set-up steps that are not needed to observe the failure.
+    NoSetup,
+    /// The written body cut to required fields plus a few others.
+    MinimalBody,
+    /// Both.
+    Minimal,
+}
+
+impl Shape {
+    fn setup(self) -> bool {
+        matches!(self, Shape::Full | Shape::MinimalBody)
+    }
+    fn minimal_body(self) -> bool {
+        matches!(self, Shape::MinimalBody | Shape::Minimal)
+    }
+}
+
+struct Sequence<'p> {
+    plan: &'p RunPlan,
+    semantics: &'p Semantics,
+    /// Seeds the bodies.
+    seed: u64,
+    /// Seeds the path values, i.e. which resource the sequence works on.
+    paths: u64,
+    shape: Shape,
+    /// Path values shared by every step (a fresh resource), as JSON.
+    fixed: Vec<(String, Value)>,
+    steps: Vec<Example>,
+    requests: usize,
+}
+
+/// What a read showed.
+struct Read {
+    status: u16,
+    body: Option<Value>,
+}
+
+fn fail(message: String, way: String) -> Failure {
+    Failure::new(CheckName::StatefulConformance, message, way)
+}
+
+impl<'p> Sequence<'p> {
+    fn new(plan: &'p RunPlan, semantics: &'p Semantics, seed: u64, paths: u64, shape: Shape) -> Sequence<'p> {
+        Sequence { plan, semantics, seed, paths, shape, fixed: Vec::new(), steps: Vec::new(), requests: 0 }
+    }
+
+    /// Fixes the path values for the whole sequence from the path seed.
+    fn pick_resource(&mut self, op: usize) {
+        let Some(request) = self.plan.generator.valid_request(op, self.paths, &[]) else { return };
+        let operation = self.op(op);
+        let Some(values) = operation.template.matches(&request.path) else { return };
+        for (name, raw) in values {
+            let text = percent_encoding::percent_decode_str(&raw).decode_utf8_lossy().into_owned();
+            let value = operation
+                .parameters
+                .iter()
+                .find(|p| p.location == ParamLocation::Path && p.name == name)
+                .map(|p| crate::spec::params::parse(p, &[text.as_str()], &[]))
+                .unwrap_or(Value::String(text));
+            self.fixed.push((name, value));
+        }
+    }
+
+    fn op(&self, i: usize) -> &'p Operation {
+        &self.plan.spec.operations[i]
+    }
+
+    fn resource(&self, op: usize) -> Option<&'p Resource> {
+        let effect = self.semantics.effect(&self.op(op).id)?;
+        self.semantics.resource(effect.resource()?)
+    }
+
+    /// A valid request for `op` on this sequence's resource.
+    fn request(&mut self, op: usize, salt: u64) -> Option<Request> {
+        let mut request = self.plan.generator.valid_request(op, self.seed.wrapping_add(salt), &self.fixed)?;
+        // No envelope and no pretty-printing inside sequences: reads are compared as plain JSON.
+        request.query.retain(|(k, _)| k != "envelope" && k != "pretty");
+        Some(request)
+    }
+
+    async fn send(&mut self, op: usize, request: Request) -> Outcome {
+        let outcome = self.plan.transport.send(&request, &self.plan.accept[op], Credentials::Configured).await;
+        self.requests += outcome.requests;
+        let case = Case {
+            operation: op,
+            index: self.steps.len(),
+            kind: CaseKind::Valid,
+            origin: CaseOrigin::Example,
+            seed: None,
+            request,
+        };
+        self.steps.push(Example {
+            case,
+            sent: outcome.sent.clone(),
+            response: outcome.result.as_ref().ok().cloned(),
+            credentials: Credentials::Configured,
+        });
+        outcome
+    }
+
+    /// Sends `op` and requires a 2xx.
+    async fn write(&mut self, op: usize, request: Request) -> Result<Option<Value>, Failure> {
+        let name = format!("{} {}", self.op(op).method, self.op(op).id);
+        let outcome = self.send(op, request).await;
+        let Ok(response) = &outcome.result else {
+            return Err(fail(
+                format!("the sequence stopped: {name} got no answer"),
+                format!("{}:no_answer", self.op(op).id),
+            ));
+        };
+        let status = response.status;
+        if !(200..300).contains(&status) {
+            return Err(fail(
+                format!("the sequence stopped: {name} answered {status} to a valid request"),
+                format!("{}:status", self.op(op).id),
+            ));
+        }
+        Ok(serde_json::from_slice(&response.body).ok())
+    }
+
+    async fn read(&mut self, op: usize) -> Result<Read, Failure> {
+        let Some(request) = self.request(op, 0) else {
+            return Err(fail(format!("no valid request for {}", self.op(op).id), "no_request".into()));
+        };
+        let outcome = self.send(op, request).await;
+        let Ok(response) = outcome.result else {
+            return Err(fail(
+                format!("the sequence stopped: {} got no answer", self.op(op).id),
+                "read:no_answer".into(),
+            ));
+        };
+        Ok(Read { status: response.status, body: serde_json::from_slice(&response.body).ok() })
+    }
+
+    async fn read_ok(&mut self, op: usize, after: &str) -> Result<Value, Failure> {
+        let read = self.read(op).await?;
+        match (read.status, read.body) {
+            (200..=299, Some(body)) => Ok(body),
+            (status, _) => Err(fail(
+                format!("after {after}, {} answered {status} instead of the resource", self.op(op).id),
+                format!("read_after:{}", status),
+            )),
+        }
+    }
+
+    /// A valid body for a write; with the minimal shape, cut to required fields plus `keep`.
+    fn body_request(&mut self, op: usize, salt: u64, keep: &[String]) -> Option<Request> {
+        let mut request = self.request(op, salt)?;
+        if self.shape.minimal_body()
+            && let Some(crate::generate::Body::Json(Value::Object(map))) = &request.body
+        {
+            let operation = self.op(op);
+            let schema = operation
+                .request_body
+                .as_ref()
+                .and_then(|b| b.content.iter().find(|m| m.is_json()))
+                .and_then(|m| m.schema.clone());
+            let required: Vec<String> = schema
+                .as_ref()
+                .and_then(|s| s.resolve(s.value()).get("required").and_then(Value::as_array).cloned())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            let cut: Map<String, Value> = map
+                .iter()
+                .filter(|(k, _)| required.contains(k) || keep.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let cut = Value::Object(cut);
+            if schema.is_none_or(|s| s.is_valid(&cut)) && !cut.as_object().is_some_and(Map::is_empty) {
+                request.body = Some(crate::generate::Body::Json(cut));
+            }
+        }
+        Some(request)
+    }
+
+    async fn run(&mut self, scenario: &Scenario) -> Result<(), Failure> {
+        self.pick_resource(scenario.operation());
+        match scenario {
+            Scenario::WriteRead { write, read, prep } => self.write_read(*write, *read, prep).await,
+            Scenario::Reset { write, reset, read } => self.reset(*write, *reset, *read).await,
+            Scenario::Increment { op, read, field } => self.increment(*op, *read, field).await,
+            Scenario::Toggle { op, read, field } => self.toggle(*op, *read, field).await,
+            Scenario::Lifecycle { create, read, update, delete } => {
+                self.lifecycle(*create, *read, *update, *delete).await
+            }
+            Scenario::Link { from, link, to } => self.link(*from, *link, *to).await,
+        }
+    }
+
+    async fn write_read(&mut self, write: usize, read: usize, prep: &[usize]) -> Result<(), Failure> {
+        let Some(resource) = self.resource(write) else { return Ok(()) };
+        let set = match self.semantics.effect(&self.op(write).id) {
+            Some(Effect::Merge { set, .. } | Effect::Replace { set, .. }) => set.clone(),
+            _ => Map::new(),
+        };
+        // Pick the path values first so that the set-up steps act on the same resource.
+        let Some(request) = self.body_request(write, 1, &[]) else { return Ok(()) };
+        if self.shape.setup() {
+            for &p in prep {
+                if let Some(r) = self.request(p, 2) {
+                    self.write(p, r).await?;
+                }
+            }
+        }
+        let body = request.json_body().cloned();
+        let what = format!("{} {}", self.op(write).method, self.op(write).id);
+        self.write(write, request).await?;
+        let after = self.read_ok(read, &what).await?;
+        if let Some(body) = &body {
+            compare_written(body, &after, resource, &what)?;
+        }
+        for (field, expected) in &set {
+            if expected.as_str().is_some_and(|s| s.starts_with('$') || s.starts_with('{')) {
+                continue; // Server-made values cannot be predicted.
+            }
+            let actual = pointer::get(&after, &format!("/{field}"));
+            if !actual.is_some_and(|a| same(a, expected)) {
+                return Err(fail(
+                    format!(
+                        "after {what}, {field} should be {expected} (the write resets it) but the read shows {}",
+                        shown(actual)
+                    ),
+                    format!("set:{field}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn reset(&mut self, write: Option<usize>, reset: usize, read: usize) -> Result<(), Failure> {
+        let Some(resource) = self.resource(reset) else { return Ok(()) };
+        let before = self.read_ok(read, "the start").await?;
+        let mut written: Option<Value> = None;
+        if let Some(w) = write {
+            // A body that changes something the reset must undo.
+            for salt in 0..8 {
+                let Some(request) = self.body_request(w, 10 + salt, &[]) else { break };
+                let Some(body) = request.json_body().cloned() else { break };
+                if changes(&body, &before, resource) {
+                    self.write(w, request).await?;
+                    written = Some(body);
+                    break;
+                }
+            }
+        }
+        let Some(request) = self.request(reset, 3) else { return Ok(()) };
+        let what = format!("{} {}", self.op(reset).method, self.op(reset).id);
+        self.write(reset, request).await?;
+        let after = self.read_ok(read, &what).await?;
+        if let Some(body) = &written
+            && !changes(body, &after, resource)
+            && resource.default.as_ref().is_none_or(|d| changes(body, d, resource))
+        {
+            return Err(fail(
+                format!("after {what}, the read still shows what the earlier write set ({})", compact(body)),
+                "not_reset".into(),
+            ));
+        }
+        if self.plan.mock.is_some()
+            && let Some(default) = &resource.default
+            && let Some(diff) = first_difference(default, &after, resource)
+        {
+            return Err(fail(format!("after {what}, the read is not the default: {diff}"), "not_default".into()));
+        }
+        Ok(())
+    }
+
+    async fn increment(&mut self, op: usize, read: usize, field: &str) -> Result<(), Failure> {
+        let before = self.read_ok(read, "the start").await?;
+        let Some(request) = self.request(op, 4) else { return Ok(()) };
+        let what = format!("{} {}", self.op(op).method, self.op(op).id);
+        self.write(op, request).await?;
+        let after = self.read_ok(read, &what).await?;
+        let n = |v: &Value| pointer::get(v, &format!("/{field}")).and_then(Value::as_i64);
+        let (b, a) = (n(&before).unwrap_or(0), n(&after));
+        if a != Some(b + 1) {
+            return Err(fail(
+                format!(
+                    "{field} was {b} before {what} and {} after, not {}",
+                    a.map_or("absent".to_owned(), |a| a.to_string()),
+                    b + 1
+                ),
+                format!("increment:{field}"),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn toggle(&mut self, op: usize, read: usize, field: &str) -> Result<(), Failure> {
+        let flag = |v: &Value| pointer::get(v, &format!("/{field}")).and_then(Value::as_bool).unwrap_or(false);
+        let before = flag(&self.read_ok(read, "the start").await?);
+        let what = format!("{} {}", self.op(op).method, self.op(op).id);
+        for (round, expected) in [(1, !before), (2, before)] {
+            let Some(request) = self.request(op, 5 + round) else { return Ok(()) };
+            self.write(op, request).await?;
+            let now = flag(&self.read_ok(read, &what).await?);
+            if now != expected {
+                let times = if round == 1 { "once" } else { "twice" };
+                return Err(fail(
+                    format!("{field} was {before}; after {what} {times} it is {now}, expected {expected}"),
+                    format!("toggle:{field}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn lifecycle(
+        &mut self,
+        create: usize,
+        read: usize,
+        update: Option<usize>,
+        delete: Option<usize>,
+    ) -> Result<(), Failure> {
+        let Some(resource) = self.resource(create) else { return Ok(()) };
+        let Some(request) = self.body_request(create, 1, &[]) else { return Ok(()) };
+        let body = request.json_body().cloned();
+        let what = format!("{} {}", self.op(create).method, self.op(create).id);
+        let created = self.write(create, request).await?;
+        let Some(id) = created_id(resource, created.as_ref(), self.steps.last()) else {
+            return Err(fail(
+                format!(
+                    "{what} answered without an id (no `{}` in the body, no Location)",
+                    resource.id_field.as_deref().unwrap_or("id")
+                ),
+                "no_id".into(),
+            ));
+        };
+        if let Some(param) = &resource.id_param {
+            self.fixed.retain(|(k, _)| k != param);
+            self.fixed.push((param.clone(), Value::String(id.clone())));
+        }
+        let full = self.shape.setup();
+        if full || update.is_none() {
+            let after = self.read_ok(read, &what).await?;
+            if let Some(body) = &body {
+                compare_written(body, &after, resource, &what)?;
+            }
+        }
+        if let Some(u) = update {
+            let Some(request) = self.body_request(u, 2, &[]) else { return Ok(()) };
+            let body = request.json_body().cloned();
+            let what = format!("{} {}", self.op(u).method, self.op(u).id);
+            self.write(u, request).await?;
+            if full || delete.is_none() {
+                let after = self.read_ok(read, &what).await?;
+                if let Some(body) = &body {
+                    compare_written(body, &after, resource, &what)?;
+                }
+            }
+        }
+        if let Some(d) = delete {
+            let Some(request) = self.request(d, 3) else { return Ok(()) };
+            let what = format!("{} {}", self.op(d).method, self.op(d).id);
+            self.write(d, request).await?;
+            let gone = self.read(read).await?;
+            if !matches!(gone.status, 404 | 410) {
+                return Err(fail(
+                    format!(
+                        "after {what}, {} answered {} instead of 404: the item {id} is not gone",
+                        self.op(read).id,
+                        gone.status
+                    ),
+                    "not_deleted".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn link(&mut self, from: usize, link: usize, to: usize) -> Result<(), Failure> {
+        let Some(request) = self.request(from, 1) else { return Ok(()) };
+        let sent = request.clone();
+        let outcome = self.send(from, request).await;
+        let Ok(response) = outcome.result else { return Ok(()) };
+        let Some(spec_link) = self.op(from).response_for(response.status).and_then(|r| r.links.get(link)).cloned()
+        else {
+            return Ok(()); // The answer's status has no such link.
+        };
+        let body: Option<Value> = serde_json::from_slice(&response.body).ok();
+        let mut fixed = self.fixed.clone();
+        for (name, expression) in &spec_link.parameters {
+            if let Some(value) = evaluate(expression, &sent, body.as_ref(), &response) {
+                fixed.retain(|(k, _)| k != name);
+                fixed.push((name.clone(), value));
+            }
+        }
+        let Some(target) = self.plan.generator.valid_request(to, self.seed, &fixed) else { return Ok(()) };
+        let outcome = self.send(to, target).await;
+        match outcome.result {
+            Ok(r) if r.status == 404 => Err(fail(
+                format!(
+                    "link `{}` from {} leads to {}, which answered 404",
+                    spec_link.name,
+                    self.op(from).id,
+                    self.op(to).id
+                ),
+                format!("link:{}", spec_link.name),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The id of a created item: the body's id field, else the last segment of `Location`.
+fn created_id(resource: &Resource, body: Option<&Value>, step: Option<&Example>) -> Option<String> {
+    let field = resource.id_field.as_deref().unwrap_or("id");
+    let from_body = body.and_then(|b| b.get(field)).and_then(|v| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    from_body.or_else(|| {
+        let location = step?.response.as_ref()?.header("location")?;
+        location.trim_end_matches('/').rsplit('/').next().map(str::to_owned).filter(|s| !s.is_empty())
+    })
+}
+
+/// A runtime expression (`$response.body#/id`, `$request.path.id`, `$response.header.Location`)
+/// or a constant.
+fn evaluate(
+    expression: &Value,
+    request: &Request,
+    body: Option<&Value>,
+    response: &crate::check::Response,
+) -> Option<Value> {
+    let Some(text) = expression.as_str() else { return Some(expression.clone()) };
+    if let Some(ptr) = text.strip_prefix("$response.body#") {
+        return body.and_then(|b| pointer::get(b, ptr)).cloned();
+    }
+    if let Some(ptr) = text.strip_prefix("$request.body#") {
+        return request.json_body().and_then(|b| pointer::get(b, ptr)).cloned();
+    }
+    if let Some(name) = text.strip_prefix("$response.header.") {
+        return response.header(name).map(|v| Value::String(v.to_owned()));
+    }
+    if let Some(name) = text.strip_prefix("$request.query.") {
+        return request.query_value(name).map(|v| Value::String(v.to_owned()));
+    }
+    if text.starts_with('$') {
+        return None; // `$request.path.x`, `$url`…: the path values are shared already.
+    }
+    Some(Value::String(text.to_owned()))
+}
+
+/// Whether a JSON value equals another, numbers compared by value (`1` is `1.0`).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn shown(v: Option<&Value>) -> String {
+    v.map_or("nothing".to_owned(), compact)
+}
+
+fn compact(v: &Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 120 { format!("{}…", text.chars().take(120).collect::<String>()) } else { text }
+}
+
+/// Leaf paths of a written body, server fields aside: (`/protectedHours/startHourOfDay`, 3).
+fn leaves<'v>(prefix: String, value: &'v Value, out: &mut Vec<(String, &'v Value)>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                leaves(pointer::join(&prefix, k), v, out);
+            }
+        }
+        other => out.push((prefix, other)),
+    }
+}
+
+fn written_leaves<'v>(body: &'v Value, resource: &Resource) -> Vec<(String, &'v Value)> {
+    let mut out = Vec::new();
+    leaves(String::new(), body, &mut out);
+    out.retain(|(path, _)| {
+        let top = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        !resource.server_fields.iter().any(|f| pointer::unescape(top) == *f)
+    });
+    out
+}
+
+/// Every written field must read back as written (`null` means "unset": absent or null).
+fn compare_written(body: &Value, after: &Value, resource: &Resource, what: &str) -> Result<(), Failure> {
+    for (path, expected) in written_leaves(body, resource) {
+        let actual = pointer::get(after, &path);
+        let ok = match expected {
+            Value::Null => actual.is_none_or(Value::is_null),
+            _ => actual.is_some_and(|a| same(a, expected)),
+        };
+        if !ok {
+            let field = path.trim_start_matches('/').replace('/', ".");
+            return Err(fail(
+                format!(
+                    "after {what} with {field} = {}, the read shows {field} = {}",
+                    compact(expected),
+                    shown(actual)
+                ),
+                // Which field shows a lost write depends on the data; the finding is the same.
+                "lost".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether writing `body` would change something visible in `state`.
+fn changes(body: &Value, state: &Value, resource: &Resource) -> bool {
+    written_leaves(body, resource).iter().any(|(path, v)| !pointer::get(state, path).is_some_and(|a| same(a, v)))
+}
+
+/// The first non-server field where `state` differs from `default`, described.
+fn first_difference(default: &Value, state: &Value, resource: &Resource) -> Option<String> {
+    let mut fields = Vec::new();
+    leaves(String::new(), default, &mut fields);
+    // A field the default does not have must be absent (or null) too.
+    if let Value::Object(map) = state {
+        for k in map.keys().filter(|k| default.get(k.as_str()).is_none()) {
+            fields.push((pointer::join("", k), &Value::Null));
+        }
+    }
+    fields.into_iter().find_map(|(path, expected)| {
+        let top = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        if resource.server_fields.iter().any(|f| f == top) {
+            return None;
+        }
+        let actual = pointer::get(state, &path);
+        let ok = match expected {
+            Value::Null => actual.is_none_or(Value::is_null),
+            _ => actual.is_some_and(|a| same(a, expected)),
+        };
+        (!ok).then(|| {
+            let field = path.trim_start_matches('/').replace('/', ".");
+            format!("{field} is {} where the default is {}", shown(actual), compact(expected))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resource(server_fields: &[&str]) -> Resource {
+        Resource {
+            kind: ResourceKind::Singleton,
+            instance: "/x".into(),
+            collection: None,
+            id_param: None,
+            id_field: None,
+            default: None,
+            server_fields: server_fields.iter().map(|s| s.to_string()).collect(),
+            on_create: Default::default(),
+            touch: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn written_fields_must_read_back_nested_and_by_value() {
+        let r = resource(&["numberOfDeferrals"]);
+        let body = json!({"dayOfWeek": 3, "protectedHours": {"startHourOfDay": 1}, "numberOfDeferrals": 9});
+        let good = json!({"dayOfWeek": 3.0, "protectedHours": {"startHourOfDay": 1, "endHourOfDay": 4}, "numberOfDeferrals": 0});
+        assert!(compare_written(&body, &good, &r, "PATCH").is_ok(), "server fields aside, numbers by value");
+        let lost = json!({"dayOfWeek": 3, "protectedHours": {"startHourOfDay": 2}});
+        let f = compare_written(&body, &lost, &r, "PATCH update").unwrap_err();
+        assert_eq!(
+            f.message,
+            "after PATCH update with protectedHours.startHourOfDay = 1, the read shows protectedHours.startHourOfDay = 2"
+        );
+        assert_eq!(f.signature, "lost");
+        assert!(compare_written(&json!({"a": null}), &json!({}), &r, "x").is_ok(), "null unsets");
+    }
+
+    #[test]
+    fn resets_are_judged_against_what_was_written() {
+        let r = resource(&[]);
+        let written = json!({"dayOfWeek": 3});
+        assert!(changes(&written, &json!({"dayOfWeek": 7}), &r));
+        assert!(!changes(&written, &json!({"dayOfWeek": 3, "other": 1}), &r));
+        let default = json!({"dayOfWeek": 7, "startASAP": false});
+        assert_eq!(first_difference(&default, &json!({"dayOfWeek": 7, "startASAP": false}), &r), None);
+        assert_eq!(
+            first_difference(&default, &json!({"dayOfWeek": 3, "startASAP": false}), &r).as_deref(),
+            Some("dayOfWeek is 3 where the default is 7")
+        );
+        assert!(first_difference(&default, &json!({"dayOfWeek": 7, "startASAP": false, "hourOfDay": 5}), &r).is_some());
+    }
+
+    #[test]
+    fn link_expressions_read_the_answer_and_the_request() {
+        let request = Request {
+            method: crate::spec::Method::Post,
+            path: "/a".into(),
+            query: vec![("q".into(), "1".into())],
+            headers: vec![],
+            cookies: vec![],
+            content_type: None,
+            body: Some(crate::generate::Body::Json(json!({"name": "n"}))),
+        };
+        let response = crate::check::Response {
+            status: 201,
+            headers: vec![("location".into(), "/a/77".into())],
+            body: Vec::new(),
+            truncated: false,
+            elapsed: Default::default(),
+        };
+        let body = json!({"id": "42"});
+        assert_eq!(evaluate(&json!("$response.body#/id"), &request, Some(&body), &response), Some(json!("42")));
+        assert_eq!(evaluate(&json!("$request.body#/name"), &request, Some(&body), &response), Some(json!("n")));
+        assert_eq!(evaluate(&json!("$response.header.Location"), &request, None, &response), Some(json!("/a/77")));
+        assert_eq!(evaluate(&json!("$request.query.q"), &request, None, &response), Some(json!("1")));
+        assert_eq!(evaluate(&json!(5), &request, None, &response), Some(json!(5)));
+        let r = Resource { id_field: Some("id".into()), ..resource(&[]) };
+        let step = Example {
+            case: crate::check::test_support::valid_case(0),
+            sent: Default::default(),
+            response: Some(response.clone()),
+            credentials: Credentials::Configured,
+        };
+        assert_eq!(created_id(&r, Some(&body), None).as_deref(), Some("42"));
+        assert_eq!(created_id(&r, Some(&json!({})), Some(&step)).as_deref(), Some("77"));
+    }
+}
