@@ -466,3 +466,28 @@ fn every_parameter_example_is_checked() {
     let found: Vec<&SpecFinding> = spec.findings.iter().filter(|f| f.kind == FindingKind::InvalidExample).collect();
     assert_eq!(found.len(), 1, "{:#?}", spec.findings);
 }
+
+#[test]
+fn specs_load_from_urls_with_relative_refs_resolved_against_the_url() {
+    use crate::testkit::server::{Reply, TestServer};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let server = runtime.block_on(TestServer::start(|r| match r.path() {
+        "/api/spec.yaml" => Reply::Http {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/yaml".into())],
+            body: b"openapi: 3.0.3\ninfo: {title: remote, version: '1'}\npaths:\n  /w:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: 'schemas/window.json'}\n".to_vec(),
+        },
+        "/api/schemas/window.json" => Reply::json(200, "application/json", &json!({"type": "object", "required": ["dayOfWeek"]})),
+        _ => Reply::empty(404),
+    }));
+    // The loader blocks: call it outside the runtime, as `conform` does.
+    let spec = Spec::load(&format!("{}/api/spec.yaml", server.url())).unwrap();
+    assert_eq!(spec.title, "remote");
+    assert!(spec.findings.is_empty(), "{:?}", spec.findings);
+    let schema = spec.operations[0].response_for(200).unwrap().content[0].schema.clone().unwrap();
+    assert!(schema.is_valid(&json!({"dayOfWeek": 1})) && !schema.is_valid(&json!({})));
+    let missing = Spec::load(&format!("{}/api/nope.yaml", server.url())).unwrap_err().to_string();
+    assert!(missing.contains("server answered 404"), "{missing}");
+    drop(server);
+    drop(runtime);
+}
