@@ -1,0 +1,59 @@
+//! The `cargo test` harness: trials named `<operationId>::<check>`, passing against a
+//! conforming target and failing, by name, against a faulty one.
+
+use conform::harness::{self, Setup};
+use conform::mock::{Fault, MockConfig, MockServer};
+use conform::spec::Spec;
+use libtest_mimic::Arguments;
+use std::sync::Arc;
+
+fn spec_path() -> String {
+    crate::support::repo("specs/atlas-maintenance-window.yaml")
+}
+
+fn exact(name: &str) -> Arguments {
+    Arguments { filter: Some(name.to_owned()), exact: true, test_threads: Some(1), quiet: true, ..Arguments::default() }
+}
+
+/// Runs the harness against a mock with these faults, for one exactly named trial.
+fn conclusion(faults: Vec<Fault>, trial: &str) -> libtest_mimic::Conclusion {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let spec = Arc::new(Spec::load(&spec_path()).unwrap());
+    let mock = runtime
+        .block_on(MockServer::start(
+            spec,
+            "127.0.0.1:0".parse().unwrap(),
+            MockConfig { faults, ..MockConfig::default() },
+        ))
+        .unwrap();
+    let setup = Setup::new(&spec_path(), Some(&mock.url()), None).unwrap();
+    // The harness blocks on its own runtime: run it outside this one.
+    let result = std::thread::spawn({
+        let args = exact(trial);
+        move || harness::run(setup, &args)
+    })
+    .join()
+    .unwrap();
+    runtime.block_on(mock.shutdown());
+    result
+}
+
+#[test]
+fn trials_are_one_per_operation_and_check() {
+    let setup = Setup::new(&spec_path(), None, None).unwrap();
+    let trials = harness::trials(setup, &Arguments { list: true, ..Arguments::default() });
+    let names: Vec<&str> = trials.iter().map(|t| t.name()).collect();
+    assert_eq!(names.len(), 5 * conform::check::CheckName::ALL.len());
+    assert!(names.contains(&"updateGroupMaintenanceWindow::negative_data_rejection"));
+    assert!(names.contains(&"deferGroupMaintenanceWindow::stateful_conformance"));
+}
+
+#[test]
+fn a_faulty_target_fails_the_named_trial_and_only_it() {
+    let failing = conclusion(vec![Fault::AcceptBadDayOfWeek], "updateGroupMaintenanceWindow::negative_data_rejection");
+    assert_eq!((failing.num_failed, failing.num_passed), (1, 0));
+    let other = conclusion(vec![Fault::AcceptBadDayOfWeek], "getGroupMaintenanceWindow::negative_data_rejection");
+    assert_eq!((other.num_failed, other.num_passed), (0, 1));
+    let clean = conclusion(Vec::new(), "updateGroupMaintenanceWindow::negative_data_rejection");
+    assert_eq!((clean.num_failed, clean.num_passed), (0, 1));
+}
