@@ -124,18 +124,21 @@ impl OpPlan {
                 ));
             }
         };
-        let mut params = Vec::new();
-        for (i, p) in op.parameters.iter().enumerate() {
-            let place = param_place(p);
-            let mut node = match &p.schema {
+        // Plans an optional schema, reporting what cannot be generated.
+        let planned =
+            |schema: Option<&crate::spec::Schema>, findings: &mut Vec<SpecFinding>, exact: &mut bool| match schema {
                 Some(s) => {
                     let pl = plan(s);
                     note(&pl, findings);
-                    exact &= pl.exact;
+                    *exact &= pl.exact;
                     pl.node
                 }
                 None => Node::Any,
             };
+        let mut params = Vec::new();
+        for (i, p) in op.parameters.iter().enumerate() {
+            let place = param_place(p);
+            let mut node = planned(p.schema.as_ref(), findings, &mut exact);
             let examples: Vec<Value> = p
                 .examples
                 .iter()
@@ -183,15 +186,7 @@ impl OpPlan {
                 BodyKind::Form => Place::Form,
                 BodyKind::Text => Place::Text,
             };
-            let node = match &chosen.schema {
-                Some(s) => {
-                    let pl = plan(s);
-                    note(&pl, findings);
-                    exact &= pl.exact;
-                    pl.node
-                }
-                None => Node::Any,
-            };
+            let node = planned(chosen.schema.as_ref(), findings, &mut exact);
             let examples: Vec<Value> = chosen
                 .examples
                 .iter()
