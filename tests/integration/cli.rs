@@ -90,3 +90,20 @@ fn unreadable_or_malformed_specs_exit_2_naming_the_place() {
     let out = conform(&["list"]);
     assert_eq!(out.status.code(), Some(2), "a missing flag is a usage error");
 }
+
+#[test]
+fn diff_exits_1_on_a_breaking_change_and_0_otherwise() {
+    let old = "tests/data/diff/atlas-maintenance-window-2023.yaml";
+    let new = "specs/atlas-maintenance-window.yaml";
+    let out = conform(&["diff", old, new]);
+    assert_eq!(out.status.code(), Some(1), "204 -> 200 is breaking: {}", stdout(&out));
+    assert!(stdout(&out).contains("breaking"), "{}", stdout(&out));
+    let out = conform(&["diff", new, new, "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = conform(&["diff", old, new, "--format", "json", "--fail-on", "any"]);
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(value["breaking"].as_u64().unwrap_or(0) >= 3, "{value}");
+    let out = conform(&["diff", old, "does/not/exist.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
