@@ -4,4 +4,5 @@ mod checks;
 mod cli;
 mod diff;
 mod harness;
+mod reports;
 mod support;
