@@ -4,4 +4,5 @@ mod checks;
 mod cli;
 mod diff;
 mod faults;
+mod no_false_alarms;
 mod support;
