@@ -156,6 +156,32 @@ async fn oauth_client_credentials_fetch_verify_and_refresh_the_token() {
     assert!(!report.secrets.is_empty());
 }
 
+/// Regression (found against Prism): credentials given with `-H` (an `Authorization` value
+/// conform cannot make itself, or an API key) were sent on the probes "without credentials" and
+/// "with wrong credentials" too, so a server that checks them was reported for `ignored_auth`.
+#[tokio::test]
+async fn credentials_given_with_h_are_left_out_of_auth_probes() {
+    for (scheme, header, value) in [
+        (json!({"type": "http", "scheme": "digest"}), "Authorization", r#"Digest username="u", response="r""#),
+        (json!({"type": "apiKey", "in": "header", "name": "X-Api-Key"}), "X-Api-Key", "key-12345"),
+    ] {
+        let server = TestServer::start(move |r| {
+            if r.header(&header.to_ascii_lowercase()) == Some(value) {
+                answer(r)
+            } else {
+                Reply::json(401, "application/json", &json!({}))
+            }
+        })
+        .await;
+        let spec = spec_with(json!({"s": scheme}), json!([{"s": []}]));
+        let config =
+            RunConfig { headers: vec![(header.to_owned(), value.to_owned())], ..quick(AuthSettings::default()) };
+        let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+        assert!(report.findings.is_empty(), "{header}: {:#?}", report.findings);
+        assert!(report.stats.requests > 10);
+    }
+}
+
 #[tokio::test]
 async fn a_failing_token_endpoint_stops_the_run_before_it_starts() {
     let server = TestServer::start(|_| Reply::json(401, "application/json", &json!({"error": "invalid_client"}))).await;

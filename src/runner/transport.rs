@@ -119,14 +119,14 @@ impl Transport {
                     match self.auth.authorization(&self.client, request.method.as_str(), &uri, body.as_deref()).await {
                         Ok(a) => a,
                         Err(e) => {
-                            let sent = self.sent(request, &url, accept, None, &body);
+                            let sent = self.sent(request, &url, accept, credentials, None, &body);
                             let failure = TransportFailure { kind: "auth", message: e.to_string() };
                             return Outcome { sent, requests, result: Err(failure) };
                         }
                     }
                 }
             };
-            let sent = self.sent(request, &url, accept, authorization.as_deref(), &body);
+            let sent = self.sent(request, &url, accept, credentials, authorization.as_deref(), &body);
             if let Some(rate) = &self.rate {
                 rate.wait().await;
             }
@@ -172,6 +172,7 @@ impl Transport {
         request: &Request,
         url: &str,
         accept: &str,
+        credentials: Credentials,
         authorization: Option<&str>,
         body: &Option<Vec<u8>>,
     ) -> Sent {
@@ -187,7 +188,13 @@ impl Transport {
             let cookie = request.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
             headers.push(("Cookie".to_owned(), cookie));
         }
-        headers.extend(self.extra_headers.iter().cloned());
+        // Credentials given with `-H` are the configured ones: a probe leaves them out.
+        headers.extend(
+            self.extra_headers
+                .iter()
+                .filter(|(k, _)| credentials == Credentials::Configured || !self.auth.is_credential_header(k))
+                .cloned(),
+        );
         if let Some(a) = authorization {
             headers.push(("Authorization".to_owned(), a.to_owned()));
         }
