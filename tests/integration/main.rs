@@ -5,4 +5,5 @@ mod cli;
 mod diff;
 mod faults;
 mod no_false_alarms;
+mod prism;
 mod support;
