@@ -182,6 +182,52 @@ async fn credentials_given_with_h_are_left_out_of_auth_probes() {
     }
 }
 
+/// Regression: with envelope=true, Atlas-style servers (the embedded mock too) answer the
+/// Digest challenge as `200 {"status": 401, ...}` with `WWW-Authenticate`. conform only
+/// answered challenges of a bare 401, so the first enveloped requests of a Digest run stayed
+/// unauthenticated.
+#[tokio::test]
+async fn a_digest_challenge_inside_an_envelope_is_answered() {
+    const NONCE: &str = "env3lope-n0nce";
+    let server = TestServer::start(|r| {
+        if r.header("authorization").and_then(|a| verify_digest(a, "private-key-2", NONCE, &r.method)).is_some() {
+            return Reply::json(200, "application/json", &json!({"status": 200, "content": {"ok": true}}));
+        }
+        let challenge = format!(r#"Digest realm="MMS Public API", nonce="{NONCE}", qop="auth", algorithm=MD5"#);
+        Reply::json(200, "application/json", &json!({"status": 401, "content": {}}))
+            .with_header("WWW-Authenticate", &challenge)
+    })
+    .await;
+    let spec = spec_with(json!({"digest": {"type": "http", "scheme": "digest"}}), json!([{"digest": []}]));
+    let settings = AuthSettings {
+        username: Some("public-key-2".into()),
+        password: Some("private-key-2".into()),
+        ..Default::default()
+    };
+    let transport = Transport {
+        client: reqwest::Client::new(),
+        base: server.url(),
+        auth: Arc::new(Authenticator::new(&settings, &spec).unwrap()),
+        extra_headers: Vec::new(),
+        max_body: 1 << 20,
+        timeout: Duration::from_secs(5),
+        rate: None,
+    };
+    let request = crate::generate::Request {
+        method: crate::spec::Method::Get,
+        path: "/w".into(),
+        query: vec![("envelope".into(), "true".into())],
+        headers: Vec::new(),
+        cookies: Vec::new(),
+        content_type: None,
+        body: None,
+    };
+    let outcome = transport.send(&request, "application/json", Credentials::Configured).await;
+    assert_eq!(outcome.requests, 2, "challenged once, then answered");
+    let body: serde_json::Value = serde_json::from_slice(&outcome.result.unwrap().body).unwrap();
+    assert_eq!(body["status"], 200);
+}
+
 #[tokio::test]
 async fn a_failing_token_endpoint_stops_the_run_before_it_starts() {
     let server = TestServer::start(|_| Reply::json(401, "application/json", &json!({"error": "invalid_client"}))).await;

@@ -133,7 +133,9 @@ impl Transport {
             requests += 1;
             let result = self.exchange(&sent).await;
             let Ok(response) = &result else { return Outcome { sent, requests, result } };
-            if response.status == 401 && credentials == Credentials::Configured && !digest_retried {
+            // With envelope=true the 401 (and its challenge) may come wrapped in a 200.
+            let status = crate::check::envelope::effective(request, response).status;
+            if status == 401 && credentials == Credentials::Configured && !digest_retried {
                 let challenge = response.header("www-authenticate").unwrap_or_default().to_owned();
                 match self.auth.learn_challenge(&challenge) {
                     Ok(true) => {
