@@ -110,6 +110,11 @@ impl Transport {
         let mut digest_retried = false;
         let mut rate_retries = 0;
         loop {
+            // Wait first: credentials chosen before the wait could expire (an OAuth token) or
+            // fall out of order (a Digest nonce count) while it lasts.
+            if let Some(rate) = &self.rate {
+                rate.wait().await;
+            }
             let authorization = match credentials {
                 Credentials::Omitted => None,
                 Credentials::Wrong => {
@@ -127,9 +132,6 @@ impl Transport {
                 }
             };
             let sent = self.sent(request, &url, accept, credentials, authorization.as_deref(), &body);
-            if let Some(rate) = &self.rate {
-                rate.wait().await;
-            }
             requests += 1;
             let result = self.exchange(&sent).await;
             let Ok(response) = &result else { return Outcome { sent, requests, result } };
