@@ -1,5 +1,5 @@
 //! Authentication as Atlas does it: HTTP Digest (RFC 7616, MD5, `qop="auth"`) with API keys,
-//! and Bearer tokens. Digest nonces are issued by the server, tracked, expire, and each
+//! and Bearer tokens; HTTP Basic for specs that declare it (Twilio). Digest nonces are issued by the server, tracked, expire, and each
 //! nonce-count may be used once (in any order, within a window), so a replayed
 //! `Authorization` header is refused.
 //!
@@ -7,6 +7,7 @@
 
 use super::state::Sharded;
 use axum::http::HeaderValue;
+use base64::Engine;
 use md5::{Digest, Md5};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -56,6 +57,8 @@ impl NonceState {
 pub(crate) struct Auth {
     token: Option<String>,
     digest: Option<(String, String)>,
+    /// The expected `Authorization: Basic …` credentials, base64 of `user:password`.
+    basic: Option<String>,
     nonces: Sharded<String, NonceState>,
     issued: AtomicU64,
     seed: u64,
@@ -78,13 +81,20 @@ fn denied(detail: &str) -> Verdict {
 }
 
 impl Auth {
-    pub fn new(token: Option<String>, digest: Option<(String, String)>, seed: u64) -> Auth {
-        Auth { token, digest, nonces: Sharded::new(), issued: AtomicU64::new(0), seed, started: Instant::now() }
+    pub fn new(
+        token: Option<String>,
+        digest: Option<(String, String)>,
+        basic: Option<(String, String)>,
+        seed: u64,
+    ) -> Auth {
+        let basic = basic
+            .map(|(user, password)| base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")));
+        Auth { token, digest, basic, nonces: Sharded::new(), issued: AtomicU64::new(0), seed, started: Instant::now() }
     }
 
     /// Whether any credential is configured (else every request is allowed).
     pub fn enabled(&self) -> bool {
-        self.token.is_some() || self.digest.is_some()
+        self.token.is_some() || self.digest.is_some() || self.basic.is_some()
     }
 
     /// Checks the `Authorization` headers of a request. `uri` is the request target as sent
@@ -101,8 +111,10 @@ impl Auth {
                 self.bearer(rest.trim())
             } else if scheme.eq_ignore_ascii_case("digest") {
                 self.digest(method, uri, rest)
+            } else if scheme.eq_ignore_ascii_case("basic") {
+                self.basic(rest.trim())
             } else {
-                denied("The Authorization scheme is not supported here; use Digest or Bearer.")
+                denied("The Authorization scheme is not supported here.")
             };
             if this == Verdict::Allowed {
                 return this;
@@ -116,13 +128,21 @@ impl Auth {
         match &self.token {
             Some(token) if constant_time_eq(token.as_bytes(), presented.as_bytes()) => Verdict::Allowed,
             Some(_) => denied("The bearer token is not valid."),
-            None => denied("Bearer tokens are not accepted here; use Digest."),
+            None => denied("Bearer tokens are not accepted here."),
+        }
+    }
+
+    fn basic(&self, presented: &str) -> Verdict {
+        match &self.basic {
+            Some(expected) if constant_time_eq(expected.as_bytes(), presented.as_bytes()) => Verdict::Allowed,
+            Some(_) => denied("The user name or password is not valid."),
+            None => denied("Basic authentication is not accepted here."),
         }
     }
 
     fn digest(&self, method: &str, uri: &str, params: &str) -> Verdict {
         let Some((user, password)) = &self.digest else {
-            return denied("Digest authentication is not accepted here; use a bearer token.");
+            return denied("Digest authentication is not accepted here.");
         };
         let p = parse_params(params);
         let get = |k: &str| p.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
@@ -197,6 +217,9 @@ impl Auth {
         }
         if self.token.is_some() {
             out.push(HeaderValue::from_static("Bearer realm=\"MMS Public API\""));
+        }
+        if self.basic.is_some() {
+            out.push(HeaderValue::from_static("Basic realm=\"MMS Public API\""));
         }
         out
     }
