@@ -265,6 +265,8 @@ impl RunPlan {
             context: CheckContext {
                 expect_acceptance: embedded || !config.params.is_empty(),
                 pinned,
+                // The embedded mock's credentials are made for the run.
+                trusted_credentials: embedded,
                 max_response_time: config.max_response_time,
             },
             concurrency: config.concurrency.max(1),
