@@ -297,3 +297,35 @@ fn base_urls_take_the_spec_path_only_when_the_target_has_none() {
     assert_eq!(base_with_path(&url("https://x.example/custom/"), "/api/public/v1.0"), "https://x.example/custom");
     assert_eq!(base_with_path(&url("http://[::1]:9/"), ""), "http://[::1]:9");
 }
+
+/// The embedded mock is authenticated with a scheme the spec declares and the mock verifies:
+/// Bearer for Atlas (OAuth2), Digest for Cloud Manager (its only scheme), Basic for Twilio. Many
+/// connections, envelopes and the probes included, not one valid request may be refused: with
+/// the run's own credentials a 401 is a `positive_data_acceptance` failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_mock_uses_a_scheme_the_spec_declares() {
+    let repo = |p: &str| format!("{}/{p}", env!("CARGO_MANIFEST_DIR"));
+    for (path, operations, mode) in [
+        ("specs/atlas-maintenance-window.yaml", vec![], AuthMode::Bearer),
+        ("specs/cloud-manager-maintenance-windows.yaml", vec![], AuthMode::Digest),
+        ("tests/data/twilio_api_v2010.yaml", vec!["FetchAccount".to_owned(), "CreateCall".to_owned()], AuthMode::Basic),
+    ] {
+        let spec = Arc::new(Spec::load(&repo(path)).unwrap());
+        let config = RunConfig { seed: Some(3), cases: 20, concurrency: 32, operations, ..RunConfig::default() };
+        let report = run(spec, Target::Embedded { faults: Vec::new() }, config, &NoProgress).await.unwrap();
+        assert_eq!(report.auth, mode, "{path}");
+        let findings: Vec<_> = report.findings.iter().map(|f| (f.check, &f.operation, &f.message)).collect();
+        assert!(findings.is_empty(), "{path}: {findings:#?}");
+    }
+    // And the mock refuses what it was not configured for.
+    let spec = Arc::new(Spec::load(&repo("tests/data/twilio_api_v2010.yaml")).unwrap());
+    let config = RunConfig { seed: Some(3), cases: 2, operations: vec!["FetchAccount".into()], ..RunConfig::default() };
+    let report =
+        run(spec, Target::Embedded { faults: vec![Fault::AuthNotEnforced] }, config, &NoProgress).await.unwrap();
+    assert_eq!(
+        report.findings.iter().filter(|f| f.check == CheckName::IgnoredAuth).count(),
+        2,
+        "{:#?}",
+        report.findings
+    );
+}
