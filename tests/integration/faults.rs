@@ -23,8 +23,12 @@ const SEED: u64 = 1;
 
 fn atlas() -> Arc<Spec> {
     static SPEC: OnceLock<Arc<Spec>> = OnceLock::new();
-    SPEC.get_or_init(|| Arc::new(Spec::load("specs/atlas-maintenance-window.yaml").expect("the Atlas spec loads")))
-        .clone()
+    SPEC.get_or_init(|| {
+        Arc::new(
+            Spec::load(&crate::support::repo("specs/atlas-maintenance-window.yaml")).expect("the Atlas spec loads"),
+        )
+    })
+    .clone()
 }
 
 /// The shipped specs declare no required response header: a small spec that does.

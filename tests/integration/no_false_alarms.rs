@@ -20,7 +20,7 @@ const PARALLEL_RUNS: usize = 4;
 /// Runs conform against a fault-free embedded mock once per seed; returns the reports in seed
 /// order.
 async fn reports(spec: &str, seeds: std::ops::RangeInclusive<u64>, cases: usize) -> Vec<RunReport> {
-    let spec = Arc::new(Spec::load(spec).expect("the spec loads"));
+    let spec = Arc::new(Spec::load(&crate::support::repo(spec)).expect("the spec loads"));
     let permits = Arc::new(Semaphore::new(PARALLEL_RUNS));
     let mut runs = tokio::task::JoinSet::new();
     for seed in seeds {
