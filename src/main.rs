@@ -418,6 +418,7 @@ fn mock_command(args: MockArgs) -> anyhow::Result<i32> {
         faults: args.faults.clone(),
         token: args.token.clone(),
         digest: args.digest_user.clone().zip(args.digest_password.clone()),
+        basic: None,
         seed: args.seed,
         semantics: None,
     };

@@ -209,6 +209,9 @@ pub struct CheckContext {
     pub expect_acceptance: bool,
     /// Parameter names the user pinned to real values (`--param`).
     pub pinned: Vec<String>,
+    /// The run's credentials are known to be good (the embedded mock's, made for the run), so
+    /// a 401 to a valid request is a failure rather than a credentials problem.
+    pub trusted_credentials: bool,
     /// `--max-response-time`.
     pub max_response_time: Option<Duration>,
 }

@@ -39,14 +39,14 @@ fn location_key(location: &Location) -> String {
     }
 }
 
-/// A valid request answered 4xx, when acceptance can be expected. 401, 403 and 429 never count
-/// (credentials, permissions and rate limits are outside the contract); 404 counts only when
-/// every path parameter was pinned to a real value.
+/// A valid request answered 4xx, when acceptance can be expected. 403 and 429 never count
+/// (permissions and rate limits are outside the contract), nor does 401 unless the credentials
+/// are known to be good; 404 counts only when every path parameter was pinned to a real value.
 pub fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     if !ctx.expect_acceptance || !ex.case.is_valid() || !(400..500).contains(&answer.status) {
         return None;
     }
-    if matches!(answer.status, 401 | 403 | 429) {
+    if matches!(answer.status, 403 | 429) || (answer.status == 401 && !ctx.trusted_credentials) {
         return None;
     }
     if answer.status == 404 {
@@ -119,5 +119,22 @@ mod tests {
             CheckContext { expect_acceptance: true, pinned: vec!["groupId".into()], ..CheckContext::default() };
         assert!(judge(&pinned, 404), "a pinned, real id must be found");
         assert!(!judge(&CheckContext::default(), 400), "not expected against an arbitrary target");
+    }
+
+    /// Regression: conform's Digest client got 401 for valid requests from the embedded mock
+    /// (nonce counts out of order, challenges inside envelopes), and no check said so, because
+    /// a 401 usually means the user's credentials are wrong. The embedded mock's credentials
+    /// are made for the run: there a 401 to a valid request is a failure.
+    #[test]
+    fn a_401_counts_where_the_credentials_are_known_to_be_good() {
+        let (spec, case) = atlas_case("getGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let resp = response(401, "application/json", json!({}));
+        let ex = exchange(op, &case, &case.request, &resp);
+        let judge = |ctx: &CheckContext| positive_data_acceptance(ctx, &ex, &effective(&case.request, &resp));
+        let user = CheckContext { expect_acceptance: true, ..CheckContext::default() };
+        assert!(judge(&user).is_none(), "the user's credentials may be wrong or lack rights");
+        let own = CheckContext { trusted_credentials: true, ..user };
+        assert_eq!(judge(&own).map(|f| f.signature), Some("401".to_owned()));
     }
 }

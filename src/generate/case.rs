@@ -35,6 +35,16 @@ impl Body {
             Body::Text(t) => t.clone().into_bytes(),
         }
     }
+
+    /// Whether nothing goes on the wire (an empty form or text). A server cannot tell such a
+    /// body from no body at all, whatever the Content-Type says.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Body::Json(_) => false,
+            Body::Form(pairs) => pairs.is_empty(),
+            Body::Text(t) => t.is_empty(),
+        }
+    }
 }
 
 /// A concrete HTTP request, before authentication and before the target's base URL.

@@ -201,6 +201,10 @@ impl OpPlan {
                 });
             }
             let base = minimal(&node, place);
+            if rb.required && kind == BodyKind::Form && base.as_ref().is_some_and(|v| form_pairs(v).is_empty()) {
+                // Draws may go out empty, which reads as a missing body: check every one.
+                exact = false;
+            }
             Some(BodyPlan {
                 content_type: chosen.name.clone(),
                 kind,
@@ -280,9 +284,14 @@ impl OpPlan {
                 params.push(None);
             }
         }
-        let body = self.body.as_ref().and_then(|b| b.base.clone());
-        if self.body.as_ref().is_some_and(|b| b.required) && body.is_none() {
-            return None;
+        let mut body = self.body.as_ref().and_then(|b| b.base.clone());
+        if let Some(b) = self.body.as_ref().filter(|b| b.required) {
+            body.as_ref()?;
+            // A required form body whose minimal value is `{}` would go out empty, which a
+            // server reads as no body: send its optional members instead.
+            if b.kind == BodyKind::Form && body.as_ref().is_some_and(|v| form_pairs(v).is_empty()) {
+                body = maximal(&b.node, Place::Form).filter(|v| !form_pairs(v).is_empty()).or(body);
+            }
         }
         let raw = Raw { params, body };
         if !violations(op, &self.render(op, &raw)).is_empty() {

@@ -139,6 +139,44 @@ fn twilio_cases_keep_their_promise() {
     assert_eq!(with_cases.len(), 197, "every operation has cases");
 }
 
+/// Regression: Twilio's optional form bodies. A mutant whose form ends up empty ("required
+/// property Status is missing" with nothing else in the form), or a wrong Content-Type on an
+/// empty body, is no body at all on the wire: a server rightly accepts it where the body is
+/// optional, so it must never be offered as an invalid request.
+#[test]
+fn an_empty_body_is_no_body_and_no_mutant_relies_on_it() {
+    let form = |required: bool, schema: Value| json!({"required": required, "content": {"application/x-www-form-urlencoded": {"schema": schema}}});
+    let status = json!({"type": "object", "required": ["Status"],
+        "properties": {"Status": {"type": "string", "enum": ["paused", "stopped"]}}});
+    let anything = json!({"type": "object", "properties": {"FriendlyName": {"type": "string"}}});
+    let ok = json!({"200": {"description": "ok"}});
+    let spec = doc(
+        json!({
+            "/recordings": {"post": {"operationId": "update", "requestBody": form(false, status), "responses": ok}},
+            "/accounts": {"post": {"operationId": "create", "requestBody": form(false, anything.clone()), "responses": ok}},
+            "/queues": {"post": {"operationId": "createQueue", "requestBody": form(true, anything), "responses": ok}}
+        }),
+        json!({}),
+    );
+    let g = generator(&spec, 30, 5);
+    let all = all_cases(&g);
+    for c in &all {
+        keeps_its_promise(&spec, c).unwrap();
+        let empty = c.request.body.as_ref().is_some_and(Body::is_empty);
+        assert!(c.is_valid() || !empty, "an invalid case with nothing on the wire: {c:?}");
+    }
+    assert!(all.iter().any(|c| c.mutation().is_some_and(|m| m.constraint == "enum")), "other mutants remain");
+    let empty_with = |op: usize, ct: &str| {
+        let mut req = all.iter().find(|c| c.operation == op && c.is_valid()).unwrap().request.clone();
+        req.content_type = Some(ct.to_owned());
+        req.body = Some(Body::Form(Vec::new()));
+        violations(&spec.operations[op], &req)
+    };
+    assert_eq!(empty_with(0, "text/plain"), [], "optional: an empty body is no body");
+    assert_eq!(empty_with(1, "application/x-www-form-urlencoded"), []);
+    assert_eq!(empty_with(2, "application/x-www-form-urlencoded"), [Location::Body(String::new())], "required");
+}
+
 #[test]
 fn atlas_boundaries_include_the_documented_edges() {
     let spec = atlas();

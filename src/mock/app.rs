@@ -218,7 +218,7 @@ impl App {
             resources,
             store: Store::new(),
             ids: Ids::new(seed),
-            auth: Auth::new(config.token, config.digest, seed),
+            auth: Auth::new(config.token, config.digest, config.basic, seed),
             faults: FaultSet::new(&config.faults),
             error_fallbacks,
         })

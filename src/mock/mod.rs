@@ -8,7 +8,7 @@
 //! - Success answers come from the state model of [`crate::spec::semantics`] where the operation
 //!   has an effect, else from a valid example, else from a generated valid value.
 //! - Atlas conventions: versioned media types resolved by date, `envelope=true`, `pretty=true`,
-//!   HTTP Digest and Bearer authentication.
+//!   HTTP Digest and Bearer authentication (and Basic, for specs that declare it).
 //! - [`Fault`]s break one rule each, deterministically.
 //!
 //! It must never panic on any input, never answer (without a fault) anything the spec does not
@@ -51,6 +51,8 @@ pub struct MockConfig {
     pub token: Option<String>,
     /// Accept HTTP Digest with this `(username, password)` (Atlas: public and private key).
     pub digest: Option<(String, String)>,
+    /// Accept HTTP Basic with this `(username, password)` (Twilio: account SID and token).
+    pub basic: Option<(String, String)>,
     /// Seeds ids and generated values, so that runs are reproducible.
     pub seed: u64,
     /// State semantics; `None`: the spec's sidecar, else inferred from its paths.
@@ -64,6 +66,7 @@ impl std::fmt::Debug for MockConfig {
             .field("faults", &self.faults)
             .field("token", &redacted(self.token.is_some()))
             .field("digest", &self.digest.as_ref().map(|(user, _)| (user.as_str(), "<redacted>")))
+            .field("basic", &self.basic.as_ref().map(|(user, _)| (user.as_str(), "<redacted>")))
             .field("seed", &self.seed)
             .field("semantics", &self.semantics.as_ref().map(|s| s.source.clone()))
             .finish()

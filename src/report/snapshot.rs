@@ -116,6 +116,15 @@ fn quoted_object_id(b: &[u8]) -> Option<usize> {
     ok.then_some(26)
 }
 
+/// Checks whose verdict rests on the response body.
+const BODY_CHECKS: [&str; 5] = [
+    "response_schema_conformance",
+    "content_type_conformance",
+    "envelope_conformance",
+    "stateful_conformance",
+    "transport",
+];
+
 /// The snapshot body of one finding.
 pub fn content(f: &FindingView) -> String {
     let mut out = String::new();
@@ -138,7 +147,12 @@ pub fn content(f: &FindingView) -> String {
                     let _ = writeln!(out, "  {k}: {v}");
                 }
             }
-            let _ = writeln!(out, "  body: {}", serde_json::to_string(&r.body).unwrap_or_default());
+            // The body is evidence only where the check judges it. Elsewhere (an accepted invalid
+            // request, say) it may echo server state that concurrent requests changed, which
+            // would make the same finding look different from run to run.
+            if BODY_CHECKS.contains(&f.check.as_str()) {
+                let _ = writeln!(out, "  body: {}", serde_json::to_string(&r.body).unwrap_or_default());
+            }
         }
         None => {
             let _ = writeln!(out, "response: none");

@@ -5,7 +5,7 @@
 //! Secrets live only here. [`Authenticator::secrets`] lists every value a reporter must redact;
 //! nothing in this module prints or formats a secret.
 
-use crate::spec::{SecuritySchemeSpec, Spec};
+use crate::spec::{ParamLocation, SecuritySchemeSpec, Spec};
 use base64::Engine;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -93,6 +93,9 @@ pub struct Authenticator {
     challenge: Mutex<Option<digest_auth::WwwAuthenticateHeader>>,
     token: tokio::sync::Mutex<Option<OAuthToken>>,
     token_fetches: std::sync::atomic::AtomicUsize,
+    /// Header names that carry credentials (lower-case): `authorization` and the spec's
+    /// API-key headers. A probe without (or with wrong) credentials leaves them out of `-H`.
+    credential_headers: Vec<String>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -143,6 +146,14 @@ impl Authenticator {
             challenge: Mutex::new(None),
             token: tokio::sync::Mutex::new(None),
             token_fetches: Default::default(),
+            credential_headers: std::iter::once("authorization".to_owned())
+                .chain(spec.security_schemes.values().filter_map(|s| match s {
+                    SecuritySchemeSpec::ApiKey { location: ParamLocation::Header, name } => {
+                        Some(name.to_ascii_lowercase())
+                    }
+                    _ => None,
+                }))
+                .collect(),
         };
         match mode {
             AuthMode::None => {}
@@ -187,6 +198,13 @@ impl Authenticator {
             .filter(|s| s.len() >= 4)
             .cloned()
             .collect()
+    }
+
+    /// Whether a header carries credentials (`Authorization`, or an API key the spec declares
+    /// in a header), so that probes without or with wrong credentials must not send the value
+    /// given with `-H`.
+    pub fn is_credential_header(&self, name: &str) -> bool {
+        self.credential_headers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// How many tokens were fetched (for tests of refresh).

@@ -17,7 +17,7 @@ pub mod transport;
 use crate::check::{self, AuthProbe, CheckContext, CheckName, CheckSet, Exchange, Failure};
 use crate::generate::{Case, CaseId, CaseKind, CaseOrigin, GenerateConfig, Generator, Partition};
 use crate::mock::{Fault, MockConfig, MockServer};
-use crate::spec::{Operation, Spec, media};
+use crate::spec::{Operation, SecuritySchemeSpec, Spec, media};
 use auth::{AuthMode, AuthSettings, Authenticator};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -204,13 +204,11 @@ impl RunPlan {
             Target::Embedded { faults } => {
                 // The embedded mock enforces authentication with credentials made for this run,
                 // so that `ignored_auth` is meaningful against it.
-                let token = format!("conform-mock-{seed:x}-{:x}", random_seed());
+                let secret = format!("conform-mock-{seed:x}-{:x}", random_seed());
                 let mut mock_config =
                     MockConfig { faults, seed, semantics: Some(semantics.clone()), ..MockConfig::default() };
                 if spec.operations.iter().any(Operation::requires_auth) {
-                    mock_config.token = Some(token.clone());
-                    auth_settings =
-                        AuthSettings { mode: Some(AuthMode::Bearer), token: Some(token), ..AuthSettings::default() };
+                    auth_settings = embedded_credentials(&spec, &mut mock_config, secret);
                 }
                 let listen = SocketAddr::new(IpAddr::from([127, 0, 0, 1]), 0);
                 let server = MockServer::start(spec.clone(), listen, mock_config).await?;
@@ -276,6 +274,8 @@ impl RunPlan {
             context: CheckContext {
                 expect_acceptance: embedded || !config.params.is_empty(),
                 pinned,
+                // The embedded mock's credentials are made for the run.
+                trusted_credentials: embedded,
                 max_response_time: config.max_response_time,
             },
             concurrency: config.concurrency.max(1),
@@ -303,6 +303,37 @@ impl RunPlan {
     pub fn generation_findings(&self) -> &[crate::spec::SpecFinding] {
         self.generator.findings()
     }
+}
+
+/// Credentials for the embedded mock, of a scheme the spec declares and the mock verifies: a
+/// Bearer token where the spec declares Bearer or OAuth2 (whose access tokens are Bearer
+/// tokens), else HTTP Basic, else HTTP Digest. Specs with only other schemes (API keys, OpenID
+/// Connect) get a Bearer token, the one thing the mock can check for them.
+fn embedded_credentials(spec: &Spec, mock: &mut MockConfig, secret: String) -> AuthSettings {
+    let declares = |wanted: fn(&SecuritySchemeSpec) -> bool| spec.security_schemes.values().any(wanted);
+    let user = "conform-run".to_owned();
+    if !declares(|s| matches!(s, SecuritySchemeSpec::Bearer { .. } | SecuritySchemeSpec::OAuth2 { .. })) {
+        if declares(|s| *s == SecuritySchemeSpec::Basic) {
+            mock.basic = Some((user.clone(), secret.clone()));
+            return AuthSettings {
+                mode: Some(AuthMode::Basic),
+                username: Some(user),
+                password: Some(secret),
+                ..AuthSettings::default()
+            };
+        }
+        if declares(|s| *s == SecuritySchemeSpec::Digest) {
+            mock.digest = Some((user.clone(), secret.clone()));
+            return AuthSettings {
+                mode: Some(AuthMode::Digest),
+                username: Some(user),
+                password: Some(secret),
+                ..AuthSettings::default()
+            };
+        }
+    }
+    mock.token = Some(secret.clone());
+    AuthSettings { mode: Some(AuthMode::Bearer), token: Some(secret), ..AuthSettings::default() }
 }
 
 /// Which operations run: `--operation` filters; against a target that is not loopback,

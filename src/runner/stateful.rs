@@ -652,9 +652,10 @@ fn compact(v: &Value) -> String {
 }
 
 /// Leaf paths of a written body, server fields aside: (`/protectedHours/startHourOfDay`, 3).
+/// An empty object writes nothing (a merge of `{}` changes no field), so it has no leaves.
 fn leaves<'v>(prefix: String, value: &'v Value, out: &mut Vec<(String, &'v Value)>) {
     match value {
-        Value::Object(map) if !map.is_empty() => {
+        Value::Object(map) => {
             for (k, v) in map {
                 leaves(pointer::join(&prefix, k), v, out);
             }
@@ -762,6 +763,9 @@ mod tests {
         );
         assert_eq!(f.signature, "lost");
         assert!(compare_written(&json!({"a": null}), &json!({}), &r, "x").is_ok(), "null unsets");
+        // Regression: an update with an empty body (every field optional) writes nothing.
+        assert!(compare_written(&json!({}), &json!({"a": 1}), &r, "x").is_ok());
+        assert!(compare_written(&json!({"p": {}}), &json!({"p": {"x": 1}}), &r, "x").is_ok());
     }
 
     #[test]

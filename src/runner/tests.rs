@@ -157,6 +157,78 @@ async fn oauth_client_credentials_fetch_verify_and_refresh_the_token() {
     assert!(!report.secrets.is_empty());
 }
 
+/// Regression (found against Prism): credentials given with `-H` (an `Authorization` value
+/// conform cannot make itself, or an API key) were sent on the probes "without credentials" and
+/// "with wrong credentials" too, so a server that checks them was reported for `ignored_auth`.
+#[tokio::test]
+async fn credentials_given_with_h_are_left_out_of_auth_probes() {
+    for (scheme, header, value) in [
+        (json!({"type": "http", "scheme": "digest"}), "Authorization", r#"Digest username="u", response="r""#),
+        (json!({"type": "apiKey", "in": "header", "name": "X-Api-Key"}), "X-Api-Key", "key-12345"),
+    ] {
+        let server = TestServer::start(move |r| {
+            if r.header(&header.to_ascii_lowercase()) == Some(value) {
+                answer(r)
+            } else {
+                Reply::json(401, "application/json", &json!({}))
+            }
+        })
+        .await;
+        let spec = spec_with(json!({"s": scheme}), json!([{"s": []}]));
+        let config =
+            RunConfig { headers: vec![(header.to_owned(), value.to_owned())], ..quick(AuthSettings::default()) };
+        let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+        assert!(report.findings.is_empty(), "{header}: {:#?}", report.findings);
+        assert!(report.stats.requests > 10);
+    }
+}
+
+/// Regression: with envelope=true, Atlas-style servers (the embedded mock too) answer the
+/// Digest challenge as `200 {"status": 401, ...}` with `WWW-Authenticate`. conform only
+/// answered challenges of a bare 401, so the first enveloped requests of a Digest run stayed
+/// unauthenticated.
+#[tokio::test]
+async fn a_digest_challenge_inside_an_envelope_is_answered() {
+    const NONCE: &str = "env3lope-n0nce";
+    let server = TestServer::start(|r| {
+        if r.header("authorization").and_then(|a| verify_digest(a, "private-key-2", NONCE, &r.method)).is_some() {
+            return Reply::json(200, "application/json", &json!({"status": 200, "content": {"ok": true}}));
+        }
+        let challenge = format!(r#"Digest realm="MMS Public API", nonce="{NONCE}", qop="auth", algorithm=MD5"#);
+        Reply::json(200, "application/json", &json!({"status": 401, "content": {}}))
+            .with_header("WWW-Authenticate", &challenge)
+    })
+    .await;
+    let spec = spec_with(json!({"digest": {"type": "http", "scheme": "digest"}}), json!([{"digest": []}]));
+    let settings = AuthSettings {
+        username: Some("public-key-2".into()),
+        password: Some("private-key-2".into()),
+        ..Default::default()
+    };
+    let transport = Transport {
+        client: reqwest::Client::new(),
+        base: server.url(),
+        auth: Arc::new(Authenticator::new(&settings, &spec).unwrap()),
+        extra_headers: Vec::new(),
+        max_body: 1 << 20,
+        timeout: Duration::from_secs(5),
+        rate: None,
+    };
+    let request = crate::generate::Request {
+        method: crate::spec::Method::Get,
+        path: "/w".into(),
+        query: vec![("envelope".into(), "true".into())],
+        headers: Vec::new(),
+        cookies: Vec::new(),
+        content_type: None,
+        body: None,
+    };
+    let outcome = transport.send(&request, "application/json", Credentials::Configured).await;
+    assert_eq!(outcome.requests, 2, "challenged once, then answered");
+    let body: serde_json::Value = serde_json::from_slice(&outcome.result.unwrap().body).unwrap();
+    assert_eq!(body["status"], 200);
+}
+
 #[tokio::test]
 async fn a_failing_token_endpoint_stops_the_run_before_it_starts() {
     let server = TestServer::start(|_| Reply::json(401, "application/json", &json!({"error": "invalid_client"}))).await;
@@ -323,4 +395,36 @@ async fn openapi_links_are_followed() {
     let report = run(spec, Target::Url(broken.url().parse().unwrap()), config(), &NoProgress).await.unwrap();
     let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
     assert!(messages.contains(&"link `GetItem` from makeItem leads to getItem, which answered 404"), "{messages:#?}");
+}
+
+/// The embedded mock is authenticated with a scheme the spec declares and the mock verifies:
+/// Bearer for Atlas (OAuth2), Digest for Cloud Manager (its only scheme), Basic for Twilio. Many
+/// connections, envelopes and the probes included, not one valid request may be refused: with
+/// the run's own credentials a 401 is a `positive_data_acceptance` failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_mock_uses_a_scheme_the_spec_declares() {
+    let repo = |p: &str| format!("{}/{p}", env!("CARGO_MANIFEST_DIR"));
+    for (path, operations, mode) in [
+        ("specs/atlas-maintenance-window.yaml", vec![], AuthMode::Bearer),
+        ("specs/cloud-manager-maintenance-windows.yaml", vec![], AuthMode::Digest),
+        ("tests/data/twilio_api_v2010.yaml", vec!["FetchAccount".to_owned(), "CreateCall".to_owned()], AuthMode::Basic),
+    ] {
+        let spec = Arc::new(Spec::load(&repo(path)).unwrap());
+        let config = RunConfig { seed: Some(3), cases: 20, concurrency: 32, operations, ..RunConfig::default() };
+        let report = run(spec, Target::Embedded { faults: Vec::new() }, config, &NoProgress).await.unwrap();
+        assert_eq!(report.auth, mode, "{path}");
+        let findings: Vec<_> = report.findings.iter().map(|f| (f.check, &f.operation, &f.message)).collect();
+        assert!(findings.is_empty(), "{path}: {findings:#?}");
+    }
+    // And the mock refuses what it was not configured for.
+    let spec = Arc::new(Spec::load(&repo("tests/data/twilio_api_v2010.yaml")).unwrap());
+    let config = RunConfig { seed: Some(3), cases: 2, operations: vec!["FetchAccount".into()], ..RunConfig::default() };
+    let report =
+        run(spec, Target::Embedded { faults: vec![Fault::AuthNotEnforced] }, config, &NoProgress).await.unwrap();
+    assert_eq!(
+        report.findings.iter().filter(|f| f.check == CheckName::IgnoredAuth).count(),
+        2,
+        "{:#?}",
+        report.findings
+    );
 }

@@ -110,6 +110,11 @@ impl Transport {
         let mut digest_retried = false;
         let mut rate_retries = 0;
         loop {
+            // Wait first: credentials chosen before the wait could expire (an OAuth token) or
+            // fall out of order (a Digest nonce count) while it lasts.
+            if let Some(rate) = &self.rate {
+                rate.wait().await;
+            }
             let authorization = match credentials {
                 Credentials::Omitted => None,
                 Credentials::Wrong => {
@@ -119,21 +124,20 @@ impl Transport {
                     match self.auth.authorization(&self.client, request.method.as_str(), &uri, body.as_deref()).await {
                         Ok(a) => a,
                         Err(e) => {
-                            let sent = self.sent(request, &url, accept, None, &body);
+                            let sent = self.sent(request, &url, accept, credentials, None, &body);
                             let failure = TransportFailure { kind: "auth", message: e.to_string() };
                             return Outcome { sent, requests, result: Err(failure) };
                         }
                     }
                 }
             };
-            let sent = self.sent(request, &url, accept, authorization.as_deref(), &body);
-            if let Some(rate) = &self.rate {
-                rate.wait().await;
-            }
+            let sent = self.sent(request, &url, accept, credentials, authorization.as_deref(), &body);
             requests += 1;
             let result = self.exchange(&sent).await;
             let Ok(response) = &result else { return Outcome { sent, requests, result } };
-            if response.status == 401 && credentials == Credentials::Configured && !digest_retried {
+            // With envelope=true the 401 (and its challenge) may come wrapped in a 200.
+            let status = crate::check::envelope::effective(request, response).status;
+            if status == 401 && credentials == Credentials::Configured && !digest_retried {
                 let challenge = response.header("www-authenticate").unwrap_or_default().to_owned();
                 match self.auth.learn_challenge(&challenge) {
                     Ok(true) => {
@@ -172,6 +176,7 @@ impl Transport {
         request: &Request,
         url: &str,
         accept: &str,
+        credentials: Credentials,
         authorization: Option<&str>,
         body: &Option<Vec<u8>>,
     ) -> Sent {
@@ -187,7 +192,13 @@ impl Transport {
             let cookie = request.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
             headers.push(("Cookie".to_owned(), cookie));
         }
-        headers.extend(self.extra_headers.iter().cloned());
+        // Credentials given with `-H` are the configured ones: a probe leaves them out.
+        headers.extend(
+            self.extra_headers
+                .iter()
+                .filter(|(k, _)| credentials == Credentials::Configured || !self.auth.is_credential_header(k))
+                .cloned(),
+        );
         if let Some(a) = authorization {
             headers.push(("Authorization".to_owned(), a.to_owned()));
         }

@@ -3,6 +3,9 @@
 mod checks;
 mod cli;
 mod diff;
+mod faults;
 mod harness;
+mod no_false_alarms;
+mod prism;
 mod reports;
 mod support;

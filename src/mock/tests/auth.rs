@@ -145,6 +145,33 @@ async fn cloud_manager_401_carries_its_documented_challenge() {
     server.shutdown().await;
 }
 
+/// Twilio declares only HTTP Basic: the mock must be able to verify it, so that conform can
+/// authenticate against the embedded mock with a scheme the spec declares.
+#[tokio::test]
+async fn basic_credentials_are_verified() {
+    let config = MockConfig { basic: Some(("AC0123".into(), "auth-token-1".into())), ..MockConfig::default() };
+    let server = atlas(config).await;
+    let url = window_url(&server, GROUP);
+    let basic = |user: &str, password: &str| {
+        format!(
+            "Basic {}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{password}"))
+        )
+    };
+    assert_eq!(send("GET", &url, &[("authorization", &basic("AC0123", "auth-token-1"))], None).await.status, 200);
+    let refused = get(&url).await;
+    assert_eq!((refused.status, refused.header("www-authenticate")), (401, Some("Basic realm=\"MMS Public API\"")));
+    for wrong in [
+        basic("AC0123", "auth-token-2"),
+        basic("AC0124", "auth-token-1"),
+        "Basic !!".into(),
+        "Bearer auth-token-1".into(),
+    ] {
+        assert_eq!(send("GET", &url, &[("authorization", &wrong)], None).await.status, 401, "{wrong}");
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn without_credentials_configured_nothing_is_required() {
     let server = atlas(MockConfig::default()).await;
@@ -154,8 +181,9 @@ async fn without_credentials_configured_nothing_is_required() {
 
 #[test]
 fn debug_output_redacts_credentials() {
-    let config = MockConfig { token: Some("s3cret".into()), ..digest_config() };
+    let config =
+        MockConfig { token: Some("s3cret".into()), basic: Some(("b".into(), "b-secret".into())), ..digest_config() };
     let shown = format!("{config:?}");
-    assert!(!shown.contains("s3cret") && !shown.contains(PASSWORD), "{shown}");
+    assert!(!shown.contains("s3cret") && !shown.contains(PASSWORD) && !shown.contains("b-secret"), "{shown}");
     assert!(shown.contains(USER), "the user name is not a secret: {shown}");
 }
