@@ -169,6 +169,9 @@ struct RunArgs {
     /// Fail answers slower than this many milliseconds.
     #[arg(long, value_name = "MS")]
     max_response_time: Option<u64>,
+    /// Path prefix of every request, overriding the spec's server path ("/" for the root).
+    #[arg(long, value_name = "PATH")]
+    base_path: Option<String>,
     /// Date for versioned media types in Accept (application/vnd.atlas.DATE+json).
     #[arg(long, value_name = "YYYY-MM-DD")]
     api_version: Option<String>,
@@ -362,6 +365,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         max_response_time: args.max_response_time.map(Duration::from_millis),
         api_version: args.api_version.clone(),
         max_body: runner::DEFAULT_MAX_BODY,
+        base_path: args.base_path.clone(),
     };
     let runtime = tokio_runtime()?;
     let report = runtime.block_on(async {

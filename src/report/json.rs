@@ -61,6 +61,7 @@ pub fn value(report: &RunReport) -> Value {
         "failures": view::findings(report).iter().map(|f| failure(f, report.seed)).collect::<Vec<_>>(),
         "spec_findings": report.spec_findings,
         "internal_errors": report.internal_errors,
+        "warnings": report.warnings,
     })
 }
 

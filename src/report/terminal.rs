@@ -139,6 +139,9 @@ pub fn render(report: &RunReport, style: Style) -> String {
             style.dim(&format!("{generation} spec errors left constraints unchecked (conform lint lists them)"))
         );
     }
+    for w in &report.warnings {
+        let _ = writeln!(out, "{}", style.red(&format!("warning: {w}")));
+    }
     for e in &report.internal_errors {
         let _ = writeln!(out, "{}", style.red(&format!("internal error: {e}")));
     }

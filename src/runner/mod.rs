@@ -64,6 +64,9 @@ pub struct RunConfig {
     /// `--api-version DATE`: the date put in versioned `Accept` media types.
     pub api_version: Option<String>,
     pub max_body: usize,
+    /// `--base-path`: the path prefix of every request, instead of the target URL's path or
+    /// the spec's server path (`""` for the root).
+    pub base_path: Option<String>,
 }
 
 impl Default for RunConfig {
@@ -84,6 +87,7 @@ impl Default for RunConfig {
             max_response_time: None,
             api_version: None,
             max_body: DEFAULT_MAX_BODY,
+            base_path: None,
         }
     }
 }
@@ -217,7 +221,7 @@ impl RunPlan {
             }
         };
         let embedded = mock.is_some();
-        let base = base_with_path(&base_url, &spec.base_path());
+        let base = request_base(&base_url, &spec.base_path(), config.base_path.as_deref());
         let target_display = base.clone();
         check_reachable(&base_url, config.timeout).await?;
 
@@ -360,12 +364,30 @@ fn select_operations(spec: &Spec, config: &RunConfig, loopback: bool) -> (Vec<St
     (only, skipped)
 }
 
-/// `http://host:port` + the spec's base path, unless the target URL has a path of its own.
-fn base_with_path(url: &url::Url, spec_base: &str) -> String {
+/// Where request paths are appended: `--base-path` when given, else [`base_with_path`].
+fn request_base(url: &url::Url, spec_base: &str, base_path: Option<&str>) -> String {
+    match base_path {
+        Some(prefix) => {
+            let prefix = prefix.trim_matches('/');
+            let root = origin(url);
+            if prefix.is_empty() { root } else { format!("{root}/{prefix}") }
+        }
+        None => base_with_path(url, spec_base),
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin(url: &url::Url) -> String {
     let mut root = format!("{}://{}", url.scheme(), url.host_str().unwrap_or("localhost"));
     if let Some(port) = url.port() {
         root.push_str(&format!(":{port}"));
     }
+    root
+}
+
+/// `http://host:port` + the spec's base path, unless the target URL has a path of its own.
+fn base_with_path(url: &url::Url, spec_base: &str) -> String {
+    let root = origin(url);
     let path = url.path().trim_end_matches('/');
     if path.is_empty() { format!("{root}{spec_base}") } else { format!("{root}{path}") }
 }
@@ -481,6 +503,8 @@ pub struct RunReport {
     pub secrets: Vec<String>,
     /// conform's own failures during the run (a bug if ever non-empty).
     pub internal_errors: Vec<String>,
+    /// Things that make the run say less than it seems to (most valid requests refused…).
+    pub warnings: Vec<String>,
 }
 
 impl RunReport {
@@ -508,6 +532,9 @@ struct Collector {
     /// Failing exchanges per (operation, check).
     by_check: Mutex<BTreeMap<(usize, CheckName), usize>>,
     requests: Vec<AtomicUsize>,
+    /// Valid cases answered, and how many of them 401 or 403 (a sign of bad credentials).
+    valid_answered: AtomicUsize,
+    valid_refused: AtomicUsize,
 }
 
 impl Collector {
@@ -689,6 +716,24 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
         spec_findings,
         secrets: plan.secrets(),
         internal_errors,
+        warnings: warnings(plan, collector),
+    }
+}
+
+/// A run where most valid requests were refused tested little: say so rather than look clean.
+fn warnings(plan: &RunPlan, collector: &Collector) -> Vec<String> {
+    let answered = collector.valid_answered.load(Ordering::Relaxed);
+    let refused = collector.valid_refused.load(Ordering::Relaxed);
+    if answered >= 10 && refused * 2 > answered {
+        let how = match plan.transport.auth.mode() {
+            AuthMode::None => "no credentials were given (--auth, or the environment variables in README)".to_owned(),
+            mode => format!("check the {mode:?} credentials").to_lowercase(),
+        };
+        vec![format!(
+            "{refused} of {answered} valid requests were refused with 401 or 403, so most checks saw only errors: {how}"
+        )]
+    } else {
+        Vec::new()
     }
 }
 
@@ -697,6 +742,12 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
     let op = &plan.spec.operations[case.operation];
     let outcome = plan.transport.send(&case.request, &plan.accept[case.operation], Credentials::Configured).await;
     collector.requests[case.operation].fetch_add(outcome.requests, Ordering::Relaxed);
+    if let (true, Ok(response)) = (case.is_valid(), &outcome.result) {
+        collector.valid_answered.fetch_add(1, Ordering::Relaxed);
+        if matches!(check::envelope::effective(&case.request, response).status, 401 | 403) {
+            collector.valid_refused.fetch_add(1, Ordering::Relaxed);
+        }
+    }
     let failures = judge(plan, op, case, &outcome, None);
     collector.record(case.operation, order, failures, || Example {
         case: case.clone(),

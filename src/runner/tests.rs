@@ -297,6 +297,22 @@ fn base_urls_take_the_spec_path_only_when_the_target_has_none() {
     );
     assert_eq!(base_with_path(&url("https://x.example/custom/"), "/api/public/v1.0"), "https://x.example/custom");
     assert_eq!(base_with_path(&url("http://[::1]:9/"), ""), "http://[::1]:9");
+    // --base-path wins over both, and "/" means the root.
+    let cm = "/api/public/v1.0";
+    assert_eq!(request_base(&url("http://h:1"), cm, Some("/")), "http://h:1");
+    assert_eq!(request_base(&url("http://h:1/x"), cm, Some("v2/")), "http://h:1/v2");
+    assert_eq!(request_base(&url("http://h:1"), cm, None), "http://h:1/api/public/v1.0");
+}
+
+#[tokio::test]
+async fn a_run_whose_valid_requests_are_all_refused_says_so() {
+    let server = TestServer::start(|_| Reply::json(401, "application/json", &json!({}))).await;
+    let spec = spec_with(json!({"b": {"type": "http", "scheme": "bearer"}}), json!([{"b": []}]));
+    let auth = AuthSettings { token: Some("expired-token".into()), ..Default::default() };
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), quick(auth), &NoProgress).await.unwrap();
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("valid requests were refused with 401 or 403"), "{}", report.warnings[0]);
+    assert!(report.warnings[0].ends_with("check the bearer credentials"), "{}", report.warnings[0]);
 }
 
 #[tokio::test]
