@@ -251,6 +251,7 @@ impl RunPlan {
             max_body: config.max_body,
             timeout: config.timeout,
             rate: config.rate_limit.filter(|r| *r > 0.0).map(RateLimiter::new),
+            pool: transport::Pool::default(),
         };
         let pinned = config.params.iter().map(|(k, _)| k.clone()).collect();
         Ok(RunPlan {
