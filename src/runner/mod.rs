@@ -222,9 +222,8 @@ impl RunPlan {
             .pool_max_idle_per_host(config.concurrency.max(1))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| RunError::Client(transport::describe(&e)))?;
+            .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
+        let client = transport::Client::new(client, &base, auth.mode() == AuthMode::OAuth).map_err(RunError::Client)?;
         if auth.mode() == AuthMode::OAuth {
             // Fail before the run, not on every request.
             auth.authorization(&client, "GET", "/", None).await?;

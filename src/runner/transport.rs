@@ -55,9 +55,47 @@ pub struct TransportFailure {
     pub message: String,
 }
 
+/// The reqwest client, for `https://` and proxied targets and for OAuth2 token endpoints.
+/// Building one loads the system's CA certificates (about 0.1 s of CPU, more than a thousand
+/// requests cost), so a run whose target takes the plain-HTTP fast path and that fetches no
+/// token never builds it.
+pub struct Client {
+    builder: Mutex<Option<reqwest::ClientBuilder>>,
+    built: OnceLock<Result<reqwest::Client, String>>,
+}
+
+impl Client {
+    /// Builds the client now when `base` does not take the fast path or `eager` says so
+    /// (OAuth2), so that a client that cannot be built stops the run before it starts.
+    ///
+    /// # Errors
+    /// Why reqwest could not build the client.
+    pub fn new(builder: reqwest::ClientBuilder, base: &str, eager: bool) -> Result<Client, String> {
+        let client = Client { builder: Mutex::new(Some(builder)), built: OnceLock::new() };
+        if eager || direct_target(base).is_none() {
+            client.get()?;
+        }
+        Ok(client)
+    }
+
+    /// The client, built on first use.
+    ///
+    /// # Errors
+    /// Why reqwest could not build it.
+    pub fn get(&self) -> Result<&reqwest::Client, String> {
+        self.built
+            .get_or_init(|| {
+                let builder = self.builder.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+                builder.unwrap_or_default().build().map_err(|e| describe(&e))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
 /// Sends requests to one target. Shared by every task.
 pub struct Transport {
-    pub client: reqwest::Client,
+    pub client: Client,
     /// `scheme://host:port` plus the base path, without a trailing slash.
     pub base: String,
     pub auth: Arc<Authenticator>,
@@ -253,27 +291,7 @@ impl Transport {
 
     /// The fast path's target, when [`Transport::base`] is plain HTTP and no proxy is set.
     fn direct(&self) -> Option<&Direct> {
-        self.pool
-            .target
-            .get_or_init(|| {
-                let proxied = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
-                    .iter()
-                    .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-                let url = url::Url::parse(&self.base).ok().filter(|u| u.scheme() == "http" && !proxied)?;
-                let host = url.host_str()?.to_owned();
-                let port = url.port_or_known_default()?;
-                let host_header = match url.port() {
-                    Some(p) => format!("{host}:{p}"),
-                    None => host.clone(),
-                };
-                Some(Direct {
-                    host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
-                    port,
-                    host_header: hyper::header::HeaderValue::from_str(&host_header).ok()?,
-                    user_agent: hyper::header::HeaderValue::from_static(concat!("conform/", env!("CARGO_PKG_VERSION"))),
-                })
-            })
-            .as_ref()
+        self.pool.target.get_or_init(|| direct_target(&self.base)).as_ref()
     }
 
     /// One exchange on a pooled keep-alive connection (a new one when none is idle), within
@@ -391,7 +409,8 @@ impl Transport {
             kind: "request",
             message: format!("`{}` is not an HTTP method", sent.method),
         })?;
-        let mut builder = self.client.request(method, &sent.url);
+        let client = self.client.get().map_err(|message| TransportFailure { kind: "request", message })?;
+        let mut builder = client.request(method, &sent.url);
         for (name, value) in &sent.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -435,6 +454,26 @@ impl Transport {
         }
         Ok(Response { status, headers, body, truncated, elapsed: start.elapsed() })
     }
+}
+
+/// The fast path's target for `base`: plain HTTP, and no proxy in the environment.
+fn direct_target(base: &str) -> Option<Direct> {
+    let proxied = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    let url = url::Url::parse(base).ok().filter(|u| u.scheme() == "http" && !proxied)?;
+    let host = url.host_str()?.to_owned();
+    let port = url.port_or_known_default()?;
+    let host_header = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.clone(),
+    };
+    Some(Direct {
+        host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+        port,
+        host_header: hyper::header::HeaderValue::from_str(&host_header).ok()?,
+        user_agent: hyper::header::HeaderValue::from_static(concat!("conform/", env!("CARGO_PKG_VERSION"))),
+    })
 }
 
 /// Opens a connection to the fast path's target.
@@ -632,7 +671,7 @@ mod tests {
     #[test]
     fn urls_encode_query_pairs_and_keep_the_path() {
         let t = Transport {
-            client: reqwest::Client::new(),
+            client: Client::new(reqwest::Client::builder(), "http://127.0.0.1:1/api", false).unwrap(),
             base: "http://127.0.0.1:1/api".into(),
             auth: Arc::new(
                 Authenticator::new(
@@ -671,7 +710,7 @@ mod tests {
         )
         .unwrap();
         Transport {
-            client: reqwest::Client::new(),
+            client: Client::new(reqwest::Client::builder(), base, false).unwrap(),
             base: base.to_owned(),
             auth: Arc::new(Authenticator::new(&super::super::auth::AuthSettings::default(), &spec).unwrap()),
             extra_headers: vec![("X-Extra".into(), "1".into())],
