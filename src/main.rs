@@ -14,6 +14,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// mimalloc rather than the system allocator: parsing, validating and serving allocate many small
+/// short-lived values (BENCHMARKS.md has the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "conform", version, about = "OpenAPI 3.0 contract-validation harness", max_term_width = 100)]
 struct Cli {

@@ -245,19 +245,26 @@ fn fast_regex(h: &Hir, depth: usize) -> Option<SBoxedStrategy<String>> {
     Some(match h.kind() {
         HirKind::Empty => Just(String::new()).sboxed(),
         HirKind::Literal(lit) => Just(String::from_utf8(lit.0.to_vec()).ok()?).sboxed(),
-        HirKind::Class(class) => {
-            let chars = class_chars(class)?;
-            chars.prop_map(String::from).sboxed()
-        }
+        HirKind::Class(class) => match small_class(class) {
+            Some(chars) => chars.prop_map(String::from).sboxed(),
+            None => class_chars(class)?.prop_map(String::from).sboxed(),
+        },
         HirKind::Capture(c) => fast_regex(&c.sub, depth + 1)?,
         HirKind::Repetition(r) => {
             let lo = r.min as usize;
             let hi = r.max.map_or(lo + 8, |m| m as usize).min(lo + 64);
             match r.sub.kind() {
-                HirKind::Class(class) => {
-                    let chars = class_chars(class)?;
-                    proptest::collection::vec(chars, lo..=hi).prop_map(|cs| cs.into_iter().collect::<String>()).sboxed()
-                }
+                HirKind::Class(class) => match small_class(class) {
+                    Some(chars) => proptest::collection::vec(chars, lo..=hi)
+                        .prop_map(|cs| cs.into_iter().collect::<String>())
+                        .sboxed(),
+                    None => {
+                        let chars = class_chars(class)?;
+                        proptest::collection::vec(chars, lo..=hi)
+                            .prop_map(|cs| cs.into_iter().collect::<String>())
+                            .sboxed()
+                    }
+                },
                 _ => {
                     let sub = fast_regex(&r.sub, depth + 1)?;
                     proptest::collection::vec(sub, lo..=hi).prop_map(|parts| parts.concat()).sboxed()
@@ -276,6 +283,26 @@ fn fast_regex(h: &Hir, depth: usize) -> Option<SBoxedStrategy<String>> {
         }
         HirKind::Look(_) => return None,
     })
+}
+
+/// Classes of at most this many characters are drawn by index from their list.
+const SMALL_CLASS: u32 = 256;
+
+/// A small class (`[a-f0-9]`) as a uniform pick from its characters, shrinking towards the
+/// first: one random number per character, where proptest's `char` strategy spends several on
+/// its special and preferred characters (the cost of every patterned id in a request).
+fn small_class(class: &hir::Class) -> Option<proptest::sample::Select<char>> {
+    let ranges: Vec<(u32, u32)> = match class {
+        hir::Class::Unicode(c) => c.iter().map(|r| (u32::from(r.start()), u32::from(r.end()))).collect(),
+        hir::Class::Bytes(c) => c.iter().map(|r| (u32::from(r.start()), u32::from(r.end()))).collect(),
+    };
+    let size: u32 = ranges.iter().map(|(a, b)| b - a + 1).sum();
+    if size == 0 || size > SMALL_CLASS || ranges.iter().any(|(_, b)| *b > 0x7f && matches!(class, hir::Class::Bytes(_)))
+    {
+        return None;
+    }
+    let chars: Vec<char> = ranges.iter().flat_map(|&(a, b)| (a..=b).filter_map(char::from_u32)).collect();
+    (!chars.is_empty()).then(|| proptest::sample::select(chars))
 }
 
 /// A class as a `char` strategy (ASCII byte classes included).

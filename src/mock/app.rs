@@ -6,6 +6,7 @@
 use super::MockConfig;
 use super::MockError;
 use super::auth::Auth;
+use super::errors::Shape;
 use super::fault::FaultSet;
 use super::state::{Ids, Snapshot, Store, stable_hash};
 use super::values;
@@ -34,6 +35,8 @@ pub(crate) struct App {
     pub faults: FaultSet,
     /// Error-schema pointer -> a generated valid value, for shapes the mock cannot fill by name.
     pub error_fallbacks: HashMap<String, Value>,
+    /// Error-schema pointer -> what the schema declares, for shaping error bodies.
+    pub error_shapes: HashMap<String, Shape>,
 }
 
 /// The operations of one path template.
@@ -197,10 +200,16 @@ impl App {
             plan.allow = HeaderValue::from_str(&allow.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""));
         }
         let mut error_fallbacks = HashMap::new();
+        let mut error_shapes = HashMap::new();
         for op in &spec.operations {
-            for r in op.responses.iter().filter(|r| !r.status.is_success()) {
+            // Any documented status can shape an error answer (a 404 where only `default` is).
+            for r in &op.responses {
                 for m in r.content.iter().filter(|m| m.is_json()) {
-                    if let Some(schema) = &m.schema
+                    let Some(schema) = &m.schema else { continue };
+                    if !error_shapes.contains_key(schema.pointer()) {
+                        error_shapes.insert(schema.pointer().to_owned(), Shape::of(schema));
+                    }
+                    if !r.status.is_success()
                         && !error_fallbacks.contains_key(schema.pointer())
                         && let Some(v) = values::generate(schema, seed ^ stable_hash(schema.pointer().as_bytes()))
                     {
@@ -221,6 +230,7 @@ impl App {
             auth: Auth::new(config.token, config.digest, config.basic, seed),
             faults: FaultSet::new(&config.faults),
             error_fallbacks,
+            error_shapes,
         })
     }
 }

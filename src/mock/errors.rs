@@ -51,24 +51,58 @@ pub(crate) fn reason(status: u16) -> &'static str {
     StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error")
 }
 
+/// What an error schema declares, worked out once per schema (the mock prepares one for every
+/// documented error schema when it starts, so an error answer follows no `$ref` again).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shape {
+    /// Declared property name -> (resolved) type name, `allOf` parts included.
+    props: Vec<(String, String)>,
+    /// The top-level `required` names.
+    required: Vec<String>,
+}
+
+impl Shape {
+    pub fn of(schema: &Schema) -> Shape {
+        let node = schema.resolve(schema.value());
+        let required = node
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
+        Shape { props: declared_properties(schema, node), required }
+    }
+}
+
 /// The body for `problem`, fitted to `schema` (the documented error schema, if any).
-/// `fallback` is a value generated for that schema, used when the shape cannot be met.
-pub(crate) fn body(problem: &Problem, schema: Option<&Schema>, fallback: Option<&Value>) -> Value {
+/// `fallback` is a value generated for that schema, used when the shape cannot be met;
+/// `shape` is [`Shape::of`] the schema when the caller has it ready.
+pub(crate) fn body(
+    problem: &Problem,
+    schema: Option<&Schema>,
+    shape: Option<&Shape>,
+    fallback: Option<&Value>,
+) -> Value {
     let canonical = canonical(problem);
     let Some(schema) = schema.filter(|s| s.is_checked()) else { return canonical };
-    let node = schema.resolve(schema.value());
-    let props = declared_properties(schema, node);
-    if props.is_empty() {
+    let computed;
+    let shape = match shape {
+        Some(shape) => shape,
+        None => {
+            computed = Shape::of(schema);
+            &computed
+        }
+    };
+    if shape.props.is_empty() {
         if schema.is_valid(&canonical) {
             return canonical;
         }
         return fallback.cloned().unwrap_or(canonical);
     }
-    let full = by_names(problem, schema, &props, fallback, true);
+    let full = by_names(problem, shape, fallback, true);
     if schema.is_valid(&full) {
         return full;
     }
-    let lean = by_names(problem, schema, &props, fallback, false);
+    let lean = by_names(problem, shape, fallback, false);
     if schema.is_valid(&lean) {
         return lean;
     }
@@ -130,15 +164,9 @@ fn declared_properties(schema: &Schema, node: &Value) -> Vec<(String, String)> {
 /// Fills each declared property from what the problem says, by name and type; required
 /// properties nobody can name come from `fallback`. `extras` adds `parameters` and an empty
 /// `badRequestDetail`, which some schemas accept and others do not.
-fn by_names(
-    problem: &Problem,
-    schema: &Schema,
-    props: &[(String, String)],
-    fallback: Option<&Value>,
-    extras: bool,
-) -> Value {
+fn by_names(problem: &Problem, shape: &Shape, fallback: Option<&Value>, extras: bool) -> Value {
     let mut map = Map::new();
-    for (name, ty) in props {
+    for (name, ty) in &shape.props {
         let lower = name.to_ascii_lowercase();
         let integer = ty == "integer" || ty == "number";
         let text = ty == "string" || ty.is_empty();
@@ -163,17 +191,11 @@ fn by_names(
             map.insert(name.clone(), value);
         }
     }
-    let node = schema.resolve(schema.value());
-    let required: Vec<&str> = node
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    for name in required {
+    for name in &shape.required {
         if !map.contains_key(name)
             && let Some(v) = fallback.and_then(|f| f.get(name))
         {
-            map.insert(name.to_owned(), v.clone());
+            map.insert(name.clone(), v.clone());
         }
     }
     Value::Object(map)
@@ -202,7 +224,7 @@ mod tests {
             Direction::Response,
         )
         .unwrap();
-        let v = body(&problem(), Some(&atlas), None);
+        let v = body(&problem(), Some(&atlas), None, None);
         assert!(atlas.is_valid(&v), "{v}");
         assert_eq!(v["error"], json!(400));
         assert_eq!(v["reason"], json!("Bad Request"));
@@ -219,7 +241,7 @@ mod tests {
             Direction::Response,
         )
         .unwrap();
-        let v = body(&problem(), Some(&twilio_like), None);
+        let v = body(&problem(), Some(&twilio_like), None, None);
         assert!(twilio_like.is_valid(&v), "{v}");
         assert_eq!(v["message"], json!("The request is not valid."));
         let odd = standalone_schema(
@@ -227,13 +249,13 @@ mod tests {
             Direction::Response,
         )
         .unwrap();
-        let v = body(&problem(), Some(&odd), Some(&json!({"x": true})));
+        let v = body(&problem(), Some(&odd), None, Some(&json!({"x": true})));
         assert!(odd.is_valid(&v), "{v}");
     }
 
     #[test]
     fn no_schema_means_the_generic_json_shape() {
-        let v = body(&Problem::new(404, "RESOURCE_NOT_FOUND", "gone"), None, None);
+        let v = body(&Problem::new(404, "RESOURCE_NOT_FOUND", "gone"), None, None, None);
         assert_eq!(
             v,
             json!({"error": 404, "errorCode": "RESOURCE_NOT_FOUND", "detail": "gone", "reason": "Not Found"})

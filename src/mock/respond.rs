@@ -504,7 +504,8 @@ impl App {
         let media = response.and_then(|(_, r)| r.content.iter().find(|m| m.is_json()));
         let schema = media.and_then(|m| m.schema.as_ref());
         let fallback = schema.and_then(|s| self.error_fallbacks.get(s.pointer()));
-        let mut body = errors::body(&problem, schema, fallback);
+        let shape = schema.and_then(|s| self.error_shapes.get(s.pointer()));
+        let mut body = errors::body(&problem, schema, shape, fallback);
         if self.faults.has(Fault::ErrorWithoutCode)
             && let Value::Object(map) = &mut body
             && map.shift_remove("errorCode").is_none()

@@ -219,7 +219,7 @@ impl Authenticator {
     /// [`AuthError::Token`] when an OAuth2 token cannot be fetched.
     pub async fn authorization(
         &self,
-        client: &reqwest::Client,
+        client: &super::transport::Client,
         method: &str,
         uri: &str,
         body: Option<&[u8]>,
@@ -281,7 +281,7 @@ impl Authenticator {
         self.challenge.lock().map(|g| g.is_some()).unwrap_or(false)
     }
 
-    async fn oauth_token(&self, client: &reqwest::Client) -> Result<String, AuthError> {
+    async fn oauth_token(&self, client: &super::transport::Client) -> Result<String, AuthError> {
         let mut guard = self.token.lock().await;
         if let Some(token) = guard.as_ref()
             && Instant::now() < token.refresh_at
@@ -291,6 +291,8 @@ impl Authenticator {
         let fail = |message: String| AuthError::Token { url: self.token_url.clone(), message };
         self.token_fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = client
+            .get()
+            .map_err(fail)?
             .post(&self.token_url)
             .header("Authorization", basic(&self.client_id, &self.client_secret))
             .header("Content-Type", "application/x-www-form-urlencoded")

@@ -233,9 +233,8 @@ impl RunPlan {
             .pool_max_idle_per_host(config.concurrency.max(1))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| RunError::Client(transport::describe(&e)))?;
+            .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
+        let client = transport::Client::new(client, &base, auth.mode() == AuthMode::OAuth).map_err(RunError::Client)?;
         if auth.mode() == AuthMode::OAuth {
             // Fail before the run, not on every request.
             auth.authorization(&client, "GET", "/", None).await?;
@@ -262,6 +261,7 @@ impl RunPlan {
             max_body: config.max_body,
             timeout: config.timeout,
             rate: config.rate_limit.filter(|r| *r > 0.0).map(RateLimiter::new),
+            pool: transport::Pool::default(),
         };
         let pinned = config.params.iter().map(|(k, _)| k.clone()).collect();
         Ok(RunPlan {

@@ -2,12 +2,24 @@
 //! that hangs, resets, answers garbage or a huge body costs one `transport` failure, never the
 //! run. Bodies are read up to a cap; 429 answers are retried after `Retry-After` a bounded number
 //! of times; a Digest challenge is answered once.
+//!
+//! Plain `http://` targets (with no proxy configured in the environment) take a fast path: a
+//! small pool of HTTP/1.1 keep-alive connections, each driven by hyper inside the task that sends
+//! on it, so a request costs no URL parsing, no pool lookup by host and no hand-off to a
+//! connection task. `https://` targets, and any target when a proxy is configured, go through
+//! reqwest. Both paths read answers the same way and classify failures with the same kinds.
 
 use super::auth::Authenticator;
 use crate::check::Response;
 use crate::generate::Request;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Query keys and values: everything but RFC 3986 unreserved characters is encoded.
@@ -43,9 +55,47 @@ pub struct TransportFailure {
     pub message: String,
 }
 
+/// The reqwest client, for `https://` and proxied targets and for OAuth2 token endpoints.
+/// Building one loads the system's CA certificates (about 0.1 s of CPU, more than a thousand
+/// requests cost), so a run whose target takes the plain-HTTP fast path and that fetches no
+/// token never builds it.
+pub struct Client {
+    builder: Mutex<Option<reqwest::ClientBuilder>>,
+    built: OnceLock<Result<reqwest::Client, String>>,
+}
+
+impl Client {
+    /// Builds the client now when `base` does not take the fast path or `eager` says so
+    /// (OAuth2), so that a client that cannot be built stops the run before it starts.
+    ///
+    /// # Errors
+    /// Why reqwest could not build the client.
+    pub fn new(builder: reqwest::ClientBuilder, base: &str, eager: bool) -> Result<Client, String> {
+        let client = Client { builder: Mutex::new(Some(builder)), built: OnceLock::new() };
+        if eager || direct_target(base).is_none() {
+            client.get()?;
+        }
+        Ok(client)
+    }
+
+    /// The client, built on first use.
+    ///
+    /// # Errors
+    /// Why reqwest could not build it.
+    pub fn get(&self) -> Result<&reqwest::Client, String> {
+        self.built
+            .get_or_init(|| {
+                let builder = self.builder.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+                builder.unwrap_or_default().build().map_err(|e| describe(&e))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
 /// Sends requests to one target. Shared by every task.
 pub struct Transport {
-    pub client: reqwest::Client,
+    pub client: Client,
     /// `scheme://host:port` plus the base path, without a trailing slash.
     pub base: String,
     pub auth: Arc<Authenticator>,
@@ -54,6 +104,42 @@ pub struct Transport {
     pub max_body: usize,
     pub timeout: Duration,
     pub rate: Option<RateLimiter>,
+    /// Keep-alive connections of the plain-HTTP fast path (unused for other targets).
+    pub pool: Pool,
+}
+
+/// The plain-HTTP fast path's idle connections, and where they go (worked out from
+/// [`Transport::base`] on first use).
+#[derive(Default)]
+pub struct Pool {
+    target: OnceLock<Option<Direct>>,
+    idle: Mutex<Vec<Conn>>,
+}
+
+/// Idle connections kept at most (as many as `--concurrency` allows in flight).
+const MAX_IDLE: usize = 1024;
+
+/// A target the fast path serves: `host:port` to connect to and the `Host` header value.
+struct Direct {
+    host: String,
+    port: u16,
+    host_header: hyper::header::HeaderValue,
+    user_agent: hyper::header::HeaderValue,
+}
+
+/// One HTTP/1.1 connection: the sending half and the connection future that does its I/O.
+struct Conn {
+    sender: http1::SendRequest<Full<Bytes>>,
+    connection: http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>,
+}
+
+/// Why a fast-path exchange failed, before it is worded as a [`TransportFailure`].
+enum Failed {
+    Connect(std::io::Error),
+    /// No complete answer head.
+    Head(hyper::Error),
+    /// The body broke off after the head.
+    Body(u16, hyper::Error),
 }
 
 /// Spaces requests `1/rate` seconds apart across all tasks.
@@ -206,11 +292,134 @@ impl Transport {
     }
 
     async fn exchange(&self, sent: &Sent) -> Result<Response, TransportFailure> {
+        match self.direct() {
+            Some(direct) => self.exchange_direct(direct, sent).await,
+            None => self.exchange_reqwest(sent).await,
+        }
+    }
+
+    /// The fast path's target, when [`Transport::base`] is plain HTTP and no proxy is set.
+    fn direct(&self) -> Option<&Direct> {
+        self.pool.target.get_or_init(|| direct_target(&self.base)).as_ref()
+    }
+
+    /// One exchange on a pooled keep-alive connection (a new one when none is idle), within
+    /// the timeout. A reused connection the server had closed is replaced once, and only when
+    /// the request had not been written to it.
+    async fn exchange_direct(&self, direct: &Direct, sent: &Sent) -> Result<Response, TransportFailure> {
+        let start = Instant::now();
+        let request = build_request(direct, sent).map_err(|message| TransportFailure { kind: "request", message })?;
+        let attempt = async {
+            let mut request = request;
+            loop {
+                let (conn, reused) = match self.checkout() {
+                    Some(conn) => (conn, true),
+                    None => (connect(direct).await.map_err(Failed::Connect)?, false),
+                };
+                match self.exchange_on(conn, request).await {
+                    Err((Failed::Head(e), Some(unsent))) if reused && !e.is_timeout() => request = unsent,
+                    other => return other.map_err(|(failed, _)| failed),
+                }
+            }
+        };
+        let result = match tokio::time::timeout(self.timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => return Err(TransportFailure { kind: "timeout", message: "no answer within the timeout".into() }),
+        };
+        match result {
+            Ok((status, headers, body, truncated)) => {
+                Ok(Response { status, headers, body, truncated, elapsed: start.elapsed() })
+            }
+            Err(Failed::Connect(e)) => {
+                Err(TransportFailure { kind: "connect", message: format!("cannot connect: {}", describe_error(&e)) })
+            }
+            Err(Failed::Head(e)) => Err(TransportFailure {
+                kind: "reset",
+                message: format!("the connection failed before an answer: {}", describe_error(&e)),
+            }),
+            Err(Failed::Body(status, e)) => Err(TransportFailure {
+                kind: "body",
+                message: format!("the connection broke while reading the {status} body: {}", describe_error(&e)),
+            }),
+        }
+    }
+
+    fn checkout(&self) -> Option<Conn> {
+        let mut idle = self.pool.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(conn) = idle.pop() {
+            if !conn.sender.is_closed() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, conn: Conn) {
+        let mut idle = self.pool.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
+
+    /// Sends on one connection and reads the answer (up to the body cap) while driving the
+    /// connection's I/O in this task. The connection goes back to the pool when it can carry
+    /// another request. On a failure before the head, the request comes back if it was never
+    /// written.
+    #[allow(clippy::type_complexity)]
+    async fn exchange_on(
+        &self,
+        mut conn: Conn,
+        request: hyper::Request<Full<Bytes>>,
+    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>, bool), (Failed, Option<hyper::Request<Full<Bytes>>>)> {
+        let Conn { sender, connection } = &mut conn;
+        let exchange = async {
+            if let Err(e) = std::future::poll_fn(|cx| sender.poll_ready(cx)).await {
+                return Err((Failed::Head(e), None));
+            }
+            let response = match sender.try_send_request(request).await {
+                Ok(response) => response,
+                Err(mut e) => {
+                    let unsent = e.take_message();
+                    return Err((Failed::Head(e.into_error()), unsent));
+                }
+            };
+            let status = response.status().as_u16();
+            let headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let mut body_stream = response.into_body();
+            let mut body = Vec::new();
+            let mut truncated = false;
+            while let Some(frame) = body_stream.frame().await {
+                let frame = frame.map_err(|e| (Failed::Body(status, e), None))?;
+                let Ok(chunk) = frame.into_data() else { continue };
+                let room = self.max_body.saturating_sub(body.len());
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok((status, headers, body, truncated))
+        };
+        let (result, open) = drive(connection, exchange).await;
+        let reusable = open && matches!(&result, Ok((_, _, _, false)));
+        if reusable {
+            self.checkin(conn);
+        }
+        result
+    }
+
+    async fn exchange_reqwest(&self, sent: &Sent) -> Result<Response, TransportFailure> {
         let method = reqwest::Method::from_bytes(sent.method.as_bytes()).map_err(|_| TransportFailure {
             kind: "request",
             message: format!("`{}` is not an HTTP method", sent.method),
         })?;
-        let mut builder = self.client.request(method, &sent.url);
+        let client = self.client.get().map_err(|message| TransportFailure { kind: "request", message })?;
+        let mut builder = client.request(method, &sent.url);
         for (name, value) in &sent.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -254,6 +463,107 @@ impl Transport {
         }
         Ok(Response { status, headers, body, truncated, elapsed: start.elapsed() })
     }
+}
+
+/// The fast path's target for `base`: plain HTTP, and no proxy in the environment.
+fn direct_target(base: &str) -> Option<Direct> {
+    let proxied = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    let url = url::Url::parse(base).ok().filter(|u| u.scheme() == "http" && !proxied)?;
+    let host = url.host_str()?.to_owned();
+    let port = url.port_or_known_default()?;
+    let host_header = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.clone(),
+    };
+    Some(Direct {
+        host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+        port,
+        host_header: hyper::header::HeaderValue::from_str(&host_header).ok()?,
+        user_agent: hyper::header::HeaderValue::from_static(concat!("conform/", env!("CARGO_PKG_VERSION"))),
+    })
+}
+
+/// Opens a connection to the fast path's target.
+async fn connect(direct: &Direct) -> std::io::Result<Conn> {
+    let stream = tokio::net::TcpStream::connect((direct.host.as_str(), direct.port)).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.map_err(std::io::Error::other)?;
+    Ok(Conn { sender, connection })
+}
+
+/// Polls `exchange` to completion while driving `connection` (whose I/O it needs) in the same
+/// task. Returns the exchange's output and whether the connection is still open.
+async fn drive<F: Future>(
+    connection: &mut http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>,
+    exchange: F,
+) -> (F::Output, bool) {
+    let mut exchange = std::pin::pin!(exchange);
+    let mut open = true;
+    let output = std::future::poll_fn(|cx| {
+        if open && Pin::new(&mut *connection).poll(cx).is_ready() {
+            // Closed (or failed): the exchange learns it from its own half.
+            open = false;
+        }
+        exchange.as_mut().poll(cx)
+    })
+    .await;
+    (output, open)
+}
+
+/// The request the fast path sends: what reqwest would have sent for the same [`Sent`]
+/// (origin-form target, `Host`, `User-Agent`, `Accept: */*` unless one is given).
+fn build_request(direct: &Direct, sent: &Sent) -> Result<hyper::Request<Full<Bytes>>, String> {
+    let method = hyper::Method::from_bytes(sent.method.as_bytes())
+        .map_err(|_| format!("`{}` is not an HTTP method", sent.method))?;
+    let target = origin_form(&sent.url).ok_or_else(|| "the request URL cannot be sent".to_owned())?;
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(target)
+        .body(Full::new(sent.body.clone().map(Bytes::from).unwrap_or_default()))
+        .map_err(|e| e.to_string())?;
+    let headers = request.headers_mut();
+    headers.insert(hyper::header::HOST, direct.host_header.clone());
+    let mut has_accept = false;
+    let mut has_agent = false;
+    for (name, value) in &sent.headers {
+        let name = hyper::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`{name}` is not a valid header name"))?;
+        let value = hyper::header::HeaderValue::from_str(value)
+            .map_err(|_| format!("the value of header {name} is not a valid header value"))?;
+        has_accept |= name == hyper::header::ACCEPT;
+        has_agent |= name == hyper::header::USER_AGENT;
+        headers.append(name, value);
+    }
+    if !has_accept {
+        headers.insert(hyper::header::ACCEPT, hyper::header::HeaderValue::from_static("*/*"));
+    }
+    if !has_agent {
+        headers.insert(hyper::header::USER_AGENT, direct.user_agent.clone());
+    }
+    Ok(request)
+}
+
+/// Path and query of `url` as a request target, normalised as the `url` crate (and so reqwest)
+/// would: the common case, a path of plain characters without dot segments, is taken as it
+/// is; anything else goes through the URL parser.
+fn origin_form(url: &str) -> Option<hyper::Uri> {
+    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
+    let target = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    let plain = target.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%?".contains(&b))
+        && !target.contains("/.")
+        && !target.contains('#');
+    if plain {
+        return hyper::Uri::try_from(target).ok();
+    }
+    let parsed = url::Url::parse(url).ok()?;
+    let mut normalised = parsed.path().to_owned();
+    if let Some(q) = parsed.query() {
+        normalised.push('?');
+        normalised.push_str(q);
+    }
+    hyper::Uri::try_from(normalised).ok()
 }
 
 /// `Retry-After`: delay seconds or an HTTP date.
@@ -318,6 +628,20 @@ fn classify(e: &reqwest::Error) -> TransportFailure {
     TransportFailure { kind, message }
 }
 
+/// An error and its sources as one message, each distinct part once.
+fn describe_error(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
 /// An error's message chain, without the URL (which may carry query secrets).
 pub fn describe(e: &reqwest::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -356,7 +680,7 @@ mod tests {
     #[test]
     fn urls_encode_query_pairs_and_keep_the_path() {
         let t = Transport {
-            client: reqwest::Client::new(),
+            client: Client::new(reqwest::Client::builder(), "http://127.0.0.1:1/api", false).unwrap(),
             base: "http://127.0.0.1:1/api".into(),
             auth: Arc::new(
                 Authenticator::new(
@@ -373,6 +697,7 @@ mod tests {
             max_body: 10,
             timeout: Duration::from_secs(1),
             rate: None,
+            pool: Pool::default(),
         };
         let request = Request {
             method: crate::spec::Method::Get,
@@ -385,5 +710,119 @@ mod tests {
         };
         assert_eq!(t.url(&request), "http://127.0.0.1:1/api/a/b%2Fc?q=a%20b%26c%3Dd&x%5By%5D=1");
         assert_eq!(path_and_query("http://h:1/a/b?c=d"), "/a/b?c=d");
+    }
+
+    fn transport(base: &str, timeout: Duration, max_body: usize) -> Transport {
+        let spec = crate::spec::Spec::from_value(
+            "t",
+            serde_json::json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}),
+        )
+        .unwrap();
+        Transport {
+            client: Client::new(reqwest::Client::builder(), base, false).unwrap(),
+            base: base.to_owned(),
+            auth: Arc::new(Authenticator::new(&super::super::auth::AuthSettings::default(), &spec).unwrap()),
+            extra_headers: vec![("X-Extra".into(), "1".into())],
+            max_body,
+            timeout,
+            rate: None,
+            pool: Pool::default(),
+        }
+    }
+
+    fn get(path: &str) -> Request {
+        Request {
+            method: crate::spec::Method::Get,
+            path: path.into(),
+            query: vec![("q".into(), "a b".into())],
+            headers: vec![],
+            cookies: vec![],
+            content_type: None,
+            body: None,
+        }
+    }
+
+    fn idle(t: &Transport) -> usize {
+        t.pool.idle.lock().unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn plain_http_reuses_keep_alive_connections_and_sends_what_reqwest_sends() {
+        use crate::testkit::server::{Reply, TestServer};
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let server = TestServer::start(move |r| {
+            log.lock().unwrap().push(r.clone());
+            Reply::json(200, "application/json", &serde_json::json!({"ok": true}))
+        })
+        .await;
+        let t = transport(&format!("{}/api", server.url()), Duration::from_secs(5), 1024);
+        assert!(t.direct().is_some(), "plain http takes the fast path");
+        let mut post = get("/w");
+        post.method = crate::spec::Method::Post;
+        post.content_type = Some("application/json".into());
+        post.body = Some(crate::generate::Body::Json(serde_json::json!({"a": 1})));
+        for request in [get("/w"), get("/w"), post] {
+            let outcome = t.send(&request, "application/json", Credentials::Configured).await;
+            let response = outcome.result.unwrap();
+            assert_eq!((response.status, response.body.as_slice()), (200, &b"{\"ok\":true}"[..]));
+            assert_eq!(response.header("content-type"), Some("application/json"));
+            assert_eq!(idle(&t), 1, "one connection, back in the pool");
+        }
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        let first = &seen[0];
+        assert_eq!((first.method.as_str(), first.target.as_str()), ("GET", "/api/w?q=a%20b"));
+        assert_eq!(first.header("host"), Some(server.addr().to_string().as_str()));
+        assert_eq!(first.header("accept"), Some("application/json"));
+        assert_eq!(first.header("x-extra"), Some("1"));
+        assert!(first.header("user-agent").unwrap().starts_with("conform/"));
+        assert_eq!((seen[2].method.as_str(), seen[2].body.as_slice()), ("POST", &b"{\"a\":1}"[..]));
+        assert_eq!(seen[2].header("content-length"), Some("7"));
+        assert_eq!(seen[2].header("content-type"), Some("application/json"));
+    }
+
+    #[tokio::test]
+    async fn plain_http_failures_have_the_same_kinds_as_reqwest_ones() {
+        use crate::testkit::server::{Reply, TestServer};
+        let server = TestServer::start(|r| match r.path() {
+            "/close" => Reply::Close,
+            "/hang" => Reply::Hang,
+            "/short" => Reply::Raw(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc".to_vec()),
+            "/chunked" => Reply::Raw(
+                b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n".to_vec(),
+            ),
+            "/big" => Reply::Http { status: 200, headers: vec![], body: vec![b'x'; 64] },
+            _ => Reply::empty(204),
+        })
+        .await;
+        let t = transport(&server.url(), Duration::from_millis(500), 16);
+        let kind = |outcome: Outcome| outcome.result.map(|r| (r.status, r.truncated, r.body.len())).map_err(|f| f.kind);
+        assert_eq!(kind(t.send(&get("/close"), "", Credentials::Configured).await), Err("reset"));
+        assert_eq!(kind(t.send(&get("/hang"), "", Credentials::Configured).await), Err("timeout"));
+        assert_eq!(kind(t.send(&get("/short"), "", Credentials::Configured).await), Err("body"));
+        assert_eq!(kind(t.send(&get("/chunked"), "", Credentials::Configured).await), Ok((200, false, 5)));
+        assert_eq!(idle(&t), 0, "a server that closes after answering leaves nothing to reuse");
+        assert_eq!(kind(t.send(&get("/big"), "", Credentials::Configured).await), Ok((200, true, 16)));
+        assert_eq!(idle(&t), 0, "a connection left mid-body is not reused");
+        assert_eq!(kind(t.send(&get("/ok"), "", Credentials::Configured).await), Ok((204, false, 0)));
+        assert_eq!(idle(&t), 1);
+        let closed = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let t = transport(&format!("http://{closed}"), Duration::from_secs(2), 16);
+        let failure = t.send(&get("/"), "", Credentials::Configured).await.result.unwrap_err();
+        assert_eq!(failure.kind, "connect");
+        assert!(failure.message.starts_with("cannot connect: "), "{}", failure.message);
+    }
+
+    #[test]
+    fn request_targets_are_normalised_like_the_url_crate_does() {
+        let same = |url: &str| origin_form(url).map(|u| u.to_string());
+        assert_eq!(same("http://h:1/a/b%2Fc?x=1&y=%20").as_deref(), Some("/a/b%2Fc?x=1&y=%20"));
+        assert_eq!(same("http://h:1/a/./b/../c").as_deref(), Some("/a/c"));
+        assert_eq!(same("http://h:1/a b/\"q\"").as_deref(), Some("/a%20b/%22q%22"));
+        assert_eq!(same("http://h:1").as_deref(), Some("/"));
     }
 }
