@@ -3,4 +3,5 @@
 mod checks;
 mod cli;
 mod diff;
+mod hostile;
 mod support;
