@@ -4,4 +4,5 @@ mod checks;
 mod cli;
 mod diff;
 mod hostile;
+mod regressions;
 mod support;
