@@ -110,6 +110,12 @@ impl Transport {
         let mut digest_retried = false;
         let mut rate_retries = 0;
         loop {
+            // Wait for the rate limiter first: credentials made before the wait can be stale by
+            // the time the request leaves (an OAuth2 token past its refresh time, a Digest nonce
+            // count overtaken by other tasks).
+            if let Some(rate) = &self.rate {
+                rate.wait().await;
+            }
             let authorization = match credentials {
                 Credentials::Omitted => None,
                 Credentials::Wrong => {
@@ -127,9 +133,6 @@ impl Transport {
                 }
             };
             let sent = self.sent(request, &url, accept, authorization.as_deref(), &body);
-            if let Some(rate) = &self.rate {
-                rate.wait().await;
-            }
             requests += 1;
             let result = self.exchange(&sent).await;
             let Ok(response) = &result else { return Outcome { sent, requests, result } };
