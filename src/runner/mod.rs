@@ -188,7 +188,7 @@ impl RunPlan {
         let (mock, base_url, loopback) = match target {
             Target::Url(url) => {
                 if !matches!(url.scheme(), "http" | "https") {
-                    return Err(RunError::BadTarget(url.to_string()));
+                    return Err(RunError::BadTarget(transport::shown_url(&url)));
                 }
                 let loopback = is_loopback(&url);
                 (None, url, loopback)
@@ -285,7 +285,7 @@ impl RunPlan {
 
     /// Every secret value the run knows, for reporters to redact.
     pub fn secrets(&self) -> Vec<String> {
-        self.transport.auth.secrets()
+        self.transport.secrets()
     }
 
     /// Generation problems (patterns that cannot be generated from…), for the report.
@@ -334,9 +334,9 @@ async fn check_reachable(url: &url::Url, timeout: Duration) -> Result<(), RunErr
     let connect = tokio::net::TcpStream::connect((host.as_str(), port));
     match tokio::time::timeout(timeout.min(Duration::from_secs(10)), connect).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(RunError::Unreachable { target: url.to_string(), reason: e.to_string() }),
+        Ok(Err(e)) => Err(RunError::Unreachable { target: transport::shown_url(url), reason: e.to_string() }),
         Err(_) => Err(RunError::Unreachable {
-            target: url.to_string(),
+            target: transport::shown_url(url),
             reason: "no TCP connection within the timeout".into(),
         }),
     }

@@ -5,4 +5,5 @@ mod cli;
 mod diff;
 mod hostile;
 mod regressions;
+mod secrets;
 mod support;
