@@ -2,6 +2,7 @@
 
 mod checks;
 mod cli;
+mod cli_errors;
 mod diff;
 mod hostile;
 mod regressions;
