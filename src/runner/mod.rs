@@ -253,6 +253,7 @@ impl RunPlan {
             rate: config.rate_limit.filter(|r| *r > 0.0).map(RateLimiter::new),
         };
         let pinned = config.params.iter().map(|(k, _)| k.clone()).collect();
+        let identity = check::identity::identities(&spec);
         Ok(RunPlan {
             spec,
             generator: Arc::new(generator),
@@ -266,6 +267,7 @@ impl RunPlan {
                 expect_acceptance: embedded || !config.params.is_empty(),
                 pinned,
                 max_response_time: config.max_response_time,
+                identity,
             },
             concurrency: config.concurrency.max(1),
             skipped,
