@@ -554,10 +554,29 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
     };
     tokio::join!(join, ticker);
 
-    for (n, op) in probes.iter().enumerate() {
-        run_auth_probes(&plan, &collector, *op, ids.len() + n).await;
-        progress.advance(2);
+    // Probes share the run's concurrency: one at a time, a server that stalls requests without
+    // credentials cost two timeouts per secured operation. Their order keys keep reports
+    // deterministic whatever order they finish in.
+    let probes = Arc::new(probes);
+    let next_probe = Arc::new(AtomicUsize::new(0));
+    let mut probe_tasks = tokio::task::JoinSet::new();
+    for _ in 0..plan.concurrency.min(probes.len()) {
+        let (plan, collector, probes, next) = (plan.clone(), collector.clone(), probes.clone(), next_probe.clone());
+        let first = ids.len();
+        probe_tasks.spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&op) = probes.get(n) else { break };
+                run_auth_probes(&plan, &collector, op, first + n).await;
+            }
+        });
     }
+    while let Some(result) = probe_tasks.join_next().await {
+        if let Err(e) = result {
+            internal_errors.push(format!("an auth probe task ended abnormally: {e}"));
+        }
+    }
+    progress.advance(2 * probes.len() as u64);
 
     shrink_findings(&plan, &collector).await;
     progress.finish();

@@ -417,3 +417,55 @@ async fn the_binary_exits_1_against_a_hanging_server() {
     assert!(stdout.contains("no answer within the timeout"), "{stdout}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A tarpit for unauthenticated requests: authenticated ones are answered at once, those
+/// without (or with wrong) credentials never. The `ignored_auth` probes (two per secured
+/// operation) used to run one at a time after the cases, two timeouts per operation; they run
+/// with the run's concurrency now.
+#[tokio::test]
+async fn auth_probes_against_a_tarpit_run_concurrently() {
+    const TOKEN: &str = "tarpit-token";
+    let mut paths = serde_json::Map::new();
+    for i in 0..16 {
+        paths.insert(
+            format!("/r{i}"),
+            json!({"get": {"operationId": format!("get{i}"), "responses": {
+                "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "401": {"description": "who?"}
+            }}}),
+        );
+    }
+    let doc = json!({
+        "openapi": "3.0.3", "info": {"title": "tarpit", "version": "1"},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": paths
+    });
+    let spec = Arc::new(Spec::from_value("tarpit.yaml", doc).unwrap());
+    let server = TestServer::start(|r| {
+        if r.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+            Reply::Hang
+        } else if r.method == "GET" {
+            Reply::json(200, "application/json", &json!({}))
+        } else {
+            Reply::json(405, "application/json", &json!({})).with_header("Allow", "GET")
+        }
+    })
+    .await;
+    let config = RunConfig {
+        seed: Some(1),
+        cases: 0,
+        concurrency: 16,
+        timeout: Duration::from_secs(1),
+        auth: conform::runner::auth::AuthSettings { token: Some(TOKEN.into()), ..Default::default() },
+        ..RunConfig::default()
+    };
+    let started = Instant::now();
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+    let took = started.elapsed();
+    // One at a time: 16 operations x 2 probes x 1 s = 32 s at least.
+    assert!(took < Duration::from_secs(16), "the run took {took:?}");
+    let timeouts = report.findings.iter().filter(|f| f.check == CheckName::Transport).map(|f| f.count).sum::<usize>();
+    assert_eq!(timeouts, 32, "every probe timed out: {:#?}", summary(&report));
+    assert!(report.findings.iter().all(|f| f.check == CheckName::Transport), "{:#?}", summary(&report));
+}
