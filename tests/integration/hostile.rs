@@ -469,3 +469,50 @@ async fn auth_probes_against_a_tarpit_run_concurrently() {
     assert_eq!(timeouts, 32, "every probe timed out: {:#?}", summary(&report));
     assert!(report.findings.iter().all(|f| f.check == CheckName::Transport), "{:#?}", summary(&report));
 }
+
+/// A server that falls over after its first error: every later request hangs. The failing
+/// case was random, so conform shrinks it against a server that no longer answers: candidates
+/// that time out do not reproduce the failure, so the shrinker gives up after a few and keeps
+/// the case it had; the run stays bounded and the finding intact.
+#[tokio::test]
+async fn a_server_that_falls_over_mid_run_keeps_the_run_bounded() {
+    let doc = json!({
+        "openapi": "3.0.3", "info": {"title": "falls over", "version": "1"},
+        "paths": {"/search": {"get": {
+            "operationId": "search",
+            "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "400": {"description": "bad", "content": {"application/json": {"schema": {"type": "object"}}}}}
+        }}}
+    });
+    let spec = Arc::new(Spec::from_value("falls-over.yaml", doc).unwrap());
+    let fallen = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let state = fallen.clone();
+    let server = TestServer::start(move |r| {
+        if r.method != "GET" {
+            return Reply::json(405, "application/json", &json!({})).with_header("Allow", "GET");
+        }
+        if state.load(std::sync::atomic::Ordering::SeqCst) {
+            return Reply::Hang;
+        }
+        let q = r.query().into_iter().find(|(k, _)| k == "q").map(|(_, v)| v);
+        match q {
+            Some(q) if q.chars().count() > 100 => Reply::json(400, "application/json", &json!({})),
+            Some(q) if (20..=80).contains(&q.chars().count()) => {
+                state.store(true, std::sync::atomic::Ordering::SeqCst);
+                Reply::json(500, "application/json", &json!({"error": "fell over"}))
+            }
+            _ => Reply::json(200, "application/json", &json!({})),
+        }
+    })
+    .await;
+    let config =
+        RunConfig { seed: Some(4), cases: 10, concurrency: 4, timeout: Duration::from_secs(1), ..RunConfig::default() };
+    let started = Instant::now();
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+    let took = started.elapsed();
+    let errors: Vec<_> = report.findings.iter().filter(|f| f.check == CheckName::NotAServerError).collect();
+    assert_eq!(errors.len(), 1, "{:#?}", summary(&report));
+    assert_eq!(errors[0].example.case.origin, conform::generate::CaseOrigin::Random, "the failing case was random");
+    assert!(took < Duration::from_secs(20), "the run took {took:?} ({} requests)", report.stats.requests);
+}
