@@ -75,16 +75,7 @@ impl Transport {
     }
 }
 
-/// A URL as shown in messages: without user information (`user:password@`), query or fragment,
-/// which may carry credentials.
-pub fn shown_url(url: &url::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
-}
+pub use crate::spec::shown_url;
 
 /// Spaces requests `1/rate` seconds apart across all tasks.
 pub struct RateLimiter {

@@ -73,12 +73,24 @@ impl Origin {
         }
     }
 
-    fn display(&self) -> String {
+    /// The origin as shown in messages and reports (a URL without its credentials).
+    pub fn display(&self) -> String {
         match self {
             Origin::File(p) => p.display().to_string(),
-            Origin::Url(u) => u.to_string(),
+            Origin::Url(u) => shown_url(u),
         }
     }
+}
+
+/// A URL as shown: without user information (`user:password@`), query or fragment, any of
+/// which may carry credentials (`?token=…`).
+pub fn shown_url(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 fn normalize_path(path: &Path) -> PathBuf {
@@ -161,7 +173,7 @@ fn read_referenced(origin: &Origin) -> Result<Vec<u8>, SpecError> {
 }
 
 fn fetch(url: &url::Url) -> Result<Vec<u8>, SpecError> {
-    let fail = |message: String| SpecError::Fetch { url: url.to_string(), message };
+    let fail = |message: String| SpecError::Fetch { url: shown_url(url), message };
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
@@ -179,11 +191,11 @@ fn fetch(url: &url::Url) -> Result<Vec<u8>, SpecError> {
     if let Some(len) = response.content_length()
         && len > MAX_SPEC_BYTES
     {
-        return Err(SpecError::TooLarge { origin: url.to_string(), size: len, limit: MAX_SPEC_BYTES });
+        return Err(SpecError::TooLarge { origin: shown_url(url), size: len, limit: MAX_SPEC_BYTES });
     }
     // A chunked answer has no length to check first: the read is bounded instead.
     read_bounded(response).map_err(|e| match e {
-        Bounded::TooLarge(size) => SpecError::TooLarge { origin: url.to_string(), size, limit: MAX_SPEC_BYTES },
+        Bounded::TooLarge(size) => SpecError::TooLarge { origin: shown_url(url), size, limit: MAX_SPEC_BYTES },
         Bounded::Io(e) => fail(e.to_string()),
     })
 }

@@ -357,3 +357,71 @@ fn an_unreachable_target_error_does_not_show_url_credentials() {
     assert!(stderr.starts_with("error: cannot reach http://127.0.0.1:"), "{stderr}");
     assert!(!stderr.contains(PASSWORD) && !stderr.contains(API_KEY), "{stderr}");
 }
+
+/// A spec fetched from a URL with credentials in it (`user:password@`, `?token=`): they are
+/// used for the fetch but never shown, neither in the report (its `spec` field, the terminal
+/// header, JUnit's suite name) nor in a fetch error.
+#[tokio::test]
+async fn spec_url_credentials_never_show() {
+    let spec_text = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let served = spec_text.clone();
+    let server = TestServer::start(move |r| {
+        if r.path() == "/spec.json" {
+            let body = served.lock().unwrap().clone();
+            Reply::Http { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body }
+        } else {
+            Reply::json(500, "application/json", &json!({"error": "down"}))
+        }
+    })
+    .await;
+    *spec_text.lock().unwrap() = serde_json::to_vec(&spec_json(&server.url())).unwrap();
+    let dir = temp_dir("spec-url");
+    let report_path = dir.join("report.json");
+    let junit_path = dir.join("junit.xml");
+    let with_credentials = server.url().replace("http://", &format!("http://user:{PASSWORD}@")) + "/spec.json";
+    let spec_url = format!("{with_credentials}?token={TOKEN}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let unreachable = format!("http://user:{PASSWORD}@127.0.0.1:{closed}/spec.json?token={TOKEN}");
+    let args: Vec<Vec<String>> = vec![
+        vec![
+            "run".into(),
+            "--spec".into(),
+            spec_url,
+            "--target".into(),
+            server.url(),
+            "--seed".into(),
+            "1".into(),
+            "--cases".into(),
+            "2".into(),
+            "--no-snapshots".into(),
+            "--report".into(),
+            report_path.display().to_string(),
+            "--junit".into(),
+            junit_path.display().to_string(),
+        ],
+        vec!["lint".into(), "--spec".into(), unreachable],
+    ];
+    let mut outputs = Vec::new();
+    for (n, args) in args.into_iter().enumerate() {
+        let out = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            crate::support::conform(&args)
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.status.code(), Some(if n == 0 { 1 } else { 2 }), "{}", crate::support::stderr(&out));
+        outputs.push((format!("stdout {n}"), crate::support::stdout(&out)));
+        outputs.push((format!("stderr {n}"), crate::support::stderr(&out)));
+    }
+    assert!(outputs[0].1.contains("/spec.json"), "the report names the spec: {}", outputs[0].1);
+    assert!(
+        outputs[3].1.starts_with("error: failed to load the spec: cannot fetch http://127.0.0.1:"),
+        "{}",
+        outputs[3].1
+    );
+    for (path, text) in files(&dir) {
+        outputs.push((path.display().to_string(), text));
+    }
+    assert_clean(Mode::Bearer, &[PASSWORD.to_owned(), TOKEN.to_owned()], &outputs);
+    let _ = std::fs::remove_dir_all(dir);
+}
