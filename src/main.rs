@@ -264,6 +264,11 @@ fn main() {
             let _ = e.print();
             std::process::exit(exit::OK);
         }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `conform` alone: the help is the message.
+            let _ = e.print();
+            std::process::exit(exit::ERROR);
+        }
         Err(e) => {
             eprintln!("{}", one_line(&e));
             std::process::exit(exit::ERROR);

@@ -127,3 +127,12 @@ fn an_unreadable_spec_exits_2_naming_the_file() {
     assert!(line.contains("secret.yaml: Permission denied"), "{line}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `conform` alone is not a one-line error: the help is the answer (still exit 2).
+#[test]
+fn no_subcommand_prints_the_help_and_exits_2() {
+    let out = conform(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("Usage: conform <COMMAND>") && err.contains("run"), "{err}");
+}
