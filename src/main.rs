@@ -109,19 +109,19 @@ struct RunArgs {
     #[arg(long)]
     target: Option<String>,
     /// Seed for reproducible requests (printed when chosen at random).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Random cases per operation, after the deterministic boundary cases.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
     cases: usize,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = runner::default_concurrency(), value_parser = concurrency)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = runner::default_concurrency(), value_parser = concurrency)]
     concurrency: usize,
     /// Requests per second, at most.
-    #[arg(long, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     rate_limit: Option<f64>,
     /// Seconds before a request is abandoned.
-    #[arg(long, default_value_t = 10.0, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 10.0, value_parser = positive_f64)]
     timeout: f64,
     /// Test only this operation (repeatable).
     #[arg(long = "operation", value_name = "ID")]
@@ -172,7 +172,7 @@ struct RunArgs {
     #[arg(long, value_name = "K/N")]
     partition: Option<Partition>,
     /// Fail answers slower than this many milliseconds.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, allow_negative_numbers = true, value_name = "MS")]
     max_response_time: Option<u64>,
     /// Path prefix of every request, overriding the spec's server path ("/" for the root).
     #[arg(long, value_name = "PATH")]
@@ -267,22 +267,57 @@ fn header(s: &str) -> Result<(String, String), String> {
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { exit::ERROR } else { exit::OK };
+        Err(e) if !e.use_stderr() => {
+            // --help, --version.
             let _ = e.print();
-            std::process::exit(code);
+            std::process::exit(exit::OK);
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `conform` alone: the help is the message.
+            let _ = e.print();
+            std::process::exit(exit::ERROR);
+        }
+        Err(e) => {
+            eprintln!("{}", one_line(&e));
+            std::process::exit(exit::ERROR);
         }
     };
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", printable(&format!("error: {e:#}")));
             exit::ERROR
         }
     };
     let _ = std::io::stdout().flush();
     // Exit without tearing down large structures (a big spec's validators take a while to drop).
     std::process::exit(code);
+}
+
+/// A usage error on one line, as every other error: clap's message and its context (the
+/// missing flags, a tip), without the usage block and the `--help` hint.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut parts: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        match line.strip_prefix("tip: ") {
+            Some(tip) => parts.push(format!("({tip})")),
+            None => parts.push(line.to_owned()),
+        }
+    }
+    printable(&parts.join(" "))
+}
+
+/// An error line as printed: control characters from arguments or servers are shown escaped,
+/// so that the line stays one line and cannot drive the terminal.
+fn printable(line: &str) -> String {
+    line.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect()
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {

@@ -8,6 +8,7 @@
 mod auth;
 mod content;
 pub mod envelope;
+pub mod identity;
 mod method;
 mod negative;
 mod status;
@@ -214,6 +215,9 @@ pub struct CheckContext {
     pub trusted_credentials: bool,
     /// `--max-response-time`.
     pub max_response_time: Option<Duration>,
+    /// Read operations whose answers must name the item asked for, by operation id (from a
+    /// semantics sidecar; see [`identity`]).
+    pub identity: std::collections::BTreeMap<String, identity::Identity>,
 }
 
 /// One request/answer pair to judge.
@@ -288,6 +292,9 @@ pub fn run(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>) -> Vec<Failu
     }
     if checks.contains(CheckName::MaxResponseTime) {
         out.extend(timing::max_response_time(ctx, ex));
+    }
+    if checks.contains(CheckName::StatefulConformance) {
+        out.extend(identity::check(ctx, ex, &answer));
     }
     out
 }

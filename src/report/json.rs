@@ -51,6 +51,8 @@ fn failure(f: &FindingView, seed: u64) -> Value {
 
 /// The report as a JSON value.
 pub fn value(report: &RunReport) -> Value {
+    let r = super::redact::Redactor::new(&report.secrets);
+    let internal_errors: Vec<String> = report.internal_errors.iter().map(|e| r.text(e)).collect();
     json!({
         "conform_version": env!("CARGO_PKG_VERSION"),
         "spec": report.spec,
@@ -60,8 +62,8 @@ pub fn value(report: &RunReport) -> Value {
         "operations": report.operations,
         "failures": view::findings(report).iter().map(|f| failure(f, report.seed)).collect::<Vec<_>>(),
         "spec_findings": report.spec_findings,
-        "internal_errors": report.internal_errors,
-        "warnings": report.warnings,
+        "internal_errors": internal_errors,
+        "warnings": report.warnings.iter().map(|w| r.text(w)).collect::<Vec<_>>(),
     })
 }
 

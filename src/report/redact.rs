@@ -11,7 +11,7 @@ pub struct Redactor {
 }
 
 /// Header names whose values are credentials whatever they hold.
-fn is_credential_header(name: &str) -> bool {
+pub fn is_credential_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     matches!(n.as_str(), "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "www-authenticate")
         || ["token", "secret", "password", "api-key", "apikey", "x-key", "auth"].iter().any(|w| n.contains(w))
@@ -21,10 +21,27 @@ impl Redactor {
     /// A redactor for these secret values (short values are ignored: they would blank noise).
     pub fn new(secrets: &[String]) -> Redactor {
         let mut secrets: Vec<String> = secrets.iter().filter(|s| s.len() >= 4).cloned().collect();
+        // A secret echoed into a URL (a `Location`, a query) is percent-encoded there.
+        let encoded: Vec<String> = secrets
+            .iter()
+            .flat_map(|s| {
+                [
+                    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string(),
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect(),
+                ]
+            })
+            .filter(|e| !secrets.contains(e))
+            .collect();
+        secrets.extend(encoded);
         // Longest first, so a secret that contains another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
         Redactor { secrets }
+    }
+
+    /// The length in bytes of the longest secret (0 without any).
+    pub fn longest(&self) -> usize {
+        self.secrets.first().map_or(0, String::len)
     }
 
     /// `text` with every secret value replaced.
@@ -83,5 +100,13 @@ mod tests {
         assert_eq!(r.header("Cookie", "session=1"), REDACTED);
         assert_eq!(r.header("Accept", "application/json"), "application/json");
         assert_eq!(r.json(&json!({"a": ["s3cr3t-value"]})), json!({"a": ["[REDACTED]"]}));
+    }
+
+    #[test]
+    fn secrets_echoed_percent_encoded_into_urls_are_replaced() {
+        let r = Redactor::new(&["p@ss word/+1".into()]);
+        assert_eq!(r.text("/x?k=p%40ss%20word%2F%2B1"), "/x?k=[REDACTED]");
+        assert_eq!(r.text("/x?k=p%40ss+word%2F%2B1"), "/x?k=[REDACTED]");
+        assert_eq!(r.text("p@ss word/+1"), "[REDACTED]");
     }
 }

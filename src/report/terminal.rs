@@ -139,11 +139,12 @@ pub fn render(report: &RunReport, style: Style) -> String {
             style.dim(&format!("{generation} spec errors left constraints unchecked (conform lint lists them)"))
         );
     }
+    let redactor = super::redact::Redactor::new(&report.secrets);
     for w in &report.warnings {
-        let _ = writeln!(out, "{}", style.red(&format!("warning: {w}")));
+        let _ = writeln!(out, "{}", style.red(&format!("warning: {}", redactor.text(w))));
     }
     for e in &report.internal_errors {
-        let _ = writeln!(out, "{}", style.red(&format!("internal error: {e}")));
+        let _ = writeln!(out, "{}", style.red(&format!("internal error: {}", redactor.text(e))));
     }
     if !views.is_empty() {
         let _ = writeln!(out, "\n{}\n", style.bold("FAILURES"));

@@ -60,35 +60,43 @@ pub struct FindingView {
     pub steps: Vec<StepView>,
 }
 
-fn body_value(bytes: &[u8]) -> Value {
+/// A body as shown: parsed JSON, or text cut at [`SHOWN_BODY`]. Redacted before it is cut, so
+/// that a secret straddling the cut cannot leave its first half behind.
+fn body_value(r: &Redactor, bytes: &[u8]) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }
     if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
-        return v;
+        return r.json(&v);
     }
-    let shown = &bytes[..bytes.len().min(SHOWN_BODY)];
-    let mut text = String::from_utf8_lossy(shown).into_owned();
-    if bytes.len() > SHOWN_BODY {
-        text.push_str(&format!("… ({} bytes in all)", bytes.len()));
+    // Enough past the cut to hold any secret that starts before it.
+    let margin = r.longest().saturating_mul(4);
+    let read = &bytes[..bytes.len().min(SHOWN_BODY.saturating_add(margin))];
+    let text = r.text(&String::from_utf8_lossy(read));
+    if bytes.len() <= SHOWN_BODY {
+        return Value::String(text);
     }
-    Value::String(text)
+    let mut cut = SHOWN_BODY.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Value::String(format!("{}… ({} bytes in all)", &text[..cut], bytes.len()))
 }
 
 fn request_view(r: &Redactor, sent: &Sent) -> RequestView {
     RequestView {
         method: sent.method.clone(),
         url: r.text(&sent.url),
-        headers: sent.headers.iter().map(|(k, v)| (k.clone(), r.header(k, v))).collect(),
-        body: sent.body.as_deref().map(|b| r.json(&body_value(b))),
+        headers: sent.headers.iter().map(|(k, v)| (r.text(k), r.header(k, v))).collect(),
+        body: sent.body.as_deref().map(|b| body_value(r, b)),
     }
 }
 
 fn response_view(r: &Redactor, response: &crate::check::Response) -> ResponseView {
     ResponseView {
         status: response.status,
-        headers: response.headers.iter().map(|(k, v)| (k.clone(), r.header(k, v))).collect(),
-        body: r.json(&body_value(&response.body)),
+        headers: response.headers.iter().map(|(k, v)| (r.text(k), r.header(k, v))).collect(),
+        body: body_value(r, &response.body),
     }
 }
 
@@ -106,7 +114,7 @@ pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials)
             continue;
         }
         parts.push("-H".to_owned());
-        parts.push(shell_quote(&format!("{name}: {}", r.header(name, value))));
+        parts.push(shell_quote(&format!("{}: {}", r.text(name), r.header(name, value))));
     }
     match (credentials, auth) {
         (Credentials::Omitted, _) | (Credentials::Configured, AuthMode::None) => {}
@@ -201,5 +209,21 @@ mod tests {
         let digest = curl(&r, &sent, AuthMode::Digest, Credentials::Configured);
         assert!(digest.contains(r#"--digest --user "$MONGODB_ATLAS_PUBLIC_API_KEY:$MONGODB_ATLAS_PRIVATE_API_KEY""#));
         assert!(!curl(&r, &sent, AuthMode::Bearer, Credentials::Omitted).contains("Authorization"));
+    }
+
+    /// Long text bodies are cut for display; a secret that straddled the cut used to leave its
+    /// first half behind, because the body was cut before it was redacted.
+    #[test]
+    fn a_secret_straddling_the_body_cut_is_redacted_whole() {
+        let secret = "s3cr3t-straddling-the-cut";
+        let r = Redactor::new(&[secret.into()]);
+        for offset in 0..secret.len() {
+            let mut body = "x".repeat(SHOWN_BODY - offset).into_bytes();
+            body.extend_from_slice(secret.as_bytes());
+            body.extend_from_slice(&[b'y'; 100]);
+            let Value::String(shown) = body_value(&r, &body) else { panic!("text") };
+            assert!(!shown.contains(&secret[..4]), "offset {offset}: …{}", &shown[shown.len() - 60..]);
+            assert!(shown.ends_with(&format!("({} bytes in all)", body.len())), "offset {offset}");
+        }
     }
 }

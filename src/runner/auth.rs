@@ -10,6 +10,9 @@ use base64::Engine;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The password (or token) of `ignored_auth` probes' wrong credentials.
+const WRONG: &str = "conform-wrong-credentials";
+
 /// Which kind of credentials to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
@@ -96,6 +99,8 @@ pub struct Authenticator {
     /// Header names that carry credentials (lower-case): `authorization` and the spec's
     /// API-key headers. A probe without (or with wrong) credentials leaves them out of `-H`.
     credential_headers: Vec<String>,
+    /// Every OAuth2 access token received: secrets too, for as long as reports are written.
+    issued: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -154,6 +159,7 @@ impl Authenticator {
                     _ => None,
                 }))
                 .collect(),
+            issued: Mutex::new(Vec::new()),
         };
         match mode {
             AuthMode::None => {}
@@ -191,13 +197,27 @@ impl Authenticator {
         self.mode
     }
 
-    /// Every secret value, for redaction (never printed).
+    /// Every secret value, for redaction (never printed): the credentials, the OAuth2 access
+    /// tokens received so far, and the Basic encodings of the pairs sent (a server that echoes
+    /// an `Authorization` header shows them).
     pub fn secrets(&self) -> Vec<String> {
-        [&self.password, &self.client_secret, &self.bearer, &self.username, &self.client_id]
-            .into_iter()
-            .filter(|s| s.len() >= 4)
-            .cloned()
-            .collect()
+        let mut secrets: Vec<String> =
+            [&self.password, &self.client_secret, &self.bearer, &self.username, &self.client_id]
+                .into_iter()
+                .filter(|s| s.len() >= 4)
+                .cloned()
+                .collect();
+        secrets.extend(self.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().cloned());
+        let pairs = match self.mode {
+            AuthMode::Basic => vec![(self.username.as_str(), self.password.as_str()), (self.username.as_str(), WRONG)],
+            AuthMode::OAuth => vec![(self.client_id.as_str(), self.client_secret.as_str())],
+            _ => Vec::new(),
+        };
+        for (user, pass) in pairs {
+            let encoded = basic(user, pass);
+            secrets.push(encoded.trim_start_matches("Basic ").to_owned());
+        }
+        secrets
     }
 
     /// Whether a header carries credentials (`Authorization`, or an API key the spec declares
@@ -235,7 +255,6 @@ impl Authenticator {
 
     /// A wrong `Authorization` value of the same kind, for `ignored_auth` probes.
     pub fn wrong_authorization(&self, method: &str, uri: &str, body: Option<&[u8]>) -> String {
-        const WRONG: &str = "conform-wrong-credentials";
         match self.mode {
             AuthMode::Digest => {
                 self.digest_response(&self.username, WRONG, method, uri, body).unwrap_or_else(|| basic(WRONG, WRONG))
@@ -317,6 +336,7 @@ impl Authenticator {
         let lifetime = Duration::from_secs(body.get("expires_in").and_then(|e| e.as_u64()).unwrap_or(3600));
         // Refresh a minute early, or at 80% of a short lifetime.
         let margin = Duration::from_secs(60).min(lifetime / 5);
+        self.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(value.clone());
         *guard = Some(OAuthToken { value: value.clone(), refresh_at: Instant::now() + lifetime - margin });
         Ok(value)
     }
@@ -363,7 +383,8 @@ mod tests {
         };
         let auth = Authenticator::new(&s, &spec).unwrap();
         assert_eq!(auth.token_url, "https://cloud.mongodb.com/api/oauth/token");
-        assert_eq!(auth.secrets(), ["s3cret"]);
+        // The secret, and the Basic encoding of the pair sent to the token endpoint.
+        assert_eq!(auth.secrets(), ["s3cret", "aWQ6czNjcmV0"]);
     }
 
     #[test]

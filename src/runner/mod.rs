@@ -200,7 +200,7 @@ impl RunPlan {
         let (mock, base_url, loopback) = match target {
             Target::Url(url) => {
                 if !matches!(url.scheme(), "http" | "https") {
-                    return Err(RunError::BadTarget(url.to_string()));
+                    return Err(RunError::BadTarget(transport::shown_url(&url)));
                 }
                 let loopback = is_loopback(&url);
                 (None, url, loopback)
@@ -264,6 +264,7 @@ impl RunPlan {
             pool: transport::Pool::default(),
         };
         let pinned = config.params.iter().map(|(k, _)| k.clone()).collect();
+        let identity = check::identity::identities(&spec);
         Ok(RunPlan {
             spec,
             generator: Arc::new(generator),
@@ -281,6 +282,7 @@ impl RunPlan {
                 // The embedded mock's credentials are made for the run.
                 trusted_credentials: embedded,
                 max_response_time: config.max_response_time,
+                identity,
             },
             concurrency: config.concurrency.max(1),
             skipped,
@@ -300,7 +302,7 @@ impl RunPlan {
 
     /// Every secret value the run knows, for reporters to redact.
     pub fn secrets(&self) -> Vec<String> {
-        self.transport.auth.secrets()
+        self.transport.secrets()
     }
 
     /// Generation problems (patterns that cannot be generated from…), for the report.
@@ -398,9 +400,9 @@ async fn check_reachable(url: &url::Url, timeout: Duration) -> Result<(), RunErr
     let connect = tokio::net::TcpStream::connect((host.as_str(), port));
     match tokio::time::timeout(timeout.min(Duration::from_secs(10)), connect).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(RunError::Unreachable { target: url.to_string(), reason: e.to_string() }),
+        Ok(Err(e)) => Err(RunError::Unreachable { target: transport::shown_url(url), reason: e.to_string() }),
         Err(_) => Err(RunError::Unreachable {
-            target: url.to_string(),
+            target: transport::shown_url(url),
             reason: "no TCP connection within the timeout".into(),
         }),
     }
@@ -642,10 +644,29 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
     };
     tokio::join!(join, ticker);
 
-    for (n, op) in probes.iter().enumerate() {
-        run_auth_probes(&plan, &collector, *op, ids.len() + n).await;
-        progress.advance(2);
+    // Probes share the run's concurrency: one at a time, a server that stalls requests without
+    // credentials cost two timeouts per secured operation. Their order keys keep reports
+    // deterministic whatever order they finish in.
+    let probes = Arc::new(probes);
+    let next_probe = Arc::new(AtomicUsize::new(0));
+    let mut probe_tasks = tokio::task::JoinSet::new();
+    for _ in 0..plan.concurrency.min(probes.len()) {
+        let (plan, collector, probes, next) = (plan.clone(), collector.clone(), probes.clone(), next_probe.clone());
+        let first = ids.len();
+        probe_tasks.spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&op) = probes.get(n) else { break };
+                run_auth_probes(&plan, &collector, op, first + n).await;
+            }
+        });
     }
+    while let Some(result) = probe_tasks.join_next().await {
+        if let Err(e) = result {
+            internal_errors.push(format!("an auth probe task ended abnormally: {e}"));
+        }
+    }
+    progress.advance(2 * probes.len() as u64);
     if plan.checks.contains(CheckName::StatefulConformance) {
         stateful::run(&plan, &collector, &plan.semantics, ids.len() + probes.len()).await;
     }

@@ -206,13 +206,14 @@ async fn a_digest_challenge_inside_an_envelope_is_answered() {
         ..Default::default()
     };
     let transport = Transport {
-        client: reqwest::Client::new(),
+        client: super::transport::Client::new(reqwest::Client::builder(), &server.url(), false).unwrap(),
         base: server.url(),
         auth: Arc::new(Authenticator::new(&settings, &spec).unwrap()),
         extra_headers: Vec::new(),
         max_body: 1 << 20,
         timeout: Duration::from_secs(5),
         rate: None,
+        pool: Default::default(),
     };
     let request = crate::generate::Request {
         method: crate::spec::Method::Get,

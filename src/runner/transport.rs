@@ -142,6 +142,27 @@ enum Failed {
     Body(u16, hyper::Error),
 }
 
+impl Transport {
+    /// Every secret value the requests carry, for reporters to redact: the credentials', and the
+    /// values of `-H` headers whose names mark them as credentials (`X-Api-Key`, `Authorization`…),
+    /// which a server may echo anywhere.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = self.auth.secrets();
+        for (name, value) in &self.extra_headers {
+            if crate::report::redact::is_credential_header(name) {
+                secrets.push(value.trim().to_owned());
+                // `Bearer abc`: the token alone is what an echo may show.
+                if let Some((_, rest)) = value.trim().split_once(' ') {
+                    secrets.push(rest.trim().to_owned());
+                }
+            }
+        }
+        secrets
+    }
+}
+
+pub use crate::spec::shown_url;
+
 /// Spaces requests `1/rate` seconds apart across all tasks.
 pub struct RateLimiter {
     interval: Duration,

@@ -21,7 +21,7 @@ pub use compile::standalone as standalone_schema;
 pub use finding::{FindingKind, Severity, SpecFinding};
 pub use model::*;
 pub use schema::{DISCRIMINATOR_KEY, generatable, pattern_compiles, translate_pattern};
-pub use source::{Origin, SpecError};
+pub use source::{Origin, SpecError, shown_url};
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -56,7 +56,12 @@ impl Spec {
     pub fn load(source: &str) -> Result<Spec, SpecError> {
         let origin = Origin::parse(source)?;
         let bytes = source::read(&origin)?;
-        Spec::from_bytes_at(source, origin, &bytes)
+        // A URL's credentials (`user:password@`, `?token=`) must not reach any report.
+        let name = match &origin {
+            Origin::Url(_) => origin.display(),
+            Origin::File(_) => source.to_owned(),
+        };
+        Spec::from_bytes_at(&name, origin, &bytes)
     }
 
     /// Loads a spec from bytes; relative external `$ref`s resolve against the current directory.

@@ -73,12 +73,24 @@ impl Origin {
         }
     }
 
-    fn display(&self) -> String {
+    /// The origin as shown in messages and reports (a URL without its credentials).
+    pub fn display(&self) -> String {
         match self {
             Origin::File(p) => p.display().to_string(),
-            Origin::Url(u) => u.to_string(),
+            Origin::Url(u) => shown_url(u),
         }
     }
+}
+
+/// A URL as shown: without user information (`user:password@`), query or fragment, any of
+/// which may carry credentials (`?token=…`).
+pub fn shown_url(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 fn normalize_path(path: &Path) -> PathBuf {
@@ -116,14 +128,52 @@ pub fn read(origin: &Origin) -> Result<Vec<u8>, SpecError> {
             if meta.len() > MAX_SPEC_BYTES {
                 return Err(SpecError::TooLarge { origin: origin.display(), size: meta.len(), limit: MAX_SPEC_BYTES });
             }
-            std::fs::read(path).map_err(err)
+            // Devices and pipes report a length of 0 whatever they hold (`/dev/zero`): the
+            // read itself is bounded too.
+            let file = std::fs::File::open(path).map_err(err)?;
+            read_bounded(file).map_err(|e| match e {
+                Bounded::TooLarge(size) => {
+                    SpecError::TooLarge { origin: origin.display(), size, limit: MAX_SPEC_BYTES }
+                }
+                Bounded::Io(source) => err(source),
+            })
         }
         Origin::Url(url) => fetch(url),
     }
 }
 
+enum Bounded {
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+/// Reads at most [`MAX_SPEC_BYTES`], whatever the source claims about its length.
+fn read_bounded(reader: impl std::io::Read) -> Result<Vec<u8>, Bounded> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    match reader.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes) {
+        Ok(n) if n as u64 > MAX_SPEC_BYTES => Err(Bounded::TooLarge(n as u64)),
+        Ok(_) => Ok(bytes),
+        Err(e) => Err(Bounded::Io(e)),
+    }
+}
+
+/// Reads a document a `$ref` points at. A document may name any path, so only regular files
+/// are read: a reference to `/dev/stdin` or a FIFO must not block the loader.
+fn read_referenced(origin: &Origin) -> Result<Vec<u8>, SpecError> {
+    if let Origin::File(path) = origin
+        && std::fs::metadata(path).is_ok_and(|m| !m.is_file())
+    {
+        return Err(SpecError::Read {
+            path: path.display().to_string(),
+            source: std::io::Error::other("not a regular file"),
+        });
+    }
+    read(origin)
+}
+
 fn fetch(url: &url::Url) -> Result<Vec<u8>, SpecError> {
-    let fail = |message: String| SpecError::Fetch { url: url.to_string(), message };
+    let fail = |message: String| SpecError::Fetch { url: shown_url(url), message };
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))
@@ -141,16 +191,22 @@ fn fetch(url: &url::Url) -> Result<Vec<u8>, SpecError> {
     if let Some(len) = response.content_length()
         && len > MAX_SPEC_BYTES
     {
-        return Err(SpecError::TooLarge { origin: url.to_string(), size: len, limit: MAX_SPEC_BYTES });
+        return Err(SpecError::TooLarge { origin: shown_url(url), size: len, limit: MAX_SPEC_BYTES });
     }
-    let bytes = response.bytes().map_err(|e| fail(without_url(&e)))?;
-    Ok(bytes.to_vec())
+    // A chunked answer has no length to check first: the read is bounded instead.
+    read_bounded(response).map_err(|e| match e {
+        Bounded::TooLarge(size) => SpecError::TooLarge { origin: shown_url(url), size, limit: MAX_SPEC_BYTES },
+        Bounded::Io(e) => fail(e.to_string()),
+    })
 }
 
 fn without_url(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     if let Some(url) = e.url() {
-        text = text.replace(&format!(" ({url})"), "").replace(url.as_str(), "<url>");
+        text = text
+            .replace(&format!(" for url ({url})"), "")
+            .replace(&format!(" ({url})"), "")
+            .replace(url.as_str(), "<url>");
     }
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -318,7 +374,7 @@ impl Bundler<'_> {
                     )));
                     return None;
                 }
-                let loaded = read(&target).and_then(|bytes| parse(&target.display(), &bytes));
+                let loaded = read_referenced(&target).and_then(|bytes| parse(&target.display(), &bytes));
                 match loaded {
                     Ok(value) => {
                         let slot = self.documents.len();

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -57,6 +57,11 @@ pub enum Reply {
     Close,
     /// Never answer (until the client gives up or `IDLE` passes).
     Hang,
+    /// These bytes, then a TCP reset (RST, not FIN): a server that crashed mid-answer.
+    Reset(Vec<u8>),
+    /// `head` (status line and headers, through the blank line), then `len` filler bytes
+    /// written in chunks (never held whole), then close: a huge body.
+    Stream { head: Vec<u8>, len: u64 },
 }
 
 impl Reply {
@@ -89,6 +94,7 @@ type Handler = dyn Fn(&Received) -> Reply + Send + Sync;
 pub struct TestServer {
     addr: SocketAddr,
     requests: Arc<AtomicUsize>,
+    written: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -108,16 +114,17 @@ impl TestServer {
         let addr = listener.local_addr().expect("bound address");
         let handler: Arc<Handler> = Arc::new(handler);
         let requests = Arc::new(AtomicUsize::new(0));
-        let counter = requests.clone();
+        let written = Arc::new(AtomicU64::new(0));
+        let (counter, out) = (requests.clone(), written.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (handler, counter) = (handler.clone(), counter.clone());
+                let (handler, counter, out) = (handler.clone(), counter.clone(), out.clone());
                 tokio::spawn(async move {
-                    let _ = tokio::time::timeout(IDLE * 4, serve(stream, handler, counter)).await;
+                    let _ = tokio::time::timeout(IDLE * 4, serve(stream, handler, counter, out)).await;
                 });
             }
         });
-        TestServer { addr, requests, task }
+        TestServer { addr, requests, written, task }
     }
 
     pub fn url(&self) -> String {
@@ -132,9 +139,15 @@ impl TestServer {
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
     }
+
+    /// Body bytes of [`Reply::Stream`] answers the clients accepted so far (a client that stops
+    /// reading makes the writes fail, so this shows how much it read at most, plus buffers).
+    pub fn streamed(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
 }
 
-async fn serve(mut stream: TcpStream, handler: Arc<Handler>, counter: Arc<AtomicUsize>) {
+async fn serve(mut stream: TcpStream, handler: Arc<Handler>, counter: Arc<AtomicUsize>, written: Arc<AtomicU64>) {
     let mut buf: Vec<u8> = Vec::new();
     loop {
         let Some(request) = read_request(&mut stream, &mut buf).await else { return };
@@ -171,6 +184,31 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, counter: Arc<Atomic
             Reply::Close => return,
             Reply::Hang => {
                 tokio::time::sleep(IDLE).await;
+                return;
+            }
+            Reply::Reset(bytes) => {
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.flush().await;
+                // Let the bytes leave before the reset discards the send buffer.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let _ = stream.set_zero_linger();
+                return;
+            }
+            Reply::Stream { head, len } => {
+                if stream.write_all(&head).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b'x'; 64 * 1024];
+                let mut left = len;
+                while left > 0 {
+                    let n = left.min(chunk.len() as u64);
+                    if stream.write_all(&chunk[..n as usize]).await.is_err() {
+                        return;
+                    }
+                    written.fetch_add(n, Ordering::Relaxed);
+                    left -= n;
+                }
+                let _ = stream.shutdown().await;
                 return;
             }
         }
@@ -223,6 +261,7 @@ fn reason(status: u16) -> &'static str {
         204 => "No Content",
         301 => "Moved Permanently",
         302 => "Found",
+        304 => "Not Modified",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

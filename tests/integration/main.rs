@@ -2,10 +2,14 @@
 
 mod checks;
 mod cli;
+mod cli_errors;
 mod diff;
 mod faults;
 mod harness;
+mod hostile;
 mod no_false_alarms;
 mod prism;
+mod regressions;
 mod reports;
+mod secrets;
 mod support;
