@@ -587,36 +587,15 @@ fn origin_form(url: &str) -> Option<hyper::Uri> {
     hyper::Uri::try_from(normalised).ok()
 }
 
-/// `Retry-After`: delay seconds or an HTTP date.
+/// `Retry-After`: delay seconds or an HTTP date (any of the three formats HTTP allows).
 fn retry_after(value: Option<&str>) -> Option<Duration> {
     let value = value?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let when = httpdate_to_unix(value)?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(when.saturating_sub(now)))
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
-fn httpdate_to_unix(s: &str) -> Option<u64> {
-    let parts: Vec<&str> = s.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else { return None };
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| m == month)? as u64
-        + 1;
-    let (day, year): (u64, u64) = (day.parse().ok()?, year.parse().ok()?);
-    let hms: Vec<u64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let [h, m, sec] = hms.as_slice() else { return None };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let (y, mo) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * mo + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + m * 60 + sec)
+    let when = httpdate::parse_http_date(value).ok()?;
+    // A date in the past means now.
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
 fn path_and_query(url: &str) -> String {
@@ -692,9 +671,14 @@ mod tests {
     #[test]
     fn retry_after_reads_seconds_and_dates() {
         assert_eq!(retry_after(Some("3")), Some(Duration::from_secs(3)));
-        assert_eq!(httpdate_to_unix("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(retry_after(Some("Sun, 06 Nov 1994 08:49:37 GMT")), Some(Duration::ZERO));
         assert_eq!(retry_after(Some("soon")), None);
+        // Answers are hostile input: odd dates are no date, never a panic.
+        for odd in ["Sun, 06 Jan 0 08:49:37 GMT", "Sun, 06 Nov 1969 99999999999:49:37 GMT", "Mon, 00 Feb 1 0:0:0 GMT"] {
+            assert_eq!(retry_after(Some(odd)), None, "{odd}");
+        }
+        let later = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(120));
+        assert!(retry_after(Some(&later)).is_some_and(|d| d > Duration::from_secs(100)));
         assert_eq!(retry_after(None), None);
     }
 
