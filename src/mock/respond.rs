@@ -105,7 +105,8 @@ impl App {
         };
         let plan = &self.ops[index];
         let op = &self.spec.operations[index];
-        if self.faults.has(Fault::DropConnection) && plan.requests.fetch_add(1, Ordering::Relaxed) % EVERY == 0 {
+        if self.faults.has(Fault::DropConnection) && plan.requests.fetch_add(1, Ordering::Relaxed).is_multiple_of(EVERY)
+        {
             return Answer { status: 500, headers: Vec::new(), body: Bytes::new(), drop_connection: true };
         }
         let ctx = self.ctx(Some(index), &query);
@@ -201,7 +202,7 @@ impl App {
             let detail = "The request is not valid.";
             return self.error(ctx, Problem::new(400, "VALIDATION_ERROR", detail));
         }
-        if self.faults.has(Fault::ServerError) && plan.valid.fetch_add(1, Ordering::Relaxed) % EVERY == 0 {
+        if self.faults.has(Fault::ServerError) && plan.valid.fetch_add(1, Ordering::Relaxed).is_multiple_of(EVERY) {
             return self.error(ctx, Problem::new(500, "UNEXPECTED_ERROR", "Unexpected error."));
         }
         let vars: Vec<(String, String)> = vars.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();

@@ -73,7 +73,7 @@ const WORDS: [&str; 8] = ["example", "alpha", "bravo", "charlie", "delta", "echo
 impl Gen<'_> {
     /// Whether this attempt starts from the spec's own `example`/`default` values.
     fn use_examples(&self) -> bool {
-        self.attempt % 2 == 0
+        self.attempt.is_multiple_of(2)
     }
 
     fn value(&mut self, node: &Value, depth: usize) -> Option<Value> {
@@ -102,10 +102,10 @@ impl Gen<'_> {
             let pick = if self.attempt == 0 { 0 } else { self.rng.below(choices.len() as u64) as usize };
             return choices.get(pick).map(|v| (*v).clone()).or_else(|| values.first().cloned());
         }
-        if let Some(disc) = map.get(DISCRIMINATOR_KEY) {
-            if let Some(v) = self.discriminated(disc, depth) {
-                return Some(v);
-            }
+        if let Some(disc) = map.get(DISCRIMINATOR_KEY)
+            && let Some(v) = self.discriminated(disc, depth)
+        {
+            return Some(v);
         }
         if let Some(Value::Array(parts)) = map.get("allOf")
             && !parts.is_empty()
