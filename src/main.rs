@@ -174,6 +174,9 @@ struct RunArgs {
     /// Fail answers slower than this many milliseconds.
     #[arg(long, allow_negative_numbers = true, value_name = "MS")]
     max_response_time: Option<u64>,
+    /// Bytes of an answer's body read at most; the rest is cut, and the finding says so.
+    #[arg(long, value_name = "BYTES", default_value_t = runner::DEFAULT_MAX_BODY, value_parser = byte_count)]
+    max_body: usize,
     /// Path prefix of every request, overriding the spec's server path ("/" for the root).
     #[arg(long, value_name = "PATH")]
     base_path: Option<String>,
@@ -232,6 +235,13 @@ fn positive_f64(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
         _ => Err(format!("`{s}` is not a positive number")),
+    }
+}
+
+fn byte_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{s}` is not a byte count (a whole number from 1)")),
     }
 }
 
@@ -404,7 +414,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         partition: args.partition,
         max_response_time: args.max_response_time.map(Duration::from_millis),
         api_version: args.api_version.clone(),
-        max_body: runner::DEFAULT_MAX_BODY,
+        max_body: args.max_body,
         base_path: args.base_path.clone(),
     };
     let runtime = tokio_runtime()?;

@@ -87,6 +87,7 @@ fn bad_command_lines_exit_2_with_one_line_naming_the_problem() {
         ("timeout not a number", vec!["run", "--spec", ATLAS, "--timeout", "soon"]),
         ("timeout negative", vec!["run", "--spec", ATLAS, "--timeout", "-1"]),
         ("concurrency 0", vec!["run", "--spec", ATLAS, "--concurrency", "0"]),
+        ("max body 0", vec!["run", "--spec", ATLAS, "--max-body", "0"]),
         ("unknown operation", vec!["run", "--spec", ATLAS, "--operation", "nope"]),
         ("bad api version", vec!["run", "--spec", ATLAS, "--api-version", "2025-13"]),
         ("digest without keys", vec!["run", "--spec", ATLAS, "--target", &silent, "--auth", "digest"]),
