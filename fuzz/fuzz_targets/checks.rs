@@ -116,6 +116,8 @@ struct Input {
     body: Body,
     truncated: bool,
     elapsed_ms: u16,
+    /// Whether the run vouches for its credentials (the embedded mock's own).
+    trusted: bool,
 }
 
 const CONTENT_TYPES: [&str; 6] = [
@@ -189,6 +191,7 @@ fuzz_target!(|input: Input| {
     let ctx = CheckContext {
         expect_acceptance: true,
         pinned: vec!["groupId".into()],
+        trusted_credentials: input.trusted,
         max_response_time: Some(Duration::from_millis(1000)),
         identity: fx.identity.clone(),
     };
@@ -236,6 +239,8 @@ fuzz_target!(|input: Input| {
         spec_findings: Vec::new(),
         secrets: vec![SECRET.into()],
         internal_errors: Vec::new(),
+        // Warnings are rendered too: one that quotes the secret must come out redacted.
+        warnings: vec![format!("a warning that quotes {SECRET}")],
     };
     let mut outputs = vec![
         report::terminal::render(&run, report::terminal::Style { color: false }),

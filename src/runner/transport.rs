@@ -405,24 +405,17 @@ impl Transport {
                 }
             };
             let status = response.status().as_u16();
-            let headers: Vec<(String, String)> = response
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect();
+            let headers = owned_headers(response.headers());
             let mut body_stream = response.into_body();
             let mut body = Vec::new();
             let mut truncated = false;
             while let Some(frame) = body_stream.frame().await {
                 let frame = frame.map_err(|e| (Failed::Body(status, e), None))?;
                 let Ok(chunk) = frame.into_data() else { continue };
-                let room = self.max_body.saturating_sub(body.len());
-                if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
+                if !take(&mut body, &chunk, self.max_body) {
                     truncated = true;
                     break;
                 }
-                body.extend_from_slice(&chunk);
             }
             Ok((status, headers, body, truncated))
         };
@@ -450,23 +443,16 @@ impl Transport {
         let start = Instant::now();
         let mut response = builder.send().await.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let headers = owned_headers(response.headers());
         let mut body = Vec::new();
         let mut truncated = false;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    let room = self.max_body.saturating_sub(body.len());
-                    if chunk.len() > room {
-                        body.extend_from_slice(&chunk[..room]);
+                    if !take(&mut body, &chunk, self.max_body) {
                         truncated = true;
                         break;
                     }
-                    body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -484,6 +470,18 @@ impl Transport {
         }
         Ok(Response { status, headers, body, truncated, elapsed: start.elapsed() })
     }
+}
+
+/// An answer's headers as owned pairs (values that are not UTF-8 are shown lossily).
+fn owned_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
+    headers.iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect()
+}
+
+/// Appends `chunk` to `body` up to `cap` bytes in all; false when the chunk had to be cut.
+fn take(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> bool {
+    let room = cap.saturating_sub(body.len());
+    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    chunk.len() <= room
 }
 
 /// The fast path's target for `base`: plain HTTP, and no proxy in the environment.
