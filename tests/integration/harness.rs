@@ -11,12 +11,21 @@ fn spec_path() -> String {
     crate::support::repo("specs/atlas-maintenance-window.yaml")
 }
 
-fn exact(name: &str) -> Arguments {
-    Arguments { filter: Some(name.to_owned()), exact: true, test_threads: Some(1), quiet: true, ..Arguments::default() }
+/// One exactly named trial, its report written to `log` (libtest-mimic prints past the test
+/// harness's capture otherwise, and a FAILED line in CI's log would read as a real failure).
+fn exact(name: &str, log: &std::path::Path) -> Arguments {
+    Arguments {
+        filter: Some(name.to_owned()),
+        exact: true,
+        test_threads: Some(1),
+        logfile: Some(log.display().to_string()),
+        ..Arguments::default()
+    }
 }
 
-/// Runs the harness against a mock with these faults, for one exactly named trial.
-fn conclusion(faults: Vec<Fault>, trial: &str) -> libtest_mimic::Conclusion {
+/// Runs the harness against a mock with these faults, for one exactly named trial: its
+/// conclusion and the report it printed.
+fn conclusion(faults: Vec<Fault>, trial: &str) -> (libtest_mimic::Conclusion, String) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let spec = Arc::new(Spec::load(&spec_path()).unwrap());
     let mock = runtime
@@ -28,14 +37,17 @@ fn conclusion(faults: Vec<Fault>, trial: &str) -> libtest_mimic::Conclusion {
         .unwrap();
     let setup = Setup::new(&spec_path(), Some(&mock.url()), None).unwrap();
     // The harness blocks on its own runtime: run it outside this one.
+    let log = std::env::temp_dir().join(format!("conform-harness-{}-{trial}.log", std::process::id()));
     let result = std::thread::spawn({
-        let args = exact(trial);
+        let args = exact(trial, &log);
         move || harness::run(setup, &args)
     })
     .join()
     .unwrap();
     runtime.block_on(mock.shutdown());
-    result
+    let printed = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    (result, printed)
 }
 
 #[test]
@@ -50,10 +62,14 @@ fn trials_are_one_per_operation_and_check() {
 
 #[test]
 fn a_faulty_target_fails_the_named_trial_and_only_it() {
-    let failing = conclusion(vec![Fault::AcceptBadDayOfWeek], "updateGroupMaintenanceWindow::negative_data_rejection");
+    let (failing, printed) =
+        conclusion(vec![Fault::AcceptBadDayOfWeek], "updateGroupMaintenanceWindow::negative_data_rejection");
     assert_eq!((failing.num_failed, failing.num_passed), (1, 0));
-    let other = conclusion(vec![Fault::AcceptBadDayOfWeek], "getGroupMaintenanceWindow::negative_data_rejection");
+    assert!(printed.contains("updateGroupMaintenanceWindow::negative_data_rejection ... FAILED"), "{printed}");
+    assert!(printed.contains("dayOfWeek"), "the failure names what was accepted: {printed}");
+    let (other, _) = conclusion(vec![Fault::AcceptBadDayOfWeek], "getGroupMaintenanceWindow::negative_data_rejection");
     assert_eq!((other.num_failed, other.num_passed), (0, 1));
-    let clean = conclusion(Vec::new(), "updateGroupMaintenanceWindow::negative_data_rejection");
+    let (clean, printed) = conclusion(Vec::new(), "updateGroupMaintenanceWindow::negative_data_rejection");
     assert_eq!((clean.num_failed, clean.num_passed), (0, 1));
+    assert!(printed.contains("updateGroupMaintenanceWindow::negative_data_rejection ... ok"), "{printed}");
 }
