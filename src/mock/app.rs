@@ -9,6 +9,7 @@ use super::auth::Auth;
 use super::errors::Shape;
 use super::fault::FaultSet;
 use super::state::{Ids, Snapshot, Store, stable_hash};
+use super::validate::ParamPlan;
 use super::values;
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
 use crate::spec::{Method, Operation, PathTemplate, ResponseSpec, Schema, Spec, StatusSpec, params};
@@ -26,8 +27,9 @@ pub(crate) struct App {
     pub ops: Vec<OpPlan>,
     /// The path templates' plans.
     pub paths: Vec<PathPlan>,
-    /// For each operation, the index of its path's plan in `paths`.
-    pub path_of: Vec<usize>,
+    /// Indices into `paths` in the order a request path is tried against them: most literal
+    /// text first, then document order (the precedence of [`Spec::route`]).
+    pub route_order: Vec<usize>,
     pub resources: Vec<ResourcePlan>,
     pub store: Store,
     pub ids: Ids,
@@ -57,8 +59,8 @@ pub(crate) struct OpPlan {
     /// Documented request media types (empty: no request body).
     pub body_media: Vec<String>,
     pub body_required: bool,
-    /// Which parameters are plain strings (aligned with `Operation::parameters`).
-    pub plain_params: Vec<bool>,
+    /// What requests need to know of each parameter (aligned with `Operation::parameters`).
+    pub params: Vec<ParamPlan>,
     /// Required headers of each response (aligned with `Operation::responses`).
     pub required_headers: Vec<Vec<(HeaderName, HeaderValue)>>,
     /// Requests routed here (for `drop-connection`).
@@ -122,6 +124,16 @@ fn join_vars(names: &[String], vars: &[(String, String)]) -> String {
 }
 
 impl App {
+    /// The plan of the path template `path` (below the base path, still percent-encoded)
+    /// matches, as [`Spec::route`] picks it; `vars` then holds the raw variable values.
+    pub fn route<'a, 'p>(&'a self, path: &'p str, vars: &mut Vec<(&'a str, &'p str)>) -> Option<&'a PathPlan> {
+        let segments: Vec<&str> = PathTemplate::split(path).collect();
+        self.route_order
+            .iter()
+            .map(|&p| &self.paths[p])
+            .find(|plan| self.spec.operations[plan.first_op].template.match_into(&segments, vars))
+    }
+
     /// Builds the plan for `spec`.
     ///
     /// # Errors
@@ -199,6 +211,11 @@ impl App {
             let allow: Vec<&str> = plan.by_method.iter().map(|(m, _)| m.as_str()).collect();
             plan.allow = HeaderValue::from_str(&allow.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""));
         }
+        let mut route_order: Vec<usize> = (0..paths.len()).collect();
+        route_order.sort_by_key(|&p| {
+            let first = paths[p].first_op;
+            (std::cmp::Reverse(spec.operations[first].template.literal_len()), first)
+        });
         let mut error_fallbacks = HashMap::new();
         let mut error_shapes = HashMap::new();
         for op in &spec.operations {
@@ -223,7 +240,7 @@ impl App {
             spec,
             ops,
             paths,
-            path_of,
+            route_order,
             resources,
             store: Store::new(),
             ids: Ids::new(seed),
@@ -313,7 +330,7 @@ fn plan_operation(op: &Operation, effect: Option<(Effect, usize)>, seed: u64) ->
             .map(|b| b.content.iter().map(|m| m.name.clone()).collect())
             .unwrap_or_default(),
         body_required: op.request_body.as_ref().is_some_and(|b| b.required),
-        plain_params: op.parameters.iter().map(super::validate::is_plain_string).collect(),
+        params: op.parameters.iter().map(ParamPlan::new).collect(),
         required_headers: op.responses.iter().map(|r| required_headers(r, seed)).collect(),
         requests: AtomicU64::new(0),
         valid: AtomicU64::new(0),

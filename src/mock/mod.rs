@@ -110,13 +110,7 @@ impl MockServer {
             tokio::net::TcpListener::bind(listen).await.map_err(|source| MockError::Bind { addr: listen, source })?;
         let addr = listener.local_addr().map_err(|source| MockError::Bind { addr: listen, source })?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let make_service = server::router(app).into_make_service_with_connect_info::<server::KillSwitch>();
-        let serve = axum::serve(server::MockListener(listener), make_service).with_graceful_shutdown(async move {
-            let _ = stopped.await;
-        });
-        let task = tokio::spawn(async move {
-            let _ = serve.await;
-        });
+        let task = tokio::spawn(server::serve(listener, app, stopped));
         Ok(MockServer { addr, stop: Some(stop), task: Some(task) })
     }
 

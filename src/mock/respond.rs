@@ -90,13 +90,9 @@ impl App {
         } else {
             req.path.strip_prefix(self.base.as_str()).filter(|r| r.starts_with('/'))
         };
-        let Some(route) = rest.and_then(|r| self.spec.route(r)) else {
+        let mut raw_vars = Vec::new();
+        let Some(path) = rest.and_then(|r| self.route(r, &mut raw_vars)) else {
             // No operation: the first one's conventions (envelope, pretty) stand for the API's.
-            return self.not_found_path(self.ctx(None, &query), req.path);
-        };
-        let Some(path) =
-            route.operations.first().and_then(|op| self.op_index(op)).map(|i| &self.paths[self.path_of[i]])
-        else {
             return self.not_found_path(self.ctx(None, &query), req.path);
         };
         let method = Method::parse(req.method).filter(|m| m.as_str() == req.method);
@@ -155,11 +151,10 @@ impl App {
             }
         };
 
-        let vars: Vec<(String, Option<String>)> = route
-            .params
+        let vars: Vec<(String, Option<String>)> = raw_vars
             .iter()
             .map(|(k, v)| {
-                (k.clone(), percent_encoding::percent_decode_str(v).decode_utf8().ok().map(|s| s.into_owned()))
+                ((*k).to_owned(), percent_encoding::percent_decode_str(v).decode_utf8().ok().map(|s| s.into_owned()))
             })
             .collect();
         let skip_param = |p: &ParameterSpec| {
@@ -168,7 +163,7 @@ impl App {
                 && (p.name == "groupId" || p.name == "PROJECT-ID")
         };
         let inputs = Inputs { vars: &vars, query: &query, headers: req.headers };
-        let mut fields = validate::parameters(op, &plan.plain_params, &inputs, &skip_param);
+        let mut fields = validate::parameters(op, &plan.params, &inputs, &skip_param);
         let mut unknown = Vec::new();
         let mut value = None;
         if let Some(i) = body_media {
@@ -414,14 +409,6 @@ impl App {
             || self.faults.has(Fault::AcceptBadHourOfDay)
             || self.faults.has(Fault::AcceptBadGroupId);
         lets_bad_data_in || schema.is_none_or(|s| snap.fits(s))
-    }
-
-    /// The index of an operation of this spec.
-    fn op_index(&self, op: &Operation) -> Option<usize> {
-        let base = self.spec.operations.as_ptr() as usize;
-        let offset = (op as *const Operation as usize).checked_sub(base)?;
-        let index = offset / std::mem::size_of::<Operation>().max(1);
-        self.spec.operations.get(index).filter(|o| std::ptr::eq(*o, op)).map(|_| index)
     }
 
     /// A list answer: the items in the documented list shape (the array property of the

@@ -1,25 +1,31 @@
-//! The HTTP side: an axum server with one thin fallback handler that reads the (capped) body and
-//! hands everything to [`App::respond`]. The listener wraps each connection in a
-//! [`KillableStream`] so that `drop-connection` can close a connection without an answer.
+//! The HTTP side: a plain hyper HTTP/1.1 server, one task per connection, whose service reads
+//! the (capped) body and hands everything to [`App::respond`]. There is no router: the mock
+//! routes by the spec itself, so a framework's router, extensions and service layers would only
+//! add work to every request. Each connection's stream is a [`KillableStream`], so that
+//! `drop-connection` can close a connection without an answer.
+//!
+//! It must never take a lock per request, and never leave a connection open past shutdown's
+//! grace period once [`serve`]'s task is aborted.
 
 use super::app::App;
 use super::fault::{Fault, SLOW_DELAY};
 use super::respond::{Answer, BodyProblem, Incoming, MAX_BODY};
-use axum::Router;
-use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::connect_info::{ConnectInfo, Connected};
-use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::serve::{IncomingStream, Listener};
+use axum::body::Bytes;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Body;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
 use std::io;
-use std::net::SocketAddr;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
 
 /// Bytes read past the cap (and thrown away) before a 413, so that a client still sending
 /// its body reads the answer instead of a reset connection.
@@ -80,47 +86,53 @@ impl AsyncWrite for KillableStream {
     }
 }
 
-/// The TCP listener: no Nagle delay, and a kill switch per connection.
-pub(crate) struct MockListener(pub TcpListener);
-
-impl Listener for MockListener {
-    type Io = KillableStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (KillableStream, SocketAddr) {
-        loop {
-            match self.0.accept().await {
-                Ok((stream, remote)) => {
-                    let _ = stream.set_nodelay(true);
-                    return (KillableStream { inner: stream, killed: Arc::default() }, remote);
-                }
-                // Out of file descriptors and the like: wait a little rather than spin.
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+/// Accepts connections on `listener` and serves `app` on each until `stop` fires (or its sender
+/// is dropped); then stops accepting, lets every open connection finish the request it is on,
+/// and returns once all are closed.
+pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, stop: oneshot::Receiver<()>) {
+    // Every connection holds a receiver; `closed` resolves once all of them are gone.
+    let (shutdown, open) = watch::channel(false);
+    let mut stop = pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stop => break,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(connection(stream, app.clone(), open.clone()));
             }
+            // Out of file descriptors and the like: wait a little rather than spin.
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
         }
     }
+    drop(listener);
+    drop(open);
+    let _ = shutdown.send(true);
+    shutdown.closed().await;
+}
 
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
+/// Serves one connection (HTTP/1.1, keep-alive) until the client closes it, a fault kills it,
+/// or shutdown is asked for and the request in flight is answered.
+async fn connection(stream: TcpStream, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    let killed = Arc::new(AtomicBool::new(false));
+    let io = TokioIo::new(KillableStream { inner: stream, killed: killed.clone() });
+    let service = service_fn(move |req| handle(app.clone(), killed.clone(), req));
+    let mut conn = pin!(http1::Builder::new().serve_connection(io, service));
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = shutdown.wait_for(|stop| *stop) => {}
     }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
 }
 
-/// The kill switch of the connection a request came on.
-#[derive(Clone)]
-pub(crate) struct KillSwitch(Arc<AtomicBool>);
-
-impl Connected<IncomingStream<'_, MockListener>> for KillSwitch {
-    fn connect_info(stream: IncomingStream<'_, MockListener>) -> KillSwitch {
-        KillSwitch(stream.io().killed.clone())
-    }
-}
-
-/// The router: every request goes to [`handle`].
-pub(crate) fn router(app: Arc<App>) -> Router {
-    Router::new().fallback(handle).with_state(app)
-}
-
-async fn handle(State(app): State<Arc<App>>, ConnectInfo(kill): ConnectInfo<KillSwitch>, req: Request) -> Response {
+async fn handle(
+    app: Arc<App>,
+    killed: Arc<AtomicBool>,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
     let body = read_capped(body).await;
     if app.faults.has(Fault::SlowResponse) {
@@ -137,22 +149,21 @@ async fn handle(State(app): State<Arc<App>>, ConnectInfo(kill): ConnectInfo<Kill
     };
     let answer = app.respond(&incoming);
     if answer.drop_connection {
-        kill.0.store(true, Ordering::Relaxed);
+        killed.store(true, Ordering::Relaxed);
     }
-    answer.into_response()
+    Ok(answer.into_response())
 }
 
 /// Reads a body up to [`MAX_BODY`] bytes; past it, drains up to [`DRAIN_LIMIT`] and reports
 /// it as too large.
-async fn read_capped(mut body: Body) -> Result<Bytes, BodyProblem> {
+async fn read_capped(mut body: hyper::body::Incoming) -> Result<Bytes, BodyProblem> {
     if body.size_hint().exact() == Some(0) {
         return Ok(Bytes::new());
     }
     let mut buf: Vec<u8> = Vec::new();
     let mut seen = 0usize;
     loop {
-        let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
-        match frame {
+        match body.frame().await {
             None => break,
             Some(Err(_)) => return Err(BodyProblem::Unreadable),
             Some(Ok(frame)) => {
@@ -170,9 +181,9 @@ async fn read_capped(mut body: Body) -> Result<Bytes, BodyProblem> {
     if seen > MAX_BODY { Err(BodyProblem::TooLarge) } else { Ok(Bytes::from(buf)) }
 }
 
-impl IntoResponse for Answer {
-    fn into_response(self) -> Response {
-        let mut response = Response::new(Body::from(self.body));
+impl Answer {
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(self.body));
         *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
         for (name, value) in self.headers {

@@ -41,11 +41,32 @@ pub(crate) fn is_plain_string(p: &ParameterSpec) -> bool {
     string && plain_style && p.content_type.is_none()
 }
 
+/// What a request needs to know about one parameter, worked out at start so that checking a
+/// request resolves no schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ParamPlan {
+    /// Whether the parameter [`is_plain_string`].
+    pub plain: bool,
+    /// For an exploded query object: its property names, any of which spreads it over the
+    /// query (`a=1&b=2`).
+    pub spread: Vec<String>,
+}
+
+impl ParamPlan {
+    pub fn new(p: &ParameterSpec) -> ParamPlan {
+        let spread = match object_properties(p) {
+            Some(props) if p.explode && p.location == ParamLocation::Query => props.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        ParamPlan { plain: is_plain_string(p), spread }
+    }
+}
+
 /// Checks every documented parameter; `skip` says which parameters a fault leaves unchecked.
-/// `plain[i]` says whether parameter `i` [`is_plain_string`].
+/// `plans` are the parameters' [`ParamPlan`]s, in order.
 pub(crate) fn parameters(
     op: &Operation,
-    plain: &[bool],
+    plans: &[ParamPlan],
     inputs: &Inputs<'_>,
     skip: &dyn Fn(&ParameterSpec) -> bool,
 ) -> Vec<FieldError> {
@@ -54,7 +75,8 @@ pub(crate) fn parameters(
         if skip(p) || out.len() >= MAX_FIELDS {
             continue;
         }
-        let value = match raw_values(p, inputs) {
+        let plan = plans.get(i);
+        let value = match raw_values(p, plan, inputs) {
             Raw::Missing if p.required => {
                 out.push(FieldError {
                     field: p.name.clone(),
@@ -70,7 +92,7 @@ pub(crate) fn parameters(
                 });
                 continue;
             }
-            Raw::Values(mut values) if plain.get(i).copied().unwrap_or(false) && !values.is_empty() => {
+            Raw::Values(mut values) if plan.is_some_and(|plan| plan.plain) && !values.is_empty() => {
                 Value::String(values.swap_remove(0))
             }
             Raw::Values(values) => {
@@ -94,7 +116,7 @@ enum Raw {
     Values(Vec<String>),
 }
 
-fn raw_values(p: &ParameterSpec, inputs: &Inputs<'_>) -> Raw {
+fn raw_values(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'_>) -> Raw {
     match p.location {
         ParamLocation::Path => match inputs.vars.iter().find(|(k, _)| *k == p.name) {
             Some((_, Some(v))) => Raw::Values(vec![v.clone()]),
@@ -108,11 +130,11 @@ fn raw_values(p: &ParameterSpec, inputs: &Inputs<'_>) -> Raw {
                 return Raw::Values(values);
             }
             // deepObject (`p[a]=1`) and exploded form objects (`a=1&b=2`) spread the name.
-            let deep = format!("{}[", p.name);
-            let spread = inputs.query.iter().any(|(k, _)| k.starts_with(&deep))
-                || (p.explode
-                    && object_properties(p)
-                        .is_some_and(|props| inputs.query.iter().any(|(k, _)| props.contains_key(k))));
+            let props = plan.map_or(&[][..], |plan| plan.spread.as_slice());
+            let spread = inputs.query.iter().any(|(k, _)| {
+                k.strip_prefix(p.name.as_str()).is_some_and(|rest| rest.starts_with('['))
+                    || props.iter().any(|prop| prop == k)
+            });
             if spread { Raw::Values(Vec::new()) } else { Raw::Missing }
         }
         ParamLocation::Header => {

@@ -518,15 +518,28 @@ impl PathTemplate {
 
     /// Matches a concrete (still percent-encoded) path; returns the raw variable values.
     pub fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
-        let actual: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        if actual.len() != self.segments.len() {
-            return None;
+        let segments: Vec<&str> = PathTemplate::split(path).collect();
+        let mut found = Vec::new();
+        self.match_into(&segments, &mut found)
+            .then(|| found.into_iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect())
+    }
+
+    /// [`PathTemplate::matches`] on a path already split with [`PathTemplate::split`], without
+    /// allocating: on a match, `out` holds the variables' names and raw values (borrowed) and
+    /// the result is `true`; otherwise `out` is cleared.
+    pub fn match_into<'t, 'p>(&'t self, segments: &[&'p str], out: &mut Vec<(&'t str, &'p str)>) -> bool {
+        out.clear();
+        let matched = segments.len() == self.segments.len()
+            && self.segments.iter().zip(segments).all(|(parts, segment)| match_segment(parts, segment, out).is_some());
+        if !matched {
+            out.clear();
         }
-        let mut values = Vec::new();
-        for (parts, segment) in self.segments.iter().zip(actual) {
-            match_segment(parts, segment, &mut values)?;
-        }
-        Some(values)
+        matched
+    }
+
+    /// A concrete path's segments, as templates are split (one leading `/` or more ignored).
+    pub fn split(path: &str) -> impl Iterator<Item = &str> {
+        path.trim_start_matches('/').split('/')
     }
 
     /// Fills in the variables with already-encoded values; a missing one stays `{name}`.
@@ -552,7 +565,11 @@ impl PathTemplate {
     }
 }
 
-fn match_segment(parts: &[TemplatePart], mut segment: &str, values: &mut Vec<(String, String)>) -> Option<()> {
+fn match_segment<'t, 'p>(
+    parts: &'t [TemplatePart],
+    mut segment: &'p str,
+    values: &mut Vec<(&'t str, &'p str)>,
+) -> Option<()> {
     let mut i = 0;
     while i < parts.len() {
         match &parts[i] {
@@ -566,7 +583,7 @@ fn match_segment(parts: &[TemplatePart], mut segment: &str, values: &mut Vec<(St
                 if end == 0 {
                     return None;
                 }
-                values.push((name.clone(), segment[..end].to_owned()));
+                values.push((name.as_str(), &segment[..end]));
                 segment = &segment[end..];
             }
         }
