@@ -90,6 +90,19 @@ pub enum MockError {
     UnknownFault { name: String },
 }
 
+/// The mock as an axum [`Router`](axum::Router), to mount in an application's own axum server:
+/// `my_routes.merge(conform::mock::router(spec, config)?)` serves the API's contract next to
+/// routes of the application's own (which win: the mock's router only has a fallback). Answers
+/// are those of [`MockServer`], except that `drop-connection` breaks the answer's body rather
+/// than the connection before it.
+///
+/// # Errors
+/// [`MockError::Semantics`] or [`MockError::BadSemantics`] when the state semantics cannot be
+/// loaded or do not fit the spec.
+pub fn router(spec: Arc<Spec>, config: MockConfig) -> Result<axum::Router, MockError> {
+    Ok(server::router(Arc::new(app::App::new(spec, config)?)))
+}
+
 /// A running mock server. Dropping it stops accepting connections.
 pub struct MockServer {
     addr: SocketAddr,

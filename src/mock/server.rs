@@ -134,6 +134,15 @@ async fn handle(
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
+    let answer = answer(&app, &parts, body).await;
+    if answer.drop_connection {
+        killed.store(true, Ordering::Relaxed);
+    }
+    Ok(answer.into_response())
+}
+
+/// What the mock answers to one request, whichever server carries it.
+async fn answer<B: Body<Data = Bytes> + Unpin>(app: &App, parts: &axum::http::request::Parts, body: B) -> Answer {
     let body = read_capped(body).await;
     if app.faults.has(Fault::SlowResponse) {
         tokio::time::sleep(SLOW_DELAY).await;
@@ -147,16 +156,45 @@ async fn handle(
         headers: &parts.headers,
         body,
     };
-    let answer = app.respond(&incoming);
-    if answer.drop_connection {
-        killed.store(true, Ordering::Relaxed);
+    app.respond(&incoming)
+}
+
+/// The mock as an axum [`Router`](axum::Router) whose fallback answers everything, for mounting
+/// in an application's own axum server (next to its own routes, behind its own layers). The
+/// answers are the same as [`serve`]'s; only `drop-connection` differs, as a router cannot reach
+/// the connection: the answer's body fails instead, and hyper closes the connection mid-answer.
+pub(crate) fn router(app: Arc<App>) -> axum::Router {
+    axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let app = app.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let answer = answer(&app, &parts, body).await;
+            if answer.drop_connection {
+                return Response::new(axum::body::Body::new(Broken));
+            }
+            answer.into_response().map(axum::body::Body::new)
+        }
+    })
+}
+
+/// A body that fails at once: hyper then closes the connection without a complete answer.
+struct Broken;
+
+impl Body for Broken {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, io::Error>>> {
+        Poll::Ready(Some(Err(aborted())))
     }
-    Ok(answer.into_response())
 }
 
 /// Reads a body up to [`MAX_BODY`] bytes; past it, drains up to [`DRAIN_LIMIT`] and reports
 /// it as too large.
-async fn read_capped(mut body: hyper::body::Incoming) -> Result<Bytes, BodyProblem> {
+async fn read_capped<B: Body<Data = Bytes> + Unpin>(mut body: B) -> Result<Bytes, BodyProblem> {
     if body.size_hint().exact() == Some(0) {
         return Ok(Bytes::new());
     }

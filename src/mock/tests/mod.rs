@@ -7,6 +7,7 @@ mod cloud_manager;
 mod faults;
 mod inferred;
 mod robustness;
+mod router;
 mod sweep;
 mod twilio;
 
