@@ -6,6 +6,7 @@ use super::envelope::{Answer, Body};
 use super::{CheckName, Exchange, Failure};
 use crate::spec::{MediaTypeSpec, ResponseSpec, Schema, media, params};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// At most this many schema violations are quoted in one failure.
 const QUOTED_VIOLATIONS: usize = 3;
@@ -57,14 +58,14 @@ pub fn response_schema_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Op
     let fail = |message: String, way: String| {
         Some(Failure::new(CheckName::ResponseSchemaConformance, message, format!("{}:{way}", answer.status)))
     };
-    let instance: Value = match &answer.body {
-        Body::Json(v) => v.clone(),
+    let instance: Cow<'_, Value> = match &answer.body {
+        Body::Json(v) => Cow::Borrowed(v),
         Body::Empty => return empty_body(schema, answer.status, &media.name).and_then(|m| fail(m, "empty".into())),
         Body::Raw(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
             return empty_body(schema, answer.status, &media.name).and_then(|m| fail(m, "empty".into()));
         }
         Body::Raw(bytes) if media.is_json() => match serde_json::from_slice(bytes) {
-            Ok(v) => v,
+            Ok(v) => Cow::Owned(v),
             Err(e) => {
                 return fail(format!("the {} body is not valid JSON ({e})", answer.status), "invalid_json".into());
             }
@@ -72,7 +73,7 @@ pub fn response_schema_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Op
         Body::Raw(bytes) => match std::str::from_utf8(bytes) {
             // Non-JSON media: only a string schema can be checked.
             Ok(text) if schema.resolve(schema.value()).get("type") == Some(&Value::String("string".into())) => {
-                Value::String(text.to_owned())
+                Cow::Owned(Value::String(text.to_owned()))
             }
             _ => return None,
         },

@@ -63,6 +63,30 @@ pub fn effective<'a>(request: &Request, response: &'a Response) -> Answer<'a> {
     Answer { status, body, enveloped: true, response }
 }
 
+/// Whether the effective status (see [`effective`]) is `code`. Parses the body only when it may
+/// hold an envelope with that status: an envelope's `status` is a JSON integer, so the body of
+/// one with status `code` holds its digits as they are.
+pub fn effective_status_is(request: &Request, response: &Response, code: u16) -> bool {
+    if request.wants_envelope() && response.status == 200 && !response.truncated && response.status != code {
+        let mut buf = [0u8; 5];
+        let mut start = buf.len();
+        let mut n = code;
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let digits = &buf[start..];
+        if memchr::memmem::find(&response.body, digits).is_none() {
+            return false; // Raw (200, not `code`) or an envelope with another status.
+        }
+    }
+    effective(request, response).status == code
+}
+
 /// `envelope_conformance`: with `envelope=true`, the answer must be HTTP 200 with an envelope.
 pub fn check(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     if !ex.request.wants_envelope() || ex.response.truncated {
@@ -110,6 +134,17 @@ mod tests {
         let resp = response(200, "application/json", json!({"status": 200, "results": [], "totalCount": 0}));
         assert_eq!(effective(&req, &resp).body, Body::Json(json!({"results": [], "totalCount": 0})));
         // Without envelope=true nothing is unwrapped, however the body looks.
+        for (body, code) in [
+            (json!({"status": 401, "content": {}}), 401),
+            (json!({"status": 400, "content": {"detail": "401"}}), 400),
+            (json!({"status": 204}), 204),
+            (json!({"detail": "not an envelope"}), 200),
+        ] {
+            let resp = response(200, "application/json", body);
+            for probe in [200, 204, 400, 401, 403] {
+                assert_eq!(effective_status_is(&req, &resp, probe), probe == code, "{probe} {code}");
+            }
+        }
         let plain = request_with_query(&[]);
         let resp = response(200, "application/json", json!({"status": 400, "content": {}}));
         assert_eq!(effective(&plain, &resp).status, 200);

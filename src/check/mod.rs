@@ -249,52 +249,57 @@ impl Failure {
 
 /// Runs every selected check on one exchange.
 pub fn run(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>) -> Vec<Failure> {
+    run_on(checks, ctx, ex, &envelope::effective(ex.request, ex.response))
+}
+
+/// [`run`] with the effective answer already unwrapped (`envelope::effective` of the exchange's
+/// request and response), so a caller that needs it too parses the body once.
+pub fn run_on(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>, answer: &envelope::Answer<'_>) -> Vec<Failure> {
     let mut out = Vec::new();
-    let answer = envelope::effective(ex.request, ex.response);
     if checks.contains(CheckName::NotAServerError) {
-        out.extend(status::not_a_server_error(&answer));
+        out.extend(status::not_a_server_error(answer));
     }
     if method::is_method_probe(ex.case) {
         // An undocumented method is outside every operation's contract (its parameters, its
         // envelope, its statuses): only the method rule applies.
         if checks.contains(CheckName::UnsupportedMethod) {
-            out.extend(method::unsupported_method(ex, &answer));
+            out.extend(method::unsupported_method(ex, answer));
         }
         return out;
     }
     if checks.contains(CheckName::EnvelopeConformance) {
-        out.extend(envelope::check(ex, &answer));
+        out.extend(envelope::check(ex, answer));
     }
     if let Some(probe) = ex.probe {
         // A probe is judged on authentication only (and on not crashing the server).
         if checks.contains(CheckName::IgnoredAuth) {
-            out.extend(auth::ignored_auth(probe, &answer));
+            out.extend(auth::ignored_auth(probe, answer));
         }
         return out;
     }
     if checks.contains(CheckName::StatusCodeConformance) {
-        out.extend(status::status_code_conformance(ex, &answer));
+        out.extend(status::status_code_conformance(ex, answer));
     }
     if checks.contains(CheckName::ContentTypeConformance) {
-        out.extend(content::content_type_conformance(ex, &answer));
+        out.extend(content::content_type_conformance(ex, answer));
     }
     if checks.contains(CheckName::ResponseSchemaConformance) {
-        out.extend(content::response_schema_conformance(ex, &answer));
+        out.extend(content::response_schema_conformance(ex, answer));
     }
     if checks.contains(CheckName::ResponseHeadersConformance) {
-        out.extend(content::response_headers_conformance(ex, &answer));
+        out.extend(content::response_headers_conformance(ex, answer));
     }
     if checks.contains(CheckName::NegativeDataRejection) {
-        out.extend(negative::negative_data_rejection(ex, &answer));
+        out.extend(negative::negative_data_rejection(ex, answer));
     }
     if checks.contains(CheckName::PositiveDataAcceptance) {
-        out.extend(negative::positive_data_acceptance(ctx, ex, &answer));
+        out.extend(negative::positive_data_acceptance(ctx, ex, answer));
     }
     if checks.contains(CheckName::MaxResponseTime) {
         out.extend(timing::max_response_time(ctx, ex));
     }
     if checks.contains(CheckName::StatefulConformance) {
-        out.extend(identity::check(ctx, ex, &answer));
+        out.extend(identity::check(ctx, ex, answer));
     }
     out
 }

@@ -763,13 +763,15 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
     let op = &plan.spec.operations[case.operation];
     let outcome = plan.transport.send(&case.request, &plan.accept[case.operation], Credentials::Configured).await;
     collector.requests[case.operation].fetch_add(outcome.requests, Ordering::Relaxed);
-    if let (true, Ok(response)) = (case.is_valid(), &outcome.result) {
+    // Unwrapped once: the refusal count and every check read it.
+    let answer = outcome.result.as_ref().ok().map(|response| check::envelope::effective(&case.request, response));
+    if let (true, Some(answer)) = (case.is_valid(), &answer) {
         collector.valid_answered.fetch_add(1, Ordering::Relaxed);
-        if matches!(check::envelope::effective(&case.request, response).status, 401 | 403) {
+        if matches!(answer.status, 401 | 403) {
             collector.valid_refused.fetch_add(1, Ordering::Relaxed);
         }
     }
-    let failures = judge(plan, op, case, &outcome, None);
+    let failures = judge_answer(plan, op, case, &outcome, answer.as_ref(), None);
     collector.record(case.operation, order, failures, || Example {
         case: case.clone(),
         sent: outcome.sent.clone(),
@@ -780,6 +782,18 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
 
 /// Runs the checks on an outcome (a transport failure is the `transport` check's).
 fn judge(plan: &RunPlan, op: &Operation, case: &Case, outcome: &Outcome, probe: Option<AuthProbe>) -> Vec<Failure> {
+    judge_answer(plan, op, case, outcome, None, probe)
+}
+
+/// [`judge`] with the effective answer of `outcome`, when the caller has unwrapped it already.
+fn judge_answer(
+    plan: &RunPlan,
+    op: &Operation,
+    case: &Case,
+    outcome: &Outcome,
+    answer: Option<&check::envelope::Answer<'_>>,
+    probe: Option<AuthProbe>,
+) -> Vec<Failure> {
     match &outcome.result {
         Err(t) => {
             if plan.checks.contains(CheckName::Transport) {
@@ -801,7 +815,10 @@ fn judge(plan: &RunPlan, op: &Operation, case: &Case, outcome: &Outcome, probe: 
                 ));
             }
             let exchange = Exchange { operation: op, case, request: &case.request, response, probe };
-            failures.extend(check::run(plan.checks, &plan.context, &exchange));
+            match answer {
+                Some(answer) => failures.extend(check::run_on(plan.checks, &plan.context, &exchange, answer)),
+                None => failures.extend(check::run(plan.checks, &plan.context, &exchange)),
+            }
             failures
         }
     }

@@ -243,8 +243,10 @@ impl Transport {
             let result = self.exchange(&sent).await;
             let Ok(response) = &result else { return Outcome { sent, requests, result } };
             // With envelope=true the 401 (and its challenge) may come wrapped in a 200.
-            let status = crate::check::envelope::effective(request, response).status;
-            if status == 401 && credentials == Credentials::Configured && !digest_retried {
+            if credentials == Credentials::Configured
+                && !digest_retried
+                && crate::check::envelope::effective_status_is(request, response, 401)
+            {
                 let challenge = response.header("www-authenticate").unwrap_or_default().to_owned();
                 match self.auth.learn_challenge(&challenge) {
                     Ok(true) => {
@@ -570,8 +572,11 @@ fn build_request(direct: &Direct, sent: &Sent) -> Result<hyper::Request<Full<Byt
 fn origin_form(url: &str) -> Option<hyper::Uri> {
     let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
     let target = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    let plain = target.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%?".contains(&b))
-        && !target.contains("/.")
+    let plain = target.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+')
+            || matches!(b, b',' | b';' | b'=' | b':' | b'@' | b'/' | b'%' | b'?')
+    }) && !target.contains("/.")
         && !target.contains('#');
     if plain {
         return hyper::Uri::try_from(target).ok();

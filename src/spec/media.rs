@@ -4,25 +4,33 @@
 /// Lower-case `type/subtype` without parameters (`Application/JSON; charset=utf-8` ->
 /// `application/json`).
 pub fn essence(media: &str) -> String {
-    media.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    raw_essence(media).to_ascii_lowercase()
+}
+
+/// [`essence`] before lower-casing: the checks below compare it ignoring ASCII case rather
+/// than allocate (they run on every answer).
+fn raw_essence(media: &str) -> &str {
+    media.split(';').next().unwrap_or("").trim()
 }
 
 /// Whether a media type carries JSON: `application/json`, any `+json` suffix, `*/*`-style
 /// wildcards excluded.
 pub fn is_json(media: &str) -> bool {
-    let e = essence(media);
-    e == "application/json" || e.ends_with("+json") || e == "text/json"
+    let e = raw_essence(media).as_bytes();
+    e.eq_ignore_ascii_case(b"application/json")
+        || e.len() >= 5 && e[e.len() - 5..].eq_ignore_ascii_case(b"+json")
+        || e.eq_ignore_ascii_case(b"text/json")
 }
 
 /// Whether a documented media type (which may hold wildcards such as `application/*` or
 /// `*/*`) covers an actual `Content-Type`.
 pub fn covers(documented: &str, actual: &str) -> bool {
-    let (d, a) = (essence(documented), essence(actual));
-    if d == a || d == "*/*" {
+    let (d, a) = (raw_essence(documented), raw_essence(actual));
+    if d.eq_ignore_ascii_case(a) || d == "*/*" {
         return true;
     }
     match (d.split_once('/'), a.split_once('/')) {
-        (Some((dt, "*")), Some((at, _))) => dt == at,
+        (Some((dt, "*")), Some((at, _))) => dt.eq_ignore_ascii_case(at),
         _ => false,
     }
 }
@@ -88,6 +96,9 @@ mod tests {
         assert!(covers("*/*", "text/plain"));
         assert!(!covers("application/json", "application/vnd.atlas.2023-01-01+json"));
         assert!(!covers("text/*", "application/json"));
+        // Case is ignored everywhere, as in `essence`.
+        assert!(covers("Application/*", "APPLICATION/xml") && covers("application/json", "Application/JSON"));
+        assert!(is_json("Application/Problem+JSON") && is_json("TEXT/json"));
     }
 
     #[test]

@@ -38,9 +38,10 @@ pub fn get<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     }
     let mut node = root;
     for raw in pointer[1..].split('/') {
-        let token = unescape(&percent_decode(raw));
+        let decoded = percent_decode(raw);
+        let token = if decoded.contains('~') { std::borrow::Cow::Owned(unescape(&decoded)) } else { decoded };
         node = match node {
-            Value::Object(map) => map.get(&token)?,
+            Value::Object(map) => map.get(token.as_ref())?,
             Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
             _ => return None,
         };
