@@ -209,12 +209,42 @@ pub fn violations(op: &Operation, req: &Request) -> Vec<Location> {
 
 /// Like [`violations`], with the failing keywords and pointers when `detail` is set.
 pub fn failures(op: &Operation, req: &Request, detail: bool) -> Vec<Failure> {
-    check_where(op, req, detail, None)
+    check_where(op, req, if detail { Detail::All } else { Detail::No }, None)
+}
+
+/// Which failures [`check_where`] reads the keywords and pointers of.
+#[derive(Clone, Copy)]
+enum Detail<'a> {
+    No,
+    All,
+    /// Only failures at this place (the others just say where).
+    At(&'a Location),
+}
+
+impl Detail<'_> {
+    fn wants(self, failed: &Location) -> bool {
+        match self {
+            Detail::No => false,
+            Detail::All => true,
+            Detail::At(l) => same_place(failed, l),
+        }
+    }
+}
+
+/// Whether `param` is the parameter `location` names.
+fn is_place_of(param: &ParameterSpec, location: &Location) -> bool {
+    match (param.location, location) {
+        (ParamLocation::Path, Location::Path(n))
+        | (ParamLocation::Query, Location::Query(n))
+        | (ParamLocation::Header, Location::Header(n))
+        | (ParamLocation::Cookie, Location::Cookie(n)) => *n == param.name,
+        _ => false,
+    }
 }
 
 /// Checks only the part of `req` at `only` (all parts when `None`): a parameter, the body
 /// (with its Content-Type), or the method.
-fn check_where(op: &Operation, req: &Request, detail: bool, only: Option<&Location>) -> Vec<Failure> {
+fn check_where(op: &Operation, req: &Request, detail: Detail<'_>, only: Option<&Location>) -> Vec<Failure> {
     let mut out = Vec::new();
     let wanted = |l: &Location| {
         only.is_none_or(|o| {
@@ -226,7 +256,9 @@ fn check_where(op: &Operation, req: &Request, detail: bool, only: Option<&Locati
     let params_wanted = only.is_none_or(|o| {
         matches!(o, Location::Path(_) | Location::Query(_) | Location::Header(_) | Location::Cookie(_))
     });
-    let path_values = if params_wanted { op.template.matches(&req.path) } else { None };
+    // The path is matched against the template only when a path parameter is read.
+    let mut path_values = None;
+    let mut path_matched = false;
     for param in op.parameters.iter().filter(|_| params_wanted) {
         let location = || match param.location {
             ParamLocation::Path => Location::Path(param.name.clone()),
@@ -234,8 +266,14 @@ fn check_where(op: &Operation, req: &Request, detail: bool, only: Option<&Locati
             ParamLocation::Header => Location::Header(param.name.clone()),
             ParamLocation::Cookie => Location::Cookie(param.name.clone()),
         };
-        if !wanted(&location()) {
+        // A parameter's place is never the body's or the Content-Type's, so `wanted` comes down
+        // to naming this parameter.
+        if !only.is_none_or(|o| is_place_of(param, o)) {
             continue;
+        }
+        if param.location == ParamLocation::Path && !path_matched {
+            path_values = op.template.matches(&req.path);
+            path_matched = true;
         }
         match raw_values(param, req, &path_values) {
             None => {
@@ -248,10 +286,11 @@ fn check_where(op: &Operation, req: &Request, detail: bool, only: Option<&Locati
                 let refs: Vec<&str> = raw.iter().map(String::as_str).collect();
                 let value = parse(param, &refs, &req.query);
                 if !schema.is_valid(&value) {
-                    out.push(if detail {
-                        Failure::from_schema(location(), schema, &value)
+                    let location = location();
+                    out.push(if detail.wants(&location) {
+                        Failure::from_schema(location, schema, &value)
                     } else {
-                        Failure::simple(location(), "")
+                        Failure::simple(location, "")
                     });
                 }
             }
@@ -296,7 +335,7 @@ fn check_where(op: &Operation, req: &Request, detail: bool, only: Option<&Locati
     };
     match value {
         Some(v) if schema.is_valid(&v) => {}
-        Some(v) if detail => out.push(Failure::from_schema(body_location(), schema, &v)),
+        Some(v) if detail.wants(&body_location()) => out.push(Failure::from_schema(body_location(), schema, &v)),
         Some(_) => out.push(Failure::simple(body_location(), "")),
         None => out.push(Failure::simple(body_location(), "malformed_json")),
     }
@@ -345,23 +384,13 @@ fn breaks_only_where(
     constraint: &str,
     only: Option<&Location>,
 ) -> bool {
-    // Cheap first: which places fail at all (no error details).
-    let failed = check_where(op, req, false, only);
+    // One pass: the keywords are read only for a failure at `location`, the only one that
+    // can pass (any other failure, or a second one, rejects the request whatever it says).
+    let failed = check_where(op, req, Detail::At(location), only);
     let [f] = failed.as_slice() else { return false };
     if !same_place(&f.location, location) {
         return false;
     }
-    let simple = f.keywords.first().is_some_and(|k| !k.is_empty());
-    let detail;
-    let f = if simple {
-        f
-    } else {
-        detail = check_where(op, req, true, only);
-        match detail.as_slice() {
-            [d] => d,
-            _ => return false,
-        }
-    };
     if !reasons_match(constraint, &f.keywords) {
         return false;
     }

@@ -129,12 +129,13 @@ fn want_of(param: &ParameterSpec) -> (Want, Want) {
     let Some(schema) = &param.schema else { return (Want::Any, Want::Any) };
     let node = schema.resolve(schema.value());
     let of = |node: &Value| -> Want {
-        let types: Vec<&str> = match node.get("type") {
-            Some(Value::String(t)) => vec![t.as_str()],
-            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect(),
-            _ => Vec::new(),
+        // The first type named (in a list, the first that is not `null`), without collecting.
+        let first = match node.get("type") {
+            Some(Value::String(t)) => Some(t.as_str()),
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+            _ => None,
         };
-        match types.first().copied() {
+        match first {
             Some("string") => Want::String,
             Some("integer") => Want::Integer,
             Some("number") => Want::Number,
