@@ -7,6 +7,7 @@
 //! small numbers, short strings of `a`s, the first enum value and absent optional fields.
 
 use super::plan::{ArraySpec, Node, NumSpec, ObjectSpec, StrSpec};
+use super::values::fits;
 use proptest::prelude::*;
 use proptest::strategy::{SBoxedStrategy, Union};
 use regex_syntax::hir::{self, Hir, HirKind};
@@ -145,17 +146,6 @@ pub(crate) fn strategy(node: &Node, place: Place) -> Option<SBoxedStrategy<Value
             }
         }
     })
-}
-
-/// Whether a constant can be carried at a place (no `null` outside JSON, strings that fit).
-fn fits(v: &Value, place: Place) -> bool {
-    match v {
-        Value::Null => place.allows_null(),
-        Value::String(s) => place.carries(s),
-        Value::Array(items) => items.iter().all(|i| fits(i, place.nested())),
-        Value::Object(map) => map.values().all(|i| fits(i, place.nested())),
-        _ => true,
-    }
 }
 
 fn any_value(place: Place) -> SBoxedStrategy<Value> {

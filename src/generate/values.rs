@@ -116,7 +116,7 @@ fn build(node: &Node, place: Place, full: bool, depth: usize) -> Option<Value> {
     })
 }
 
-/// Whether a constant can be carried at a place.
+/// Whether a constant can be carried at a place (no `null` outside JSON, strings that fit).
 pub(crate) fn fits(v: &Value, place: Place) -> bool {
     match v {
         Value::Null => place.allows_null(),
