@@ -203,7 +203,7 @@ fuzz_target!(|input: Input| {
         method: case.request.method.as_str().to_owned(),
         url: format!("{TARGET}{}", case.request.path),
         headers: vec![("Authorization".into(), format!("Bearer {SECRET}")), ("X-Api-Key".into(), SECRET.into())],
-        body: case.request.body.as_ref().map(|b| b.to_bytes()),
+        body: case.request.body.as_ref().map(|b| b.to_bytes().into()),
     };
     let example =
         Example { case: case.clone(), sent, response: Some(response.clone()), credentials: Credentials::Configured };

@@ -198,7 +198,7 @@ mod tests {
                 ("Content-Type".into(), "application/json".into()),
                 ("Authorization".into(), "Bearer tok-secret".into()),
             ],
-            body: Some(br#"{"a":"it's"}"#.to_vec()),
+            body: Some(hyper::body::Bytes::from_static(br#"{"a":"it's"}"#)),
         };
         let line = curl(&r, &sent, AuthMode::Bearer, Credentials::Configured);
         assert_eq!(

@@ -43,7 +43,8 @@ pub struct Sent {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    pub body: Option<Vec<u8>>,
+    /// Shared, not copied: the same bytes go to the wire on every attempt and into the report.
+    pub body: Option<Bytes>,
 }
 
 /// Why no usable answer came.
@@ -211,7 +212,7 @@ impl Transport {
     /// Sends one request (with Digest and 429 handling) and reads the answer.
     pub async fn send(&self, request: &Request, accept: &str, credentials: Credentials) -> Outcome {
         let url = self.url(request);
-        let body = request.body.as_ref().map(|b| b.to_bytes());
+        let body = request.body.as_ref().map(|b| Bytes::from(b.to_bytes()));
         let uri = path_and_query(&url);
         let mut requests = 0;
         let mut digest_retried = false;
@@ -287,7 +288,7 @@ impl Transport {
         accept: &str,
         credentials: Credentials,
         authorization: Option<&str>,
-        body: &Option<Vec<u8>>,
+        body: &Option<Bytes>,
     ) -> Sent {
         let mut headers = Vec::with_capacity(request.headers.len() + self.extra_headers.len() + 4);
         if !accept.is_empty() {
@@ -542,7 +543,7 @@ fn build_request(direct: &Direct, sent: &Sent) -> Result<hyper::Request<Full<Byt
     let mut request = hyper::Request::builder()
         .method(method)
         .uri(target)
-        .body(Full::new(sent.body.clone().map(Bytes::from).unwrap_or_default()))
+        .body(Full::new(sent.body.clone().unwrap_or_default()))
         .map_err(|e| e.to_string())?;
     let headers = request.headers_mut();
     headers.insert(hyper::header::HOST, direct.host_header.clone());
