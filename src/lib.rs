@@ -23,3 +23,4 @@ pub mod runner;
 pub mod spec;
 #[doc(hidden)]
 pub mod testkit;
+pub mod tls;

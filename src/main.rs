@@ -183,6 +183,12 @@ struct RunArgs {
     /// Date for versioned media types in Accept (application/vnd.atlas.DATE+json).
     #[arg(long, value_name = "YYYY-MM-DD")]
     api_version: Option<String>,
+    /// Trust the CA certificates in this PEM file too, for HTTPS targets (repeatable).
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    ca_certs: Vec<PathBuf>,
+    /// Do not verify TLS certificates at all (the report says so).
+    #[arg(long)]
+    insecure: bool,
     /// Write the JSON report to this file.
     #[arg(long, value_name = "FILE.json")]
     report: Option<PathBuf>,
@@ -415,6 +421,11 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         max_response_time: args.max_response_time.map(Duration::from_millis),
         api_version: args.api_version.clone(),
         max_body: args.max_body,
+        tls: if args.insecure {
+            conform::tls::TlsSettings::insecure()
+        } else {
+            conform::tls::TlsSettings::with_ca_certs(args.ca_certs.clone())
+        },
         base_path: args.base_path.clone(),
     };
     let runtime = tokio_runtime()?;

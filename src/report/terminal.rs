@@ -100,12 +100,17 @@ pub fn render(report: &RunReport, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {} · {} -> {} · seed {}\n",
+        "{} {} · {} -> {} · seed {}{}\n",
         style.bold("conform"),
         env!("CARGO_PKG_VERSION"),
         report.spec,
         report.target,
-        report.seed
+        report.seed,
+        if report.warnings.iter().any(|w| w == crate::tls::INSECURE_WARNING) {
+            style.red(" · TLS NOT VERIFIED (insecure)")
+        } else {
+            String::new()
+        }
     );
     let width = report.operations.iter().map(|o| o.operation.len()).max().unwrap_or(9).max(9);
     let _ = writeln!(out, "{:<width$}  {:>8}  {:>8}  checks failed", "operation", "requests", "failures");

@@ -67,6 +67,8 @@ pub struct RunConfig {
     /// `--base-path`: the path prefix of every request, instead of the target URL's path or
     /// the spec's server path (`""` for the root).
     pub base_path: Option<String>,
+    /// Extra trusted CA certificates, or no verification at all, for HTTPS targets.
+    pub tls: crate::tls::TlsSettings,
 }
 
 impl Default for RunConfig {
@@ -88,6 +90,7 @@ impl Default for RunConfig {
             api_version: None,
             max_body: DEFAULT_MAX_BODY,
             base_path: None,
+            tls: crate::tls::TlsSettings::default(),
         }
     }
 }
@@ -119,6 +122,8 @@ pub enum RunError {
     Client(String),
     #[error("--operation {0} is not an operation of the spec")]
     UnknownOperation(String),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// An operation left out of the run, and why.
@@ -148,6 +153,8 @@ pub struct RunPlan {
     skipped: Vec<Skipped>,
     /// Per operation index: the `Accept` header value.
     accept: Vec<String>,
+    /// TLS certificates are not verified: the report must say so.
+    insecure_tls: bool,
 }
 
 impl std::fmt::Debug for RunPlan {
@@ -226,6 +233,7 @@ impl RunPlan {
         check_reachable(&base_url, config.timeout).await?;
 
         let auth = Arc::new(Authenticator::new(&auth_settings, &spec)?);
+        let certs = crate::tls::load_ca_certs(&config.tls.ca_certs)?;
         let client = reqwest::Client::builder()
             .http1_only()
             .tcp_nodelay(true)
@@ -234,6 +242,7 @@ impl RunPlan {
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
+        let client = crate::tls::configure(client, &config.tls, certs);
         let client = transport::Client::new(client, &base, auth.mode() == AuthMode::OAuth).map_err(RunError::Client)?;
         if auth.mode() == AuthMode::OAuth {
             // Fail before the run, not on every request.
@@ -287,6 +296,7 @@ impl RunPlan {
             concurrency: config.concurrency.max(1),
             skipped,
             accept,
+            insecure_tls: config.tls.insecure,
         })
     }
 
@@ -743,6 +753,10 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
 
 /// A run where most valid requests were refused tested little: say so rather than look clean.
 fn warnings(plan: &RunPlan, collector: &Collector) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if plan.insecure_tls {
+        warnings.push(crate::tls::INSECURE_WARNING.to_owned());
+    }
     let answered = collector.valid_answered.load(Ordering::Relaxed);
     let refused = collector.valid_refused.load(Ordering::Relaxed);
     if answered >= 10 && refused * 2 > answered {
@@ -750,12 +764,11 @@ fn warnings(plan: &RunPlan, collector: &Collector) -> Vec<String> {
             AuthMode::None => "no credentials were given (--auth, or the environment variables in README)".to_owned(),
             mode => format!("check the {mode:?} credentials").to_lowercase(),
         };
-        vec![format!(
+        warnings.push(format!(
             "{refused} of {answered} valid requests were refused with 401 or 403, so most checks saw only errors: {how}"
-        )]
-    } else {
-        Vec::new()
+        ));
     }
+    warnings
 }
 
 /// Sends one case and judges the answer.

@@ -87,6 +87,7 @@ impl Client {
         self.built
             .get_or_init(|| {
                 let builder = self.builder.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+                crate::tls::install_default_provider();
                 builder.unwrap_or_default().build().map_err(|e| describe(&e))
             })
             .as_ref()

@@ -174,6 +174,7 @@ fn read_referenced(origin: &Origin) -> Result<Vec<u8>, SpecError> {
 
 fn fetch(url: &url::Url) -> Result<Vec<u8>, SpecError> {
     let fail = |message: String| SpecError::Fetch { url: shown_url(url), message };
+    crate::tls::install_default_provider();
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")))

@@ -13,3 +13,4 @@ mod regressions;
 mod reports;
 mod secrets;
 mod support;
+mod tls;

@@ -55,6 +55,7 @@ pub(super) async fn atlas(config: MockConfig) -> MockServer {
 /// A new client (building one loads the TLS roots: slow in debug builds, so tests share one
 /// per test thread through [`client`]).
 pub(super) fn fresh_client() -> reqwest::Client {
+    crate::tls::install_default_provider();
     reqwest::Client::builder().no_proxy().timeout(std::time::Duration::from_secs(10)).build().expect("a client")
 }
 

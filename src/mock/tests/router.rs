@@ -19,6 +19,7 @@ async fn run_against_router(faults: Vec<Fault>) -> RunReport {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
+    crate::tls::install_default_provider();
     let health = reqwest::get(format!("{url}/health")).await.unwrap();
     assert_eq!(health.text().await.unwrap(), "ok", "the application's own route wins");
 
