@@ -979,7 +979,7 @@ fn references_are_followed_and_recursive_schemas_terminate() {
     }}));
     let report = run(old, with_components(inline, tree(10)));
     assert!(report.changes.is_empty(), "{}", listing(&report));
-    // A pair reached twice is compared once but reported at both places.
+    // A pair reached twice is compared once and reported once, at the component.
     let shared = |max: u64| {
         with_components(
             with_request(object(
@@ -990,9 +990,9 @@ fn references_are_followed_and_recursive_schemas_terminate() {
         )
     };
     let report = run(shared(23), shared(12));
-    assert_eq!(report.changes.len(), 2, "{}", listing(&report));
-    assert_eq!(report.changes[0].location, "request body /from");
-    assert_eq!(report.changes[1].location, "request body /to");
+    assert_only(&report, "request_maximum_lowered", Breaking, Clients, "schema Hour");
+    assert_eq!(report.changes[0].component.as_deref(), Some("Hour"));
+    assert_eq!(report.changes[0].operations, ["patchA"]);
 }
 
 #[test]
@@ -1245,4 +1245,95 @@ fn a_discriminator_value_mapped_to_another_schema_breaks_both() {
         the(&report, "response_discriminator_mapping_changed").message,
         "discriminator value pet now selects Dog instead of Cat"
     );
+}
+
+// --- Issue 15: the wrong classes found on a real history, on spec pairs written for them -------
+
+fn pair(name: &str) -> DiffReport {
+    let load = |which: &str| {
+        let path = format!("{}/tests/data/diff/{name}-{which}.yaml", env!("CARGO_MANIFEST_DIR"));
+        Spec::load(&path).expect("the test spec loads")
+    };
+    let report = diff(&load("old"), &load("new"));
+    assert_documented(&report);
+    report
+}
+
+#[test]
+fn issue_15_bodiless_answers_have_no_body_to_break() {
+    let report = pair("bodiless");
+    // 204 (DELETE), 304 and every HEAD answer lost their schema: nothing to report. The 200 of
+    // the GET lost its body: still breaking.
+    assert_only(&report, "response_media_type_removed", Breaking, Clients, "response 200 application/json");
+    assert_eq!(report.changes[0].operation, "getThing");
+}
+
+#[test]
+fn issue_15_an_inserted_inline_branch_does_not_shift_the_pairing() {
+    let report = pair("oneof-inserted");
+    let kinds: Vec<&str> = report.changes.iter().map(|c| c.kind).collect();
+    // The inserted branch is added; the branch that really lost USER_REMOVED says so; no other
+    // value reads as removed.
+    assert_eq!(kinds.len(), 2, "{}", listing(&report));
+    assert_change(&report, "request_alternative_added", NonBreaking, Servers, "request body");
+    let removed = the(&report, "request_enum_value_removed");
+    assert_eq!((removed.severity, removed.message.as_str()), (Breaking, "enum value \"USER_REMOVED\" removed"));
+    assert_eq!(removed.location, "request body /eventTypeName");
+}
+
+#[test]
+fn issue_15_a_replaced_branch_is_removed_and_added_not_compared() {
+    let report = pair("oneof-replaced");
+    // GcpEndpoint -> AzureEndpoint: another schema. Webhook -> WebhookEndpoint: renamed, same
+    // schema. AwsEndpoint kept: its own change is still reported.
+    assert_eq!(report.changes.len(), 3, "{}", listing(&report));
+    let removed = the(&report, "request_alternative_removed");
+    assert_eq!((removed.severity, removed.message.as_str()), (Breaking, "alternative GcpEndpoint removed"));
+    let added = the(&report, "request_alternative_added");
+    assert_eq!((added.severity, added.message.as_str()), (NonBreaking, "alternative AzureEndpoint added"));
+    assert_change(&report, "request_max_length_lowered", Breaking, Clients, "request body /region");
+    assert!(!report.changes.iter().any(|c| c.kind == "request_property_removed"), "{}", listing(&report));
+}
+
+#[test]
+fn issue_15_a_change_in_a_shared_component_is_reported_once() {
+    let report = pair("shared");
+    // Tags is reached through three oneOf branches of Cluster, from two operations.
+    assert_only(&report, "response_property_removed", Breaking, Clients, "schema Tags /team");
+    assert_eq!(report.changes[0].component.as_deref(), Some("Tags"));
+    assert_eq!(report.changes[0].operations, ["listClusters", "getCluster"]);
+}
+
+#[test]
+fn alternatives_pair_by_title_discriminator_and_const_never_by_position() {
+    let union = |alts: Value| with_request(json!({"oneOf": alts}));
+    let titled = |title: &str, max: u64| json!({"title": title, "type": "string", "maxLength": max});
+    // Same type, swapped order: the titles pair them, so nothing changed.
+    let report = run(union(json!([titled("a", 5), titled("b", 9)])), union(json!([titled("b", 9), titled("a", 5)])));
+    assert!(report.changes.is_empty(), "{}", listing(&report));
+    // A title replaced: removed and added, whatever the position.
+    let report = run(union(json!([titled("a", 5), titled("b", 9)])), union(json!([titled("a", 5), titled("c", 9)])));
+    assert_eq!(report.changes.len(), 2, "{}", listing(&report));
+    assert_change(&report, "request_alternative_removed", Breaking, Clients, "request body");
+    // `const` of the discriminating property: the order changed and one branch narrowed.
+    let tagged = |tag: &str, max: u64| json!({"type": "object", "properties": {"kind": {"const": tag}, "n": {"type": "integer", "maximum": max}}});
+    let report = run(union(json!([tagged("A", 5), tagged("B", 9)])), union(json!([tagged("B", 9), tagged("A", 3)])));
+    assert_only(&report, "request_maximum_lowered", Breaking, Clients, "request body /n");
+    // A discriminator value now mapped to a renamed schema: the same branch.
+    let mapped = |target: &str| {
+        let schema = json!({
+            "oneOf": [{"$ref": format!("#/components/schemas/{target}")}, {"$ref": "#/components/schemas/Dog"}],
+            "discriminator": {"propertyName": "kind", "mapping": {
+                "cat": format!("#/components/schemas/{target}"), "dog": "#/components/schemas/Dog"}}
+        });
+        let cat =
+            |max: u64| object(json!({"kind": {"type": "string"}, "lives": {"type": "integer", "maximum": max}}), &[]);
+        with_components(
+            with_request(schema),
+            json!({target: cat(if target == "Cat" { 9 } else { 7 }), "Dog": object(json!({"kind": {"type": "string"}}), &[])}),
+        )
+    };
+    let report = run(mapped("Cat"), mapped("Feline"));
+    assert!(report.changes.iter().any(|c| c.kind == "request_maximum_lowered"), "{}", listing(&report));
+    assert!(!report.changes.iter().any(|c| c.kind == "request_alternative_removed"), "{}", listing(&report));
 }
