@@ -1337,3 +1337,163 @@ fn alternatives_pair_by_title_discriminator_and_const_never_by_position() {
     assert!(report.changes.iter().any(|c| c.kind == "request_maximum_lowered"), "{}", listing(&report));
     assert!(!report.changes.iter().any(|c| c.kind == "request_alternative_removed"), "{}", listing(&report));
 }
+
+// --- Policy: presets, rules file, allow-list, stability ----------------------------------------
+
+/// GET /a answers an enum that gains a value (breaking in strict) and a `pattern` that changes
+/// in a request parameter; the operation may carry an `x-stability-level` or `deprecated`.
+fn policy_pair(extra: Value) -> (DiffReport, DiffReport) {
+    let doc = |values: &[&str], pattern: &str| {
+        let mut op = json!({
+            "operationId": "getA",
+            "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "pattern": pattern}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema":
+                object(json!({"state": {"type": "string", "enum": values}}), &[])}}}}
+        });
+        if let (Some(op), Some(extra)) = (op.as_object_mut(), extra.as_object()) {
+            op.extend(extra.clone());
+        }
+        document(json!({"/a": {"get": op}}), json!({}))
+    };
+    let report = run(doc(&["IDLE"], "^a"), doc(&["IDLE", "BUSY"], "^b"));
+    (report.clone(), report)
+}
+
+fn levels(report: &DiffReport) -> Vec<(&'static str, Level, bool)> {
+    report.changes.iter().map(|c| (c.kind, c.level, c.allowed)).collect()
+}
+
+fn policy_today(text: &str) -> Policy {
+    let mut policy = Policy::from_toml("conform-diff.toml", text).expect("a valid rules file");
+    policy.today = Date { year: 2026, month: 6, day: 1 };
+    policy
+}
+
+#[test]
+fn presets_set_the_levels_of_the_kinds() {
+    let (mut strict, mut oasdiff) = policy_pair(json!({}));
+    let (mut sdk, _) = policy_pair(json!({}));
+    Policy::preset(Preset::Strict).apply(&mut strict);
+    Policy::preset(Preset::Oasdiff).apply(&mut oasdiff);
+    Policy::preset(Preset::Sdk).apply(&mut sdk);
+    use Level::{Breaking as B, Warning as W};
+    assert_eq!(levels(&strict), [("request_pattern_changed", B, false), ("response_enum_value_added", B, false)]);
+    assert_eq!(levels(&oasdiff), [("request_pattern_changed", W, false), ("response_enum_value_added", W, false)]);
+    assert_eq!(exit_code(&oasdiff, FailOn::Breaking), crate::exit::OK);
+    assert_eq!(exit_code(&oasdiff, FailOn::Any), crate::exit::FINDINGS);
+    // Generated clients with closed enums cannot read the new value.
+    assert_eq!(levels(&sdk), [("request_pattern_changed", W, false), ("response_enum_value_added", B, false)]);
+    assert_eq!(exit_code(&sdk, FailOn::Breaking), crate::exit::FINDINGS);
+    // Every kind a preset names exists.
+    let known = kind_names();
+    for (kind, _, _) in OASDIFF_LEVELS.iter().chain(SDK_LEVELS) {
+        assert!(known.iter().any(|k| k == kind), "{kind}");
+    }
+}
+
+#[test]
+fn a_rules_file_sets_any_kind_to_any_level() {
+    for (level, expected) in [
+        ("breaking", Some(Level::Breaking)),
+        ("warning", Some(Level::Warning)),
+        ("info", Some(Level::Info)),
+        ("ignore", None),
+    ] {
+        let (mut report, _) = policy_pair(json!({}));
+        let policy = policy_today(&format!(
+            "preset = \"oasdiff\"\n[levels]\nrequest_pattern_changed = \"{level}\"\nresponse_enum_value_added = \"info\"\n"
+        ));
+        policy.apply(&mut report);
+        let pattern = report.changes.iter().find(|c| c.kind == "request_pattern_changed").map(|c| c.level);
+        assert_eq!(pattern, expected, "{level}");
+        assert_eq!(the(&report, "response_enum_value_added").level, Level::Info);
+        let failing = expected == Some(Level::Breaking);
+        assert_eq!(exit_code(&report, FailOn::Breaking) == crate::exit::FINDINGS, failing, "{level}");
+    }
+    // The same keys under `[diff]` of a conform config.
+    let policy = policy_today("[diff]\npreset = \"sdk\"\n[diff.levels]\noperation_added = \"ignore\"\n");
+    assert_eq!((policy.preset, policy.levels.get("operation_added")), (Preset::Sdk, Some(&Level::Ignore)));
+    // Typos are errors, not silently ignored rules.
+    for bad in [
+        "[levels]\nresponse_enum_added_value = \"info\"\n",
+        "[levels]\nresponse_enum_value_added = \"fatal\"\n",
+        "preset = \"lenient\"\n",
+        "[[allow]]\nkind = \"operation_removed\"\nreason = \"x\"\nexpires = \"next year\"\n",
+        "[[allow]]\nkind = \"operation_removed\"\nreason = \"\"\n",
+        "levles = 1\n",
+        "not toml [",
+    ] {
+        assert!(Policy::from_toml("conform-diff.toml", bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn an_allowed_break_passes_until_its_allowance_expires() {
+    let rules = |expires: &str| {
+        format!(
+            "[[allow]]\noperation = \"getA\"\nkind = \"response_enum_value_added\"\n\
+             location = \"response 200 application/json /state\"\nreason = \"BUSY announced in the changelog\"\n{expires}\n\
+             [[allow]]\noperation = \"GET /a\"\nkind = \"request_pattern_changed\"\nlocation = \"query parameter *\"\n\
+             reason = \"the old pattern was a typo\"\n"
+        )
+    };
+    let (mut report, _) = policy_pair(json!({}));
+    policy_today(&rules("expires = 2026-12-31")).apply(&mut report);
+    assert_eq!(report.allowed(), 2);
+    assert_eq!(report.breaking(), 0);
+    assert_eq!(exit_code(&report, FailOn::Breaking), crate::exit::OK);
+    assert_eq!(the(&report, "response_enum_value_added").allowance.as_deref(), Some("BUSY announced in the changelog"));
+    // Expired: the break fails again, and says why.
+    let (mut report, _) = policy_pair(json!({}));
+    policy_today(&rules("expires = \"2026-05-31\"")).apply(&mut report);
+    let change = the(&report, "response_enum_value_added");
+    assert!(!change.allowed);
+    assert!(change.allowance.as_deref().is_some_and(|a| a.contains("expired on 2026-05-31")), "{change:?}");
+    assert_eq!(report.breaking(), 1);
+    assert_eq!(exit_code(&report, FailOn::Breaking), crate::exit::FINDINGS);
+    // An allowance for another operation or location accepts nothing.
+    let (mut report, _) = policy_pair(json!({}));
+    policy_today(
+        "[[allow]]\noperation = \"getB\"\nkind = \"response_enum_value_added\"\nreason = \"r\"\n\
+         [[allow]]\nkind = \"request_pattern_changed\"\nlocation = \"header parameter *\"\nreason = \"r\"\n",
+    )
+    .apply(&mut report);
+    assert_eq!((report.allowed(), report.breaking()), (0, 2));
+}
+
+#[test]
+fn beta_and_deprecated_operations_get_warnings_draft_and_alpha_information() {
+    for (extra, expected) in [
+        (json!({"x-stability-level": "beta"}), Level::Warning),
+        (json!({"deprecated": true}), Level::Warning),
+        (json!({"x-stability-level": "alpha"}), Level::Info),
+        (json!({"x-stability-level": "draft"}), Level::Info),
+        (json!({"x-stability-level": "stable"}), Level::Breaking),
+    ] {
+        let (mut report, _) = policy_pair(extra.clone());
+        Policy::default().apply(&mut report);
+        assert_eq!(the(&report, "response_enum_value_added").level, expected, "{extra}");
+    }
+    // Removing a deprecated operation is a warning too; removing a stable one breaks.
+    let op = |deprecated: bool| json!({"operationId": "getB", "deprecated": deprecated, "responses": {"200": {"description": "ok"}}});
+    for (deprecated, expected) in [(true, Level::Warning), (false, Level::Breaking)] {
+        let old = document(
+            json!({"/a": {"get": {"responses": {"200": {"description": "ok"}}}}, "/b": {"get": op(deprecated)}}),
+            json!({}),
+        );
+        let new = document(json!({"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}), json!({}));
+        let mut report = run(old, new);
+        Policy::default().apply(&mut report);
+        assert_eq!(the(&report, "operation_removed").level, expected);
+    }
+}
+
+#[test]
+fn dates_parse_and_count_from_the_epoch() {
+    assert_eq!("2026-12-06".parse::<Date>(), Ok(Date { year: 2026, month: 12, day: 6 }));
+    assert!("2026-13-01".parse::<Date>().is_err());
+    assert!("26-1-1".parse::<Date>().is_err());
+    assert_eq!(policy::Date::from_days(0), Date { year: 1970, month: 1, day: 1 });
+    assert_eq!(policy::Date::from_days(20_428), Date { year: 2025, month: 12, day: 6 });
+    assert_eq!(policy::Date::from_days(11_016), Date { year: 2000, month: 2, day: 29 });
+}
