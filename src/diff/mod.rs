@@ -434,11 +434,13 @@ pub fn diff(old: &Spec, new: &Spec) -> DiffReport {
 /// (several operations, or several bodies of one) becomes one change at the component, listing
 /// every operation it affects; the same change met twice at one place is kept once.
 fn report_once(changes: Vec<Change>) -> Vec<Change> {
-    let key = |c: &Change| -> Option<(&'static str, String, String, String)> {
+    /// Kind, component, path inside it, message: one change at a component.
+    type Key = (&'static str, String, String, String);
+    let key = |c: &Change| -> Option<Key> {
         c.anchor.as_ref().map(|(name, local)| (c.kind, name.clone(), local.clone(), c.message.clone()))
     };
     // Where (operation + location) each anchored change was met.
-    let mut places: HashMap<(&'static str, String, String, String), Vec<(String, String)>> = HashMap::new();
+    let mut places: HashMap<Key, Vec<(String, String)>> = HashMap::new();
     for c in &changes {
         if let Some(k) = key(c) {
             let place = (c.operation.clone(), c.location.clone());
@@ -449,7 +451,7 @@ fn report_once(changes: Vec<Change>) -> Vec<Change> {
         }
     }
     let mut out: Vec<Change> = Vec::with_capacity(changes.len());
-    let mut merged: HashMap<(&'static str, String, String, String), usize> = HashMap::new();
+    let mut merged: HashMap<Key, usize> = HashMap::new();
     let mut seen: std::collections::HashSet<(String, &'static str, String, String)> = Default::default();
     for mut c in changes {
         let shared = key(&c).filter(|k| places.get(k).is_some_and(|p| p.len() > 1));

@@ -1108,7 +1108,7 @@ impl<'a> Comparator<'_, 'a> {
         &mut self,
         old: &[Vec<Node<'a>>],
         new: &[Vec<Node<'a>>],
-        dispatch: (Option<&'a Map<String, Value>>, Option<&'a Map<String, Value>>),
+        dispatch: Dispatch<'a>,
         depth: usize,
     ) -> Vec<Delta> {
         let old_ids: Vec<AltId> = old.iter().map(|a| AltId::of(self.old_doc, a)).collect();
@@ -1189,6 +1189,9 @@ const MAX_TAG_VALUES: usize = 256;
 /// Least structural similarity (shared keywords, properties and tags over all of them) for two
 /// unnamed alternatives to be read as one alternative, changed.
 const MIN_SIMILARITY: f64 = 0.5;
+
+/// The discriminators (old, new) of two unions whose alternatives are paired.
+type Dispatch<'a> = (Option<&'a Map<String, Value>>, Option<&'a Map<String, Value>>);
 
 /// What identifies one alternative of a union.
 struct AltId<'a> {
@@ -1295,11 +1298,7 @@ fn overlap(a: &[&Value], b: &[&Value]) -> usize {
 
 /// `(old index, new index)` pairs of alternatives that are the same alternative; see
 /// [`Comparator::alternatives`].
-fn pair_alternatives(
-    old: &[AltId],
-    new: &[AltId],
-    (old_dispatch, new_dispatch): (Option<&Map<String, Value>>, Option<&Map<String, Value>>),
-) -> Vec<(usize, usize)> {
+fn pair_alternatives(old: &[AltId], new: &[AltId], (old_dispatch, new_dispatch): Dispatch) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     let mut old_free = vec![true; old.len()];
     let mut new_free = vec![true; new.len()];
