@@ -37,6 +37,14 @@ enum DiffFormat {
     Text,
     Json,
     Markdown,
+    Changelog,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffPreset {
+    Strict,
+    Oasdiff,
+    Sdk,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -89,15 +97,7 @@ enum Command {
     /// Serve a spec as a reference mock server, optionally with seeded faults.
     Mock(MockArgs),
     /// Classify the changes between two versions of a spec; exit 1 when one is breaking.
-    Diff {
-        old: String,
-        new: String,
-        #[arg(long, value_enum, default_value = "text")]
-        format: DiffFormat,
-        /// Fail on breaking changes only, or on any change.
-        #[arg(long, value_enum, default_value = "breaking")]
-        fail_on: FailOn,
-    },
+    Diff(DiffArgs),
 }
 
 #[derive(Args)]
@@ -356,20 +356,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Run(args) => run_command(*args),
         Command::Mock(args) => mock_command(args),
-        Command::Diff { old, new, format, fail_on } => {
-            let (old, new) = (load(&old)?, load(&new)?);
-            let diff = conform::diff::diff(&old, &new);
-            match format {
-                DiffFormat::Text => print!("{}", diff.render_text()),
-                DiffFormat::Json => println!("{}", diff.render_json()),
-                DiffFormat::Markdown => print!("{}", diff.render_markdown()),
-            }
-            let fail_on = match fail_on {
-                FailOn::Breaking => conform::diff::FailOn::Breaking,
-                FailOn::Any => conform::diff::FailOn::Any,
-            };
-            Ok(conform::diff::exit_code(&diff, fail_on))
-        }
+        Command::Diff(args) => diff_command(args),
     }
 }
 
@@ -496,4 +483,76 @@ fn mock_command(args: MockArgs) -> anyhow::Result<i32> {
         server.shutdown().await;
         anyhow::Ok(exit::OK)
     })
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The old version (file or URL); with --base, the spec in the work tree whose old version
+    /// is read from git.
+    old: String,
+    /// The new version (file or URL); not with --base.
+    new: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormat,
+    /// Fail on breaking changes only, or on any change.
+    #[arg(long, value_enum, default_value = "breaking")]
+    fail_on: FailOn,
+    /// Read the old version from this git revision (`git show REF:SPEC`, `$ref`s as of REF).
+    #[arg(long, value_name = "GIT_REF")]
+    base: Option<String>,
+    /// Rules file: levels per change kind and accepted breaks (default: ./conform-diff.toml
+    /// when it exists).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Default levels: conform's own (strict), oasdiff's, or for generated SDKs.
+    #[arg(long, value_enum)]
+    preset: Option<DiffPreset>,
+    /// Most changes listed in the Markdown comment; the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    max_items: usize,
+}
+
+fn diff_command(args: DiffArgs) -> anyhow::Result<i32> {
+    use conform::diff::{Policy, Preset};
+    let (old, new) = match (&args.base, &args.new) {
+        (Some(reference), None) => {
+            let old = conform::diff::git::load_at(reference, &args.old)
+                .map_err(|e| anyhow!("failed to read {} at {reference}: {e}", args.old))?;
+            (old, load(&args.old)?)
+        }
+        (Some(_), Some(_)) => bail!("--base takes one spec (the new version); the old one comes from git"),
+        (None, Some(new)) => (load(&args.old)?, load(new)?),
+        (None, None) => bail!("give two specs (OLD NEW), or one with --base GIT_REF"),
+    };
+    let default_rules = PathBuf::from(conform::diff::DEFAULT_RULES_FILE);
+    let mut policy = match &args.rules {
+        Some(path) => Policy::load(path)?,
+        None if default_rules.is_file() => Policy::load(&default_rules)?,
+        None => Policy::default(),
+    };
+    if let Some(preset) = args.preset {
+        policy.preset = match preset {
+            DiffPreset::Strict => Preset::Strict,
+            DiffPreset::Oasdiff => Preset::Oasdiff,
+            DiffPreset::Sdk => Preset::Sdk,
+        };
+    }
+    let mut diff = conform::diff::diff(&old, &new);
+    policy.apply(&mut diff);
+    let format = match args.format {
+        DiffFormat::Text => conform::diff::Format::Text,
+        DiffFormat::Json => conform::diff::Format::Json,
+        DiffFormat::Markdown => conform::diff::Format::Markdown,
+        DiffFormat::Changelog => conform::diff::Format::Changelog,
+    };
+    let rendered = diff.render(format, conform::diff::RenderOptions { max_items: args.max_items });
+    print!("{rendered}");
+    if !rendered.ends_with('\n') {
+        println!();
+    }
+    let fail_on = match args.fail_on {
+        FailOn::Breaking => conform::diff::FailOn::Breaking,
+        FailOn::Any => conform::diff::FailOn::Any,
+    };
+    Ok(conform::diff::exit_code(&diff, fail_on))
 }

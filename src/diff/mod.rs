@@ -21,10 +21,15 @@
 //! round. [`KINDS`] lists every change kind with its rule. This module must never panic, whatever
 //! the two documents hold.
 
+pub mod git;
+mod policy;
 mod render;
 mod schema;
 
-pub use render::Format;
+pub use policy::{
+    Allowance, DEFAULT_RULES_FILE, Date, Level, OASDIFF_LEVELS, Policy, PolicyError, Preset, SDK_LEVELS, kind_names,
+};
+pub use render::{Format, RenderOptions};
 
 use crate::spec::{
     MediaTypeSpec, Operation, ParamLocation, ParamStyle, ParameterSpec, ResponseSpec, SecurityAlternative,
@@ -249,6 +254,51 @@ pub struct Change {
     pub location: String,
     /// What changed, a lowercase fragment: `maximum lowered from 23 to 12`.
     pub message: String,
+    /// What the policy makes of it (by default `breaking` for breaking changes, `info` for the
+    /// rest); see [`Policy`].
+    pub level: Level,
+    /// A breaking change the allow-list accepts (with an unexpired allowance): it does not fail.
+    pub allowed: bool,
+    /// The allow-list entry's reason, when one matched (an expired one says so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowance: Option<String>,
+    /// The component schema the change lies in (`Pet`), when the same change is reached from
+    /// more than one place: it is then reported once, at `schema Pet /path`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// Every operation such a component change affects (`operation` is the first of them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<String>,
+    /// Where the change lies inside a component, before it is known to be shared.
+    #[serde(skip)]
+    anchor: Option<(String, String)>,
+    /// How stable the affected operation is (the most stable one of a component change).
+    #[serde(skip)]
+    pub(crate) lifecycle: Lifecycle,
+}
+
+/// How an operation's contract is promised, as oasdiff reads it: `x-stability-level` (`draft`,
+/// `alpha`, `beta`, `stable`) and `deprecated`. Ordered from least to most stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub(crate) enum Lifecycle {
+    /// `draft` or `alpha`: oasdiff leaves these out of breaking-change detection.
+    Experimental,
+    /// `beta`, or deprecated: a break is a warning.
+    Unstable,
+    #[default]
+    Stable,
+}
+
+impl Lifecycle {
+    fn of(old: &Operation, new: &Operation) -> Lifecycle {
+        let level = new.stability.as_deref().or(old.stability.as_deref()).map(str::to_ascii_lowercase);
+        match level.as_deref() {
+            Some("draft" | "alpha") => Lifecycle::Experimental,
+            _ if old.deprecated || new.deprecated => Lifecycle::Unstable,
+            Some("beta") => Lifecycle::Unstable,
+            _ => Lifecycle::Stable,
+        }
+    }
 }
 
 /// Every change between two versions of a spec, in a deterministic order: by path, then
@@ -264,14 +314,24 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
-    /// Number of breaking changes.
+    /// Number of changes at level `breaking` that no allowance accepts: what fails the gate.
     pub fn breaking(&self) -> usize {
-        self.changes.iter().filter(|c| c.severity == Severity::Breaking).count()
+        self.changes.iter().filter(|c| c.level == Level::Breaking && !c.allowed).count()
     }
 
-    /// Number of non-breaking changes.
+    /// Number of every other change (warnings, information and allowed breaks).
     pub fn non_breaking(&self) -> usize {
         self.changes.len() - self.breaking()
+    }
+
+    /// Number of changes at level `warning`.
+    pub fn warnings(&self) -> usize {
+        self.changes.iter().filter(|c| c.level == Level::Warning).count()
+    }
+
+    /// Number of breaking changes the allow-list accepts.
+    pub fn allowed(&self) -> usize {
+        self.changes.iter().filter(|c| c.allowed).count()
     }
 }
 
@@ -332,11 +392,12 @@ pub fn diff(old: &Spec, new: &Spec) -> DiffReport {
         match unmatched.get_mut(&match_key(old_op)).and_then(VecDeque::pop_front) {
             Some(i) => {
                 new_matched[i] = true;
-                let mut cx = OpCx::new(&new.operations[i], &mut changes);
+                let lifecycle = Lifecycle::of(old_op, &new.operations[i]);
+                let mut cx = OpCx::new(&new.operations[i], lifecycle, &mut changes);
                 cx.operation(old, new, old_op, &new.operations[i], &mut memo);
             }
             None => {
-                let mut cx = OpCx::new(old_op, &mut changes);
+                let mut cx = OpCx::new(old_op, Lifecycle::of(old_op, old_op), &mut changes);
                 let others = new.operations.iter().any(|o| match_key(o).1 == match_key(old_op).1);
                 let message = if others {
                     format!("{} removed from {}", old_op.method, old_op.path)
@@ -348,17 +409,88 @@ pub fn diff(old: &Spec, new: &Spec) -> DiffReport {
         }
     }
     for (op, _) in new.operations.iter().zip(&new_matched).filter(|(_, matched)| !**matched) {
-        OpCx::new(op, &mut changes).push("operation_added", Class::SERVERS, "operation", "operation added".to_owned());
+        OpCx::new(op, Lifecycle::Stable, &mut changes).push(
+            "operation_added",
+            Class::SERVERS,
+            "operation",
+            "operation added".to_owned(),
+        );
     }
-    // Stable: within one operation and severity, the order in which it was read.
+    let mut changes = report_once(changes);
+    // Stable: within one operation and severity, the order in which it was read; changes to
+    // shared components after every operation's own.
     changes.sort_by(|a, b| {
-        (a.path.as_str(), method_rank(&a.method), a.severity).cmp(&(
+        (a.component.as_deref(), a.path.as_str(), method_rank(&a.method), a.severity).cmp(&(
+            b.component.as_deref(),
             b.path.as_str(),
             method_rank(&b.method),
             b.severity,
         ))
     });
     DiffReport { old: old.source.clone(), new: new.source.clone(), changes }
+}
+
+/// Each change once. A difference inside a component schema reached from more than one place
+/// (several operations, or several bodies of one) becomes one change at the component, listing
+/// every operation it affects; the same change met twice at one place is kept once.
+fn report_once(changes: Vec<Change>) -> Vec<Change> {
+    /// Kind, component, path inside it, message: one change at a component.
+    type Key = (&'static str, String, String, String);
+    let key = |c: &Change| -> Option<Key> {
+        c.anchor.as_ref().map(|(name, local)| (c.kind, name.clone(), local.clone(), c.message.clone()))
+    };
+    // Where (operation + location) each anchored change was met.
+    let mut places: HashMap<Key, Vec<(String, String)>> = HashMap::new();
+    for c in &changes {
+        if let Some(k) = key(c) {
+            let place = (c.operation.clone(), c.location.clone());
+            let seen = places.entry(k).or_default();
+            if !seen.contains(&place) {
+                seen.push(place);
+            }
+        }
+    }
+    let mut out: Vec<Change> = Vec::with_capacity(changes.len());
+    let mut merged: HashMap<Key, usize> = HashMap::new();
+    let mut seen: std::collections::HashSet<(String, &'static str, String, String)> = Default::default();
+    for mut c in changes {
+        let shared = key(&c).filter(|k| places.get(k).is_some_and(|p| p.len() > 1));
+        match shared {
+            Some(k) => match merged.get(&k) {
+                Some(&i) => {
+                    let first = &mut out[i];
+                    if !first.operations.contains(&c.operation) {
+                        first.operations.push(c.operation);
+                    }
+                    first.lifecycle = first.lifecycle.max(c.lifecycle);
+                }
+                None => {
+                    let (name, local) = c.anchor.take().unwrap_or_default();
+                    c.location =
+                        if local.is_empty() { format!("schema {name}") } else { format!("schema {name} {local}") };
+                    c.component = Some(name);
+                    c.operations = vec![c.operation.clone()];
+                    merged.insert(k, out.len());
+                    out.push(c);
+                }
+            },
+            None => {
+                if seen.insert((c.operation.clone(), c.kind, c.location.clone(), c.message.clone())) {
+                    c.anchor = None;
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether answers of this status to this operation have no body: HEAD answers, 1xx, 204 No
+/// Content, 205 Reset Content and 304 Not Modified (RFC 9110). Whatever content such a response
+/// documents, a client never reads it, so it cannot break.
+fn bodiless(op: &Operation, status: StatusSpec) -> bool {
+    op.method == crate::spec::Method::Head
+        || matches!(status, StatusSpec::Code(100..=199 | 204 | 205 | 304) | StatusSpec::Range(1))
 }
 
 fn method_rank(method: &str) -> usize {
@@ -465,14 +597,32 @@ struct OpCx<'c> {
     operation: String,
     method: String,
     path: String,
+    lifecycle: Lifecycle,
 }
 
 impl<'c> OpCx<'c> {
-    fn new(op: &Operation, changes: &'c mut Vec<Change>) -> OpCx<'c> {
-        OpCx { changes, operation: op.id.clone(), method: op.method.as_str().to_owned(), path: op.path.clone() }
+    fn new(op: &Operation, lifecycle: Lifecycle, changes: &'c mut Vec<Change>) -> OpCx<'c> {
+        OpCx {
+            changes,
+            operation: op.id.clone(),
+            method: op.method.as_str().to_owned(),
+            path: op.path.clone(),
+            lifecycle,
+        }
     }
 
     fn push(&mut self, kind: &'static str, class: Class, location: impl Into<String>, message: String) {
+        self.push_anchored(kind, class, location.into(), message, None);
+    }
+
+    fn push_anchored(
+        &mut self,
+        kind: &'static str,
+        class: Class,
+        location: String,
+        message: String,
+        anchor: Option<(String, String)>,
+    ) {
         self.changes.push(Change {
             kind,
             severity: class.severity,
@@ -480,8 +630,15 @@ impl<'c> OpCx<'c> {
             operation: self.operation.clone(),
             method: self.method.clone(),
             path: self.path.clone(),
-            location: location.into(),
+            location,
             message,
+            level: Level::default_for(class.severity),
+            allowed: false,
+            allowance: None,
+            component: None,
+            operations: Vec::new(),
+            anchor,
+            lifecycle: self.lifecycle,
         });
     }
 
@@ -495,7 +652,7 @@ impl<'c> OpCx<'c> {
     ) {
         for delta in schema::compare_roots(memo, side, old, new) {
             let location = if delta.path.is_empty() { base.to_owned() } else { format!("{base} {}", delta.path) };
-            self.push(delta.kind, delta.class, location, delta.message);
+            self.push_anchored(delta.kind, delta.class, location, delta.message, delta.component);
         }
     }
 
@@ -750,7 +907,7 @@ impl<'c> OpCx<'c> {
                 self.response_added(n, &old_success);
                 continue;
             };
-            self.response(o, n, memo);
+            self.response(o, n, bodiless(new, n.status), memo);
         }
     }
 
@@ -775,11 +932,15 @@ impl<'c> OpCx<'c> {
         self.push(kind, class, location, message);
     }
 
-    fn response(&mut self, o: &ResponseSpec, n: &ResponseSpec, memo: &mut schema::Memo) {
+    /// `bodiless`: the answer has no body (see [`bodiless`]), so its documented content, if
+    /// any, is not compared.
+    fn response(&mut self, o: &ResponseSpec, n: &ResponseSpec, bodiless: bool, memo: &mut schema::Memo) {
         let status = n.status;
-        let (pairs, old_left, new_left) = pair_media(&o.content, &n.content);
+        let none: &[MediaTypeSpec] = &[];
+        let (old_content, new_content) = if bodiless { (none, none) } else { (&*o.content, &*n.content) };
+        let (pairs, old_left, new_left) = pair_media(old_content, new_content);
         for i in old_left {
-            let name = &o.content[i].name;
+            let name = &old_content[i].name;
             let message = format!("media type {name} no longer answered");
             self.push(
                 "response_media_type_removed",
@@ -789,13 +950,13 @@ impl<'c> OpCx<'c> {
             );
         }
         for j in new_left {
-            let name = &n.content[j].name;
+            let name = &new_content[j].name;
             let message = format!("media type {name} may now be answered");
             self.push("response_media_type_added", Class::NONE, format!("response {status} {name}"), message);
         }
         for (i, j) in pairs {
-            let base = format!("response {status} {}", n.content[j].name);
-            self.schema(memo, Side::Response, &base, o.content[i].schema.as_ref(), n.content[j].schema.as_ref());
+            let base = format!("response {status} {}", new_content[j].name);
+            self.schema(memo, Side::Response, &base, old_content[i].schema.as_ref(), new_content[j].schema.as_ref());
         }
         for oh in &o.headers {
             let location = format!("response {status} header {}", oh.name);

@@ -1,7 +1,8 @@
 //! Renderings of a [`DiffReport`]: text for terminals, JSON for machines, Markdown for a
-//! pull-request comment. Renderers only read the report; they never classify.
+//! pull-request comment, a Markdown changelog for release notes. Renderers only read the report;
+//! they never classify.
 
-use super::{Breaks, Change, DiffReport, ParseError, Severity};
+use super::{Breaks, Change, DiffReport, Level, ParseError};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -13,19 +14,55 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    Changelog,
 }
 
 impl FromStr for Format {
     type Err = ParseError;
 
-    /// Parses `text`, `json` or `markdown`.
+    /// Parses `text`, `json`, `markdown` or `changelog`.
     fn from_str(s: &str) -> Result<Format, ParseError> {
         match s {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             "markdown" => Ok(Format::Markdown),
-            _ => Err(ParseError { what: "format", value: s.to_owned(), expected: "text, json or markdown" }),
+            "changelog" => Ok(Format::Changelog),
+            _ => Err(ParseError { what: "format", value: s.to_owned(), expected: "text, json, markdown or changelog" }),
         }
+    }
+}
+
+/// How much a rendering shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Most changes listed in a Markdown comment (a comment has a size limit and a reader has
+    /// patience); the rest are counted.
+    pub max_items: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> RenderOptions {
+        RenderOptions { max_items: 50 }
+    }
+}
+
+/// How a change is labelled: its level, or `allowed` for an accepted break.
+fn label(c: &Change) -> &'static str {
+    match c.level {
+        Level::Breaking if c.allowed => "allowed",
+        Level::Breaking => "breaking",
+        Level::Warning => "warning",
+        Level::Info | Level::Ignore => "non-breaking",
+    }
+}
+
+/// Display order: failing first, then warnings, allowed breaks, the rest.
+fn rank(c: &Change) -> u8 {
+    match (c.level, c.allowed) {
+        (Level::Breaking, false) => 0,
+        (Level::Warning, _) => 1,
+        (Level::Breaking, true) => 2,
+        _ => 3,
     }
 }
 
@@ -36,15 +73,22 @@ struct ReportJson<'a> {
     new: &'a str,
     breaking: usize,
     non_breaking: usize,
+    warnings: usize,
+    allowed: usize,
     changes: &'a [Change],
 }
 
-/// Changes grouped by operation (`method`, `path`, `operation`), in report order.
+/// Changes grouped by operation (`method`, `path`, `operation`), or by component for changes
+/// reported at a shared component, in report order.
 fn by_operation<'r>(changes: impl Iterator<Item = &'r Change>) -> Vec<(&'r Change, Vec<&'r Change>)> {
     let mut groups: Vec<(&Change, Vec<&Change>)> = Vec::new();
     for change in changes {
-        match groups.iter_mut().find(|(first, _)| {
-            first.method == change.method && first.path == change.path && first.operation == change.operation
+        match groups.iter_mut().find(|(first, _)| match (&first.component, &change.component) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => {
+                first.method == change.method && first.path == change.path && first.operation == change.operation
+            }
+            _ => false,
         }) {
             Some((_, members)) => members.push(change),
             None => groups.push((change, vec![change])),
@@ -53,23 +97,32 @@ fn by_operation<'r>(changes: impl Iterator<Item = &'r Change>) -> Vec<(&'r Chang
     groups
 }
 
-/// `PATCH /path (operationId)`, without the id when it is only `METHOD path`.
+/// `PATCH /path (operationId)`, without the id when it is only `METHOD path`; for a change at
+/// a shared component, `schema Name (used by a, b)`.
 fn operation_title(change: &Change) -> String {
+    if let Some(component) = &change.component {
+        return format!("schema {component} (used by {})", change.operations.join(", "));
+    }
     let generated = format!("{} {}", change.method, change.path);
     if change.operation == generated { generated } else { format!("{generated} ({})", change.operation) }
 }
 
 fn summary(report: &DiffReport) -> String {
-    format!("{} breaking, {} non-breaking", report.breaking(), report.non_breaking())
+    let mut out = format!("{} breaking, {} non-breaking", report.breaking(), report.non_breaking());
+    if report.warnings() > 0 || report.allowed() > 0 {
+        out.push_str(&format!(" ({} warnings, {} allowed)", report.warnings(), report.allowed()));
+    }
+    out
 }
 
 impl DiffReport {
     /// Renders in one of the formats.
-    pub fn render(&self, format: Format) -> String {
+    pub fn render(&self, format: Format, options: RenderOptions) -> String {
         match format {
             Format::Text => self.render_text(),
             Format::Json => self.render_json(),
-            Format::Markdown => self.render_markdown(),
+            Format::Markdown => self.render_markdown_limited(options.max_items),
+            Format::Changelog => self.render_changelog(),
         }
     }
 
@@ -84,18 +137,17 @@ impl DiffReport {
         for (first, changes) in by_operation(self.changes.iter()) {
             let _ = writeln!(out, "\n{}", operation_title(first));
             let mut ordered = changes;
-            ordered.sort_by_key(|c| c.severity); // Stable: breaking first, report order kept.
+            ordered.sort_by_key(|c| rank(c)); // Stable: failing first, report order kept.
             for c in ordered {
-                let severity = match c.severity {
-                    Severity::Breaking => "breaking",
-                    Severity::NonBreaking => "non-breaking",
-                };
-                let breaks = match (c.severity, c.breaks) {
+                let severity = label(c);
+                let breaks = match (c.level, c.breaks) {
                     (_, Breaks::None) => String::new(),
-                    (Severity::Breaking, b) => format!(", breaks {b}"),
-                    (Severity::NonBreaking, b) => format!(", affects {b}"),
+                    (Level::Breaking | Level::Warning, b) => format!(", breaks {b}"),
+                    (_, b) => format!(", affects {b}"),
                 };
-                let _ = writeln!(out, "  {severity:<12}  {}: {} [{}{breaks}]", c.location, c.message, c.kind);
+                let allowance = c.allowance.as_ref().map(|r| format!(" (allowed: {r})")).unwrap_or_default();
+                let _ =
+                    writeln!(out, "  {severity:<12}  {}: {} [{}{breaks}]{allowance}", c.location, c.message, c.kind);
             }
         }
         let _ = writeln!(out, "\n{}", summary(self));
@@ -118,57 +170,112 @@ impl DiffReport {
     ///     "method": "PATCH",
     ///     "path": "/api/atlas/v2/groups/{groupId}/maintenanceWindow",
     ///     "location": "response 204",
-    ///     "message": "success status 204 removed"
+    ///     "message": "success status 204 removed",
+    ///     "level": "breaking",
+    ///     "allowed": false
     ///   }]
     /// }
     /// ```
-    /// `severity` is `breaking` or `non_breaking`; `breaks` is `clients`, `servers`, `both` or
-    /// `none`; `kind` is one of [`super::KINDS`]. Changes are in report order.
+    /// `severity` is `breaking` or `non_breaking` (conform's classification); `level` is what the
+    /// policy makes of it (`breaking`, `warning`, `info`); `allowed` is true for a break the
+    /// allow-list accepts (`allowance` then gives its reason). A change at a shared component
+    /// also has `component` and `operations`. `breaks` is `clients`, `servers`, `both` or
+    /// `none`; `kind` is one of [`super::KINDS`]. `breaking` counts what fails the gate.
+    /// Changes are in report order.
     pub fn render_json(&self) -> String {
         let doc = ReportJson {
             old: &self.old,
             new: &self.new,
             breaking: self.breaking(),
             non_breaking: self.non_breaking(),
+            warnings: self.warnings(),
+            allowed: self.allowed(),
             changes: &self.changes,
         };
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     }
 
-    /// For a pull-request comment: a heading, the summary, a table of breaking changes, then
-    /// one of non-breaking changes.
+    /// For a pull-request comment: a heading, the summary, then tables of failing breaking
+    /// changes, warnings, allowed breaks and other changes; see [`Self::render_markdown_limited`].
     pub fn render_markdown(&self) -> String {
+        self.render_markdown_limited(RenderOptions::default().max_items)
+    }
+
+    /// As [`Self::render_markdown`], listing at most `max_items` changes (failing ones first)
+    /// and counting the rest.
+    pub fn render_markdown_limited(&self, max_items: usize) -> String {
         let mut out = format!("## API changes: {} → {}\n\n", code(&self.old), code(&self.new));
         if self.changes.is_empty() {
             out.push_str("No changes.\n");
             return out;
         }
         if self.breaking() > 0 {
-            let _ = writeln!(out, "**{} breaking**, {} non-breaking.", self.breaking(), self.non_breaking());
+            let _ = writeln!(
+                out,
+                "**{} breaking**, {}.",
+                self.breaking(),
+                summary(self).split_once(", ").map_or("", |(_, rest)| rest)
+            );
         } else {
             let _ = writeln!(out, "{}.", summary(self));
         }
+        let mut budget = max_items;
         // Who a non-breaking change affects must follow it; it does not break them.
-        for (severity, title, who) in [
-            (Severity::Breaking, "Breaking changes", "Breaks"),
-            (Severity::NonBreaking, "Non-breaking changes", "Affects"),
+        for (rank_of, title, who) in [
+            (0, "Breaking changes", "Breaks"),
+            (1, "Warnings", "Breaks"),
+            (2, "Allowed breaking changes", "Breaks"),
+            (3, "Non-breaking changes", "Affects"),
         ] {
-            let rows: Vec<&Change> = self.changes.iter().filter(|c| c.severity == severity).collect();
-            if rows.is_empty() {
+            let rows: Vec<&Change> = self.changes.iter().filter(|c| rank(c) == rank_of).collect();
+            if rows.is_empty() || budget == 0 {
                 continue;
             }
             let _ = writeln!(out, "\n### {title} ({})\n", rows.len());
             let _ = writeln!(out, "| Operation | Location | Change | {who} | Kind |\n|---|---|---|---|---|");
-            for c in rows {
+            for c in rows.iter().take(budget) {
+                let kind = match &c.allowance {
+                    Some(reason) => format!("{} ({})", code(c.kind), text(reason)),
+                    None => code(c.kind),
+                };
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {kind} |",
                     code(&operation_title(c)),
                     text(&c.location),
                     text(&c.message),
                     c.breaks,
-                    code(c.kind)
                 );
+            }
+            budget -= rows.len().min(budget);
+        }
+        let shown = max_items.min(self.changes.len());
+        if shown < self.changes.len() {
+            let _ = writeln!(
+                out,
+                "\n…and {} more changes not shown (`conform diff --format text` lists them all).",
+                self.changes.len() - shown
+            );
+        }
+        out
+    }
+
+    /// For release notes: Markdown grouped by operation (and by shared component), breaking
+    /// changes first in each group, each line naming its level.
+    pub fn render_changelog(&self) -> String {
+        let mut out = format!("# API changelog: {} → {}\n", code(&self.old), code(&self.new));
+        if self.changes.is_empty() {
+            out.push_str("\nNo changes.\n");
+            return out;
+        }
+        let _ = writeln!(out, "\n{}.", summary(self));
+        for (first, changes) in by_operation(self.changes.iter()) {
+            let _ = writeln!(out, "\n## {}\n", code(&operation_title(first)));
+            let mut ordered = changes;
+            ordered.sort_by_key(|c| rank(c));
+            for c in ordered {
+                let allowance = c.allowance.as_ref().map(|r| format!(" (allowed: {})", text(r))).unwrap_or_default();
+                let _ = writeln!(out, "- **{}** {}: {}{allowance}", label(c), text(&c.location), text(&c.message));
             }
         }
         out

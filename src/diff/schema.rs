@@ -72,6 +72,10 @@ pub(super) struct Delta {
     pub kind: &'static str,
     pub class: Class,
     pub message: String,
+    /// The named component (`components/schemas/X`) the difference lies in, and the path inside
+    /// it: the nearest one on the way down. A change under a shared component is reported there,
+    /// once, rather than once per place that uses it.
+    pub component: Option<(String, String)>,
 }
 
 /// How the set of accepted values changed.
@@ -503,6 +507,18 @@ fn describe_values(values: &[&Value]) -> String {
     values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
 }
 
+/// The name of the component schema a one-node conjunction is a `$ref` to (`Pet` for
+/// `#/components/schemas/Pet`), following a chain of `$ref`s to its last named target.
+fn component_name(doc: &Value, nodes: &[Node]) -> Option<String> {
+    let [node] = nodes else { return None };
+    let resolved = resolve(doc, node.clone());
+    if !resolved.via_ref {
+        return None;
+    }
+    let name = resolved.ptr.strip_prefix("/components/schemas/")?;
+    (!name.contains('/')).then(|| pointer::unescape(name))
+}
+
 fn prefixed(mut deltas: Vec<Delta>, segment: &str) -> Vec<Delta> {
     for d in &mut deltas {
         d.path = format!("/{segment}{}", d.path);
@@ -524,7 +540,7 @@ struct Comparator<'m, 'a> {
 
 impl<'a> Comparator<'_, 'a> {
     fn delta(&self, path: String, kind: &'static str, effect: Effect, message: String) -> Delta {
-        Delta { path, kind, class: classify(self.side, effect), message }
+        Delta { path, kind, class: classify(self.side, effect), message, component: None }
     }
 
     /// Compares two conjunctions of nodes.
@@ -554,6 +570,12 @@ impl<'a> Comparator<'_, 'a> {
         }
         let mut out = self.compare_flat(old, new, depth);
         out.truncate(MAX_DELTAS);
+        // Differences found here that no deeper component claimed belong to this one.
+        if let Some(name) = component_name(self.new_doc, new).or_else(|| component_name(self.old_doc, old)) {
+            for d in out.iter_mut().filter(|d| d.component.is_none()) {
+                d.component = Some((name.clone(), d.path.clone()));
+            }
+        }
         if let Some(key) = key {
             self.memo.in_progress.remove(&key);
             self.memo.done.insert(key, out.clone());
@@ -569,12 +591,22 @@ impl<'a> Comparator<'_, 'a> {
         match (old.alternatives.len(), new.alternatives.len()) {
             (0, 1) if new.is_pure_union() && !old.is_pure_union() => {
                 let mut out = self.nullability(&old, &new);
-                out.extend(self.alternatives(&[old_nodes.to_vec()], &new.alternatives[0], depth));
+                out.extend(self.alternatives(
+                    &[old_nodes.to_vec()],
+                    &new.alternatives[0],
+                    (None, new.discriminator),
+                    depth,
+                ));
                 return out;
             }
             (1, 0) if old.is_pure_union() && !new.is_pure_union() => {
                 let mut out = self.nullability(&old, &new);
-                out.extend(self.alternatives(&old.alternatives[0], &[new_nodes.to_vec()], depth));
+                out.extend(self.alternatives(
+                    &old.alternatives[0],
+                    &[new_nodes.to_vec()],
+                    (old.discriminator, None),
+                    depth,
+                ));
                 return out;
             }
             _ => {}
@@ -929,6 +961,7 @@ impl<'a> Comparator<'_, 'a> {
                             kind: sided!(self.side, "property_deprecated"),
                             class: Class::NONE,
                             message: format!("{name} is deprecated"),
+                            component: None,
                         });
                     }
                     if let (Some(o), Some(n)) = (op, np) {
@@ -1002,18 +1035,21 @@ impl<'a> Comparator<'_, 'a> {
                 kind: "request_property_removed",
                 class: Class::BREAKS_CLIENTS,
                 message: format!("{required}property {name} removed; the object is closed, so sending it is rejected"),
+                component: None,
             },
             Side::Request => Delta {
                 path,
                 kind: "request_property_removed",
                 class: Class::SERVERS,
                 message: format!("{required}property {name} removed; it is no longer documented"),
+                component: None,
             },
             Side::Response => Delta {
                 path,
                 kind: "response_property_removed",
                 class: Class::BREAKS_CLIENTS,
                 message: format!("{required}property {name} removed"),
+                component: None,
             },
         }
     }
@@ -1030,14 +1066,15 @@ impl<'a> Comparator<'_, 'a> {
         };
         let what = if required { "required property" } else { "optional property" };
         let closed = if self.side == Side::Response && old.closed { " to a closed object" } else { "" };
-        Delta { path, kind, class, message: format!("{what} {name} added{closed}") }
+        Delta { path, kind, class, message: format!("{what} {name} added{closed}"), component: None }
     }
 
     fn unions(&mut self, old: &Flat<'a>, new: &Flat<'a>, depth: usize, out: &mut Vec<Delta>) {
         let (o, n) = (old.alternatives.len(), new.alternatives.len());
+        let dispatch = (old.discriminator, new.discriminator);
         for i in 0..o.max(n) {
             match (old.alternatives.get(i), new.alternatives.get(i)) {
-                (Some(a), Some(b)) => out.extend(self.alternatives(a, b, depth)),
+                (Some(a), Some(b)) => out.extend(self.alternatives(a, b, dispatch, depth)),
                 (None, Some(b)) => out.push(self.delta(
                     String::new(),
                     sided!(self.side, "composition_added"),
@@ -1055,60 +1092,38 @@ impl<'a> Comparator<'_, 'a> {
         }
     }
 
-    /// The raw `$ref` of a one-node alternative, and its resolved type list.
-    fn alternative_keys(&self, doc: &'a Value, alt: &[Node<'a>]) -> (Option<String>, Option<Vec<&'a str>>) {
-        let reference = match alt {
-            [node] => node.value.get("$ref").and_then(Value::as_str).map(str::to_owned),
-            _ => None,
-        };
-        (reference, Flat::of(doc, alt).value_types())
-    }
-
-    fn alternative_label(&self, doc: &'a Value, alt: &[Node<'a>], index: usize) -> String {
-        let (reference, types) = self.alternative_keys(doc, alt);
-        match reference {
-            Some(r) => r.rsplit('/').next().map(pointer::unescape).unwrap_or(r),
-            None => format!("#{} ({})", index + 1, describe_types(types.as_deref())),
+    fn alternative_label(id: &AltId, index: usize) -> String {
+        match (&id.target, id.title) {
+            (Some(target), _) => target.rsplit('/').next().map(pointer::unescape).unwrap_or_default(),
+            (None, Some(title)) => format!("\"{title}\""),
+            (None, None) => format!("#{} ({})", index + 1, describe_types(id.types.as_deref())),
         }
     }
 
-    fn alternatives(&mut self, old: &[Vec<Node<'a>>], new: &[Vec<Node<'a>>], depth: usize) -> Vec<Delta> {
-        let old_keys: Vec<_> = old.iter().map(|a| self.alternative_keys(self.old_doc, a)).collect();
-        let new_keys: Vec<_> = new.iter().map(|a| self.alternative_keys(self.new_doc, a)).collect();
-        let mut pairs: Vec<(usize, usize)> = Vec::new();
-        let mut old_free: Vec<bool> = vec![true; old.len()];
-        let mut new_free: Vec<bool> = vec![true; new.len()];
-        // By `$ref` target, then by type list.
-        for by_ref in [true, false] {
-            for (i, (oref, otypes)) in old_keys.iter().enumerate() {
-                if !old_free[i] {
-                    continue;
-                }
-                let found = new_keys.iter().enumerate().position(|(j, (nref, ntypes))| {
-                    new_free[j] && if by_ref { oref.is_some() && oref == nref } else { otypes == ntypes }
-                });
-                if let Some(j) = found {
-                    old_free[i] = false;
-                    new_free[j] = false;
-                    pairs.push((i, j));
-                }
-            }
-        }
-        // One left on each side: the same alternative, changed.
-        let left_old: Vec<usize> = (0..old.len()).filter(|i| old_free[*i]).collect();
-        let left_new: Vec<usize> = (0..new.len()).filter(|j| new_free[*j]).collect();
-        if let ([i], [j]) = (left_old.as_slice(), left_new.as_slice()) {
-            pairs.push((*i, *j));
-            old_free[*i] = false;
-            new_free[*j] = false;
-        }
-        pairs.sort_unstable();
+    /// Pairs the alternatives of two unions by what identifies them, never by position: the
+    /// `$ref` target, then the discriminator value that selects them, then `title`, then the
+    /// `const`/`enum` of a discriminating property, then (for alternatives no name tells
+    /// apart) their structure. What is left unpaired was removed or added.
+    fn alternatives(
+        &mut self,
+        old: &[Vec<Node<'a>>],
+        new: &[Vec<Node<'a>>],
+        dispatch: Dispatch<'a>,
+        depth: usize,
+    ) -> Vec<Delta> {
+        let old_ids: Vec<AltId> = old.iter().map(|a| AltId::of(self.old_doc, a)).collect();
+        let new_ids: Vec<AltId> = new.iter().map(|a| AltId::of(self.new_doc, a)).collect();
+        let pairs = pair_alternatives(&old_ids, &new_ids, dispatch);
+        let mut old_free = vec![true; old.len()];
+        let mut new_free = vec![true; new.len()];
         let mut out = Vec::new();
-        for (i, j) in pairs {
+        for &(i, j) in &pairs {
+            old_free[i] = false;
+            new_free[j] = false;
             out.extend(self.compare(&old[i], &new[j], depth + 1));
         }
-        for (i, alt) in old.iter().enumerate().filter(|(i, _)| old_free[*i]) {
-            let label = self.alternative_label(self.old_doc, alt, i);
+        for (i, id) in old_ids.iter().enumerate().filter(|(i, _)| old_free[*i]) {
+            let label = Self::alternative_label(id, i);
             out.push(self.delta(
                 String::new(),
                 sided!(self.side, "alternative_removed"),
@@ -1116,8 +1131,8 @@ impl<'a> Comparator<'_, 'a> {
                 format!("alternative {label} removed"),
             ));
         }
-        for (j, alt) in new.iter().enumerate().filter(|(j, _)| new_free[*j]) {
-            let label = self.alternative_label(self.new_doc, alt, j);
+        for (j, id) in new_ids.iter().enumerate().filter(|(j, _)| new_free[*j]) {
+            let label = Self::alternative_label(id, j);
             out.push(self.delta(
                 String::new(),
                 sided!(self.side, "alternative_added"),
@@ -1167,4 +1182,223 @@ impl<'a> Comparator<'_, 'a> {
             }
         }
     }
+}
+
+/// Most enum values of one property used to tell alternatives apart.
+const MAX_TAG_VALUES: usize = 256;
+/// Least structural similarity (shared keywords, properties and tags over all of them) for two
+/// unnamed alternatives to be read as one alternative, changed.
+const MIN_SIMILARITY: f64 = 0.5;
+
+/// The discriminators (old, new) of two unions whose alternatives are paired.
+type Dispatch<'a> = (Option<&'a Map<String, Value>>, Option<&'a Map<String, Value>>);
+
+/// What identifies one alternative of a union.
+struct AltId<'a> {
+    /// The pointer a `$ref` alternative resolves to.
+    target: Option<String>,
+    title: Option<&'a str>,
+    /// Value types, `null` aside; `None` for any.
+    types: Option<Vec<&'a str>>,
+    /// Properties whose schema is a `const` or an `enum`, with their values.
+    tags: Vec<(&'a str, Vec<&'a Value>)>,
+    /// Keywords, property names, required names and tag values, for structural similarity.
+    features: HashSet<String>,
+    /// The resolved schema (one-node alternatives), to recognise a renamed but identical one.
+    value: Option<&'a Value>,
+}
+
+impl<'a> AltId<'a> {
+    fn of(doc: &'a Value, alt: &[Node<'a>]) -> AltId<'a> {
+        let (target, title, value) = match alt {
+            [node] => {
+                let resolved = resolve(doc, node.clone());
+                let target = resolved.via_ref.then(|| resolved.ptr.clone());
+                (target, resolved.value.get("title").and_then(Value::as_str), Some(resolved.value))
+            }
+            _ => (None, None, None),
+        };
+        let flat = Flat::of(doc, alt);
+        let mut features = HashSet::new();
+        let mut tags = Vec::new();
+        for node in alt {
+            if let Value::Object(map) = resolve(doc, node.clone()).value {
+                for key in map.keys().filter(|k| !ANNOTATIONS.contains(&k.as_str()) && !k.starts_with("x-")) {
+                    features.insert(format!("k:{key}"));
+                }
+            }
+        }
+        for t in flat.value_types().unwrap_or_default() {
+            features.insert(format!("t:{t}"));
+        }
+        for name in &flat.required {
+            features.insert(format!("r:{name}"));
+        }
+        for (name, nodes) in &flat.properties {
+            features.insert(format!("p:{name}"));
+            let mut values: Vec<&Value> = Vec::new();
+            for node in nodes {
+                let schema = resolve(doc, node.clone()).value;
+                match (schema.get("enum"), schema.get("const")) {
+                    (Some(Value::Array(vs)), _) => values.extend(vs.iter().take(MAX_TAG_VALUES)),
+                    (_, Some(v)) => values.push(v),
+                    _ => {}
+                }
+            }
+            if !values.is_empty() {
+                for v in &values {
+                    features.insert(format!("v:{name}={v}"));
+                }
+                tags.push((*name, values));
+            }
+        }
+        AltId { target, title, types: flat.value_types(), tags, features, value }
+    }
+
+    /// Whether both carry a name and the names differ (another schema, not this one changed).
+    fn named_otherwise(&self, other: &AltId) -> bool {
+        let differ = |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        differ(self.target.as_deref(), other.target.as_deref()) || differ(self.title, other.title)
+    }
+
+    fn tag(&self, property: &str) -> Option<&[&'a Value]> {
+        self.tags.iter().find(|(p, _)| *p == property).map(|(_, vs)| vs.as_slice())
+    }
+
+    fn similarity(&self, other: &AltId) -> f64 {
+        let union = self.features.union(&other.features).count();
+        if union == 0 {
+            return 1.0;
+        }
+        self.features.intersection(&other.features).count() as f64 / union as f64
+    }
+}
+
+/// Properties whose `const`/`enum` tells the alternatives of one side apart: tagged in two
+/// alternatives or more, with different values.
+fn discriminating<'a>(ids: &[AltId<'a>]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for id in ids {
+        for (property, _) in &id.tags {
+            if out.contains(property) {
+                continue;
+            }
+            let tagged: Vec<&[&Value]> = ids.iter().filter_map(|i| i.tag(property)).collect();
+            if tagged.len() >= 2 && tagged.iter().any(|vs| *vs != tagged[0]) {
+                out.push(property);
+            }
+        }
+    }
+    out
+}
+
+fn overlap(a: &[&Value], b: &[&Value]) -> usize {
+    a.iter().filter(|v| b.contains(v)).count()
+}
+
+/// `(old index, new index)` pairs of alternatives that are the same alternative; see
+/// [`Comparator::alternatives`].
+fn pair_alternatives(old: &[AltId], new: &[AltId], (old_dispatch, new_dispatch): Dispatch) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    let mut old_free = vec![true; old.len()];
+    let mut new_free = vec![true; new.len()];
+    let take = |pairs: &mut Vec<(usize, usize)>, old_free: &mut [bool], new_free: &mut [bool], i: usize, j: usize| {
+        old_free[i] = false;
+        new_free[j] = false;
+        pairs.push((i, j));
+    };
+    // 1. The same `$ref` target.
+    for (i, o) in old.iter().enumerate() {
+        let Some(target) = &o.target else { continue };
+        if let Some(j) = (0..new.len()).find(|j| new_free[*j] && new[*j].target.as_ref() == Some(target)) {
+            take(&mut pairs, &mut old_free, &mut new_free, i, j);
+        }
+    }
+    // 2. The discriminator value that selects each (a mapping that now names another schema).
+    let mapping = |d: Option<&Map<String, Value>>| d.and_then(|d| d.get("mapping")).and_then(Value::as_object).cloned();
+    if let (Some(om), Some(nm)) = (mapping(old_dispatch), mapping(new_dispatch)) {
+        let fragment = |v: &Value| v.as_str().and_then(pointer::local_fragment).map(str::to_owned);
+        for (value, old_target) in &om {
+            let (Some(ot), Some(nt)) = (fragment(old_target), nm.get(value).and_then(fragment)) else { continue };
+            let i = (0..old.len()).find(|i| old_free[*i] && old[*i].target.as_deref() == Some(ot.as_str()));
+            let j = (0..new.len()).find(|j| new_free[*j] && new[*j].target.as_deref() == Some(nt.as_str()));
+            if let (Some(i), Some(j)) = (i, j) {
+                take(&mut pairs, &mut old_free, &mut new_free, i, j);
+            }
+        }
+    }
+    // 3. The same title (an inline alternative that became a `$ref`, or a schema renamed,
+    //    keeps its title).
+    for (i, o) in old.iter().enumerate() {
+        let Some(title) = o.title else { continue };
+        if !old_free[i] {
+            continue;
+        }
+        let found = (0..new.len()).find(|j| new_free[*j] && new[*j].title == Some(title));
+        if let Some(j) = found {
+            take(&mut pairs, &mut old_free, &mut new_free, i, j);
+        }
+    }
+    // 4. The values of a discriminating property (`type: {const: AWS}`): the value a client
+    //    sends selects the alternative, whatever the schema is called now.
+    let mut properties = discriminating(old);
+    for p in discriminating(new) {
+        if !properties.contains(&p) {
+            properties.push(p);
+        }
+    }
+    if !properties.is_empty() {
+        for (i, o) in old.iter().enumerate() {
+            if !old_free[i] {
+                continue;
+            }
+            let best = (0..new.len())
+                .filter(|j| new_free[*j])
+                .filter_map(|j| {
+                    let shared: usize =
+                        properties.iter().filter_map(|p| Some(overlap(o.tag(p)?, new[j].tag(p)?))).sum();
+                    (shared > 0).then_some((shared, j))
+                })
+                .max_by_key(|(shared, j)| (*shared, std::cmp::Reverse(*j)));
+            if let Some((_, j)) = best {
+                take(&mut pairs, &mut old_free, &mut new_free, i, j);
+            }
+        }
+    }
+    // 5. Structure, for what no name tells apart: same types, no contradicting discriminating
+    //    tag, similar enough; the most similar pairs first. Two differently named alternatives
+    //    pair only when identical (a schema renamed).
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (i, o) in old.iter().enumerate().filter(|(i, _)| old_free[*i]) {
+        for (j, n) in new.iter().enumerate().filter(|(j, _)| new_free[*j]) {
+            if o.types != n.types {
+                continue;
+            }
+            let contradicts = properties.iter().any(|p| match (o.tag(p), n.tag(p)) {
+                (Some(a), Some(b)) => overlap(a, b) == 0,
+                _ => false,
+            });
+            if contradicts {
+                continue;
+            }
+            if o.named_otherwise(n) {
+                if o.value.is_some() && o.value == n.value {
+                    candidates.push((1.0, i, j));
+                }
+                continue;
+            }
+            let score = o.similarity(n);
+            if score >= MIN_SIMILARITY {
+                candidates.push((score, i, j));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    for (_, i, j) in candidates {
+        if old_free[i] && new_free[j] {
+            take(&mut pairs, &mut old_free, &mut new_free, i, j);
+        }
+    }
+    pairs.sort_unstable();
+    pairs
 }

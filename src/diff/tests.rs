@@ -979,7 +979,7 @@ fn references_are_followed_and_recursive_schemas_terminate() {
     }}));
     let report = run(old, with_components(inline, tree(10)));
     assert!(report.changes.is_empty(), "{}", listing(&report));
-    // A pair reached twice is compared once but reported at both places.
+    // A pair reached twice is compared once and reported once, at the component.
     let shared = |max: u64| {
         with_components(
             with_request(object(
@@ -990,9 +990,9 @@ fn references_are_followed_and_recursive_schemas_terminate() {
         )
     };
     let report = run(shared(23), shared(12));
-    assert_eq!(report.changes.len(), 2, "{}", listing(&report));
-    assert_eq!(report.changes[0].location, "request body /from");
-    assert_eq!(report.changes[1].location, "request body /to");
+    assert_only(&report, "request_maximum_lowered", Breaking, Clients, "schema Hour");
+    assert_eq!(report.changes[0].component.as_deref(), Some("Hour"));
+    assert_eq!(report.changes[0].operations, ["patchA"]);
 }
 
 #[test]
@@ -1245,4 +1245,255 @@ fn a_discriminator_value_mapped_to_another_schema_breaks_both() {
         the(&report, "response_discriminator_mapping_changed").message,
         "discriminator value pet now selects Dog instead of Cat"
     );
+}
+
+// --- Issue 15: the wrong classes found on a real history, on spec pairs written for them -------
+
+fn pair(name: &str) -> DiffReport {
+    let load = |which: &str| {
+        let path = format!("{}/tests/data/diff/{name}-{which}.yaml", env!("CARGO_MANIFEST_DIR"));
+        Spec::load(&path).expect("the test spec loads")
+    };
+    let report = diff(&load("old"), &load("new"));
+    assert_documented(&report);
+    report
+}
+
+#[test]
+fn issue_15_bodiless_answers_have_no_body_to_break() {
+    let report = pair("bodiless");
+    // 204 (DELETE), 304 and every HEAD answer lost their schema: nothing to report. The 200 of
+    // the GET lost its body: still breaking.
+    assert_only(&report, "response_media_type_removed", Breaking, Clients, "response 200 application/json");
+    assert_eq!(report.changes[0].operation, "getThing");
+}
+
+#[test]
+fn issue_15_an_inserted_inline_branch_does_not_shift_the_pairing() {
+    let report = pair("oneof-inserted");
+    let kinds: Vec<&str> = report.changes.iter().map(|c| c.kind).collect();
+    // The inserted branch is added; the branch that really lost USER_REMOVED says so; no other
+    // value reads as removed.
+    assert_eq!(kinds.len(), 2, "{}", listing(&report));
+    assert_change(&report, "request_alternative_added", NonBreaking, Servers, "request body");
+    let removed = the(&report, "request_enum_value_removed");
+    assert_eq!((removed.severity, removed.message.as_str()), (Breaking, "enum value \"USER_REMOVED\" removed"));
+    assert_eq!(removed.location, "request body /eventTypeName");
+}
+
+#[test]
+fn issue_15_a_replaced_branch_is_removed_and_added_not_compared() {
+    let report = pair("oneof-replaced");
+    // GcpEndpoint -> AzureEndpoint: another schema. Webhook -> WebhookEndpoint: renamed, same
+    // schema. AwsEndpoint kept: its own change is still reported.
+    assert_eq!(report.changes.len(), 3, "{}", listing(&report));
+    let removed = the(&report, "request_alternative_removed");
+    assert_eq!((removed.severity, removed.message.as_str()), (Breaking, "alternative GcpEndpoint removed"));
+    let added = the(&report, "request_alternative_added");
+    assert_eq!((added.severity, added.message.as_str()), (NonBreaking, "alternative AzureEndpoint added"));
+    assert_change(&report, "request_max_length_lowered", Breaking, Clients, "request body /region");
+    assert!(!report.changes.iter().any(|c| c.kind == "request_property_removed"), "{}", listing(&report));
+}
+
+#[test]
+fn issue_15_a_change_in_a_shared_component_is_reported_once() {
+    let report = pair("shared");
+    // Tags is reached through three oneOf branches of Cluster, from two operations.
+    assert_only(&report, "response_property_removed", Breaking, Clients, "schema Tags /team");
+    assert_eq!(report.changes[0].component.as_deref(), Some("Tags"));
+    assert_eq!(report.changes[0].operations, ["listClusters", "getCluster"]);
+}
+
+#[test]
+fn alternatives_pair_by_title_discriminator_and_const_never_by_position() {
+    let union = |alts: Value| with_request(json!({"oneOf": alts}));
+    let titled = |title: &str, max: u64| json!({"title": title, "type": "string", "maxLength": max});
+    // Same type, swapped order: the titles pair them, so nothing changed.
+    let report = run(union(json!([titled("a", 5), titled("b", 9)])), union(json!([titled("b", 9), titled("a", 5)])));
+    assert!(report.changes.is_empty(), "{}", listing(&report));
+    // A title replaced: removed and added, whatever the position.
+    let report = run(union(json!([titled("a", 5), titled("b", 9)])), union(json!([titled("a", 5), titled("c", 9)])));
+    assert_eq!(report.changes.len(), 2, "{}", listing(&report));
+    assert_change(&report, "request_alternative_removed", Breaking, Clients, "request body");
+    // `const` of the discriminating property: the order changed and one branch narrowed.
+    let tagged = |tag: &str, max: u64| json!({"type": "object", "properties": {"kind": {"const": tag}, "n": {"type": "integer", "maximum": max}}});
+    let report = run(union(json!([tagged("A", 5), tagged("B", 9)])), union(json!([tagged("B", 9), tagged("A", 3)])));
+    assert_only(&report, "request_maximum_lowered", Breaking, Clients, "request body /n");
+    // A discriminator value now mapped to a renamed schema: the same branch.
+    let mapped = |target: &str| {
+        let schema = json!({
+            "oneOf": [{"$ref": format!("#/components/schemas/{target}")}, {"$ref": "#/components/schemas/Dog"}],
+            "discriminator": {"propertyName": "kind", "mapping": {
+                "cat": format!("#/components/schemas/{target}"), "dog": "#/components/schemas/Dog"}}
+        });
+        let cat =
+            |max: u64| object(json!({"kind": {"type": "string"}, "lives": {"type": "integer", "maximum": max}}), &[]);
+        with_components(
+            with_request(schema),
+            json!({target: cat(if target == "Cat" { 9 } else { 7 }), "Dog": object(json!({"kind": {"type": "string"}}), &[])}),
+        )
+    };
+    let report = run(mapped("Cat"), mapped("Feline"));
+    assert!(report.changes.iter().any(|c| c.kind == "request_maximum_lowered"), "{}", listing(&report));
+    assert!(!report.changes.iter().any(|c| c.kind == "request_alternative_removed"), "{}", listing(&report));
+}
+
+// --- Policy: presets, rules file, allow-list, stability ----------------------------------------
+
+/// GET /a answers an enum that gains a value (breaking in strict) and a `pattern` that changes
+/// in a request parameter; the operation may carry an `x-stability-level` or `deprecated`.
+fn policy_pair(extra: Value) -> (DiffReport, DiffReport) {
+    let doc = |values: &[&str], pattern: &str| {
+        let mut op = json!({
+            "operationId": "getA",
+            "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "pattern": pattern}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema":
+                object(json!({"state": {"type": "string", "enum": values}}), &[])}}}}
+        });
+        if let (Some(op), Some(extra)) = (op.as_object_mut(), extra.as_object()) {
+            op.extend(extra.clone());
+        }
+        document(json!({"/a": {"get": op}}), json!({}))
+    };
+    let report = run(doc(&["IDLE"], "^a"), doc(&["IDLE", "BUSY"], "^b"));
+    (report.clone(), report)
+}
+
+fn levels(report: &DiffReport) -> Vec<(&'static str, Level, bool)> {
+    report.changes.iter().map(|c| (c.kind, c.level, c.allowed)).collect()
+}
+
+fn policy_today(text: &str) -> Policy {
+    let mut policy = Policy::from_toml("conform-diff.toml", text).expect("a valid rules file");
+    policy.today = Date { year: 2026, month: 6, day: 1 };
+    policy
+}
+
+#[test]
+fn presets_set_the_levels_of_the_kinds() {
+    let (mut strict, mut oasdiff) = policy_pair(json!({}));
+    let (mut sdk, _) = policy_pair(json!({}));
+    Policy::preset(Preset::Strict).apply(&mut strict);
+    Policy::preset(Preset::Oasdiff).apply(&mut oasdiff);
+    Policy::preset(Preset::Sdk).apply(&mut sdk);
+    use Level::{Breaking as B, Warning as W};
+    assert_eq!(levels(&strict), [("request_pattern_changed", B, false), ("response_enum_value_added", B, false)]);
+    assert_eq!(levels(&oasdiff), [("request_pattern_changed", W, false), ("response_enum_value_added", W, false)]);
+    assert_eq!(exit_code(&oasdiff, FailOn::Breaking), crate::exit::OK);
+    assert_eq!(exit_code(&oasdiff, FailOn::Any), crate::exit::FINDINGS);
+    // Generated clients with closed enums cannot read the new value.
+    assert_eq!(levels(&sdk), [("request_pattern_changed", W, false), ("response_enum_value_added", B, false)]);
+    assert_eq!(exit_code(&sdk, FailOn::Breaking), crate::exit::FINDINGS);
+    // Every kind a preset names exists.
+    let known = kind_names();
+    for (kind, _, _) in OASDIFF_LEVELS.iter().chain(SDK_LEVELS) {
+        assert!(known.iter().any(|k| k == kind), "{kind}");
+    }
+}
+
+#[test]
+fn a_rules_file_sets_any_kind_to_any_level() {
+    for (level, expected) in [
+        ("breaking", Some(Level::Breaking)),
+        ("warning", Some(Level::Warning)),
+        ("info", Some(Level::Info)),
+        ("ignore", None),
+    ] {
+        let (mut report, _) = policy_pair(json!({}));
+        let policy = policy_today(&format!(
+            "preset = \"oasdiff\"\n[levels]\nrequest_pattern_changed = \"{level}\"\nresponse_enum_value_added = \"info\"\n"
+        ));
+        policy.apply(&mut report);
+        let pattern = report.changes.iter().find(|c| c.kind == "request_pattern_changed").map(|c| c.level);
+        assert_eq!(pattern, expected, "{level}");
+        assert_eq!(the(&report, "response_enum_value_added").level, Level::Info);
+        let failing = expected == Some(Level::Breaking);
+        assert_eq!(exit_code(&report, FailOn::Breaking) == crate::exit::FINDINGS, failing, "{level}");
+    }
+    // The same keys under `[diff]` of a conform config.
+    let policy = policy_today("[diff]\npreset = \"sdk\"\n[diff.levels]\noperation_added = \"ignore\"\n");
+    assert_eq!((policy.preset, policy.levels.get("operation_added")), (Preset::Sdk, Some(&Level::Ignore)));
+    // Typos are errors, not silently ignored rules.
+    for bad in [
+        "[levels]\nresponse_enum_added_value = \"info\"\n",
+        "[levels]\nresponse_enum_value_added = \"fatal\"\n",
+        "preset = \"lenient\"\n",
+        "[[allow]]\nkind = \"operation_removed\"\nreason = \"x\"\nexpires = \"next year\"\n",
+        "[[allow]]\nkind = \"operation_removed\"\nreason = \"\"\n",
+        "levles = 1\n",
+        "not toml [",
+    ] {
+        assert!(Policy::from_toml("conform-diff.toml", bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn an_allowed_break_passes_until_its_allowance_expires() {
+    let rules = |expires: &str| {
+        format!(
+            "[[allow]]\noperation = \"getA\"\nkind = \"response_enum_value_added\"\n\
+             location = \"response 200 application/json /state\"\nreason = \"BUSY announced in the changelog\"\n{expires}\n\
+             [[allow]]\noperation = \"GET /a\"\nkind = \"request_pattern_changed\"\nlocation = \"query parameter *\"\n\
+             reason = \"the old pattern was a typo\"\n"
+        )
+    };
+    let (mut report, _) = policy_pair(json!({}));
+    policy_today(&rules("expires = 2026-12-31")).apply(&mut report);
+    assert_eq!(report.allowed(), 2);
+    assert_eq!(report.breaking(), 0);
+    assert_eq!(exit_code(&report, FailOn::Breaking), crate::exit::OK);
+    assert_eq!(the(&report, "response_enum_value_added").allowance.as_deref(), Some("BUSY announced in the changelog"));
+    // Expired: the break fails again, and says why.
+    let (mut report, _) = policy_pair(json!({}));
+    policy_today(&rules("expires = \"2026-05-31\"")).apply(&mut report);
+    let change = the(&report, "response_enum_value_added");
+    assert!(!change.allowed);
+    assert!(change.allowance.as_deref().is_some_and(|a| a.contains("expired on 2026-05-31")), "{change:?}");
+    assert_eq!(report.breaking(), 1);
+    assert_eq!(exit_code(&report, FailOn::Breaking), crate::exit::FINDINGS);
+    // An allowance for another operation or location accepts nothing.
+    let (mut report, _) = policy_pair(json!({}));
+    policy_today(
+        "[[allow]]\noperation = \"getB\"\nkind = \"response_enum_value_added\"\nreason = \"r\"\n\
+         [[allow]]\nkind = \"request_pattern_changed\"\nlocation = \"header parameter *\"\nreason = \"r\"\n",
+    )
+    .apply(&mut report);
+    assert_eq!((report.allowed(), report.breaking()), (0, 2));
+}
+
+#[test]
+fn beta_and_deprecated_operations_get_warnings_draft_and_alpha_information() {
+    for (extra, expected) in [
+        (json!({"x-stability-level": "beta"}), Level::Warning),
+        (json!({"deprecated": true}), Level::Warning),
+        (json!({"x-stability-level": "alpha"}), Level::Info),
+        (json!({"x-stability-level": "draft"}), Level::Info),
+        (json!({"x-stability-level": "stable"}), Level::Breaking),
+    ] {
+        let (mut report, _) = policy_pair(extra.clone());
+        Policy::default().apply(&mut report);
+        assert_eq!(the(&report, "response_enum_value_added").level, expected, "{extra}");
+    }
+    // Removing a deprecated operation is a warning too; removing a stable one breaks.
+    let op = |deprecated: bool| json!({"operationId": "getB", "deprecated": deprecated, "responses": {"200": {"description": "ok"}}});
+    for (deprecated, expected) in [(true, Level::Warning), (false, Level::Breaking)] {
+        let old = document(
+            json!({"/a": {"get": {"responses": {"200": {"description": "ok"}}}}, "/b": {"get": op(deprecated)}}),
+            json!({}),
+        );
+        let new = document(json!({"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}), json!({}));
+        let mut report = run(old, new);
+        Policy::default().apply(&mut report);
+        assert_eq!(the(&report, "operation_removed").level, expected);
+    }
+}
+
+#[test]
+fn dates_parse_and_count_from_the_epoch() {
+    assert_eq!("2026-12-06".parse::<Date>(), Ok(Date { year: 2026, month: 12, day: 6 }));
+    assert!("2026-13-01".parse::<Date>().is_err());
+    assert!("26-1-1".parse::<Date>().is_err());
+    assert_eq!(policy::Date::from_days(0), Date { year: 1970, month: 1, day: 1 });
+    assert_eq!(policy::Date::from_days(20_428), Date { year: 2025, month: 12, day: 6 });
+    assert_eq!(policy::Date::from_days(11_016), Date { year: 2000, month: 2, day: 29 });
 }

@@ -606,6 +606,8 @@ pub struct Operation {
     pub summary: Option<String>,
     pub tags: Vec<String>,
     pub deprecated: bool,
+    /// `x-stability-level` (`draft`, `alpha`, `beta`, `stable`) as written, when given.
+    pub stability: Option<String>,
     pub parameters: Vec<ParameterSpec>,
     pub request_body: Option<RequestBodySpec>,
     pub responses: Vec<ResponseSpec>,

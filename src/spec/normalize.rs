@@ -327,6 +327,7 @@ impl Ctx<'_> {
             summary: shell.summary,
             tags: shell.tags,
             deprecated: shell.deprecated,
+            stability: raw.get("x-stability-level").and_then(Value::as_str).map(str::to_owned),
             parameters,
             request_body,
             responses,

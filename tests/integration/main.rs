@@ -4,6 +4,7 @@ mod checks;
 mod cli;
 mod cli_errors;
 mod diff;
+mod diff_gate;
 mod faults;
 mod harness;
 mod hostile;
