@@ -626,3 +626,83 @@ fn rewrite_refs(node: &mut Value) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::{ParamLocation, ParamStyle, SecuritySchemeSpec, Spec};
+    use serde_json::json;
+
+    fn spec() -> Spec {
+        Spec::from_value(
+            "s2.json",
+            json!({
+                "swagger": "2.0", "info": {"title": "t", "version": "1"},
+                "host": "api.example", "basePath": "/v1", "schemes": ["https"],
+                "securityDefinitions": {"app": {"type": "oauth2", "flow": "application", "tokenUrl": "https://a.example/t", "scopes": {}}},
+                "definitions": {"Pet": {"type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string"}, "tag": {"type": "string", "x-nullable": true}}}},
+                "paths": {
+                    "/pets": {
+                        "post": {"operationId": "add", "consumes": ["application/json"],
+                            "parameters": [{"in": "body", "name": "pet", "required": true, "schema": {"$ref": "#/definitions/Pet"}}],
+                            "responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/Pet"}}}},
+                        "get": {"operationId": "list", "produces": ["application/xml"],
+                            "parameters": [{"in": "query", "name": "ids", "type": "array", "items": {"type": "integer"}, "collectionFormat": "pipes"},
+                                           {"in": "query", "name": "t", "type": "array", "items": {"type": "string"}, "collectionFormat": "multi"}],
+                            "responses": {"200": {"description": "ok", "schema": {"type": "array", "items": {"$ref": "#/definitions/Pet"}}}}}
+                    },
+                    "/upload": {"post": {"operationId": "up", "consumes": ["multipart/form-data"],
+                        "parameters": [{"in": "formData", "name": "file", "type": "file", "required": true},
+                                       {"in": "formData", "name": "n", "type": "integer", "maximum": 3}],
+                        "responses": {"204": {"description": "ok"}}}}
+                }
+            }),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn swagger_2_constructs_become_the_3_0_model() {
+        let s = spec();
+        assert_eq!(s.servers, ["https://api.example/v1"]);
+        let add = s.operation("add").unwrap();
+        let body = add.request_body.as_ref().unwrap();
+        assert!(body.required);
+        let schema = body.content[0].schema.as_ref().unwrap();
+        assert!(schema.is_valid(&json!({"name": "a", "tag": null})), "x-nullable");
+        assert!(!schema.is_valid(&json!({"tag": "x"})), "definitions are components");
+        let list = s.operation("list").unwrap();
+        assert_eq!(list.responses[0].content[0].name, "application/xml");
+        let styles: Vec<(ParamStyle, bool)> = list.parameters.iter().map(|p| (p.style, p.explode)).collect();
+        assert_eq!(styles, [(ParamStyle::PipeDelimited, false), (ParamStyle::Form, true)]);
+        assert!(list.parameters.iter().all(|p| p.location == ParamLocation::Query));
+        let ids = list.parameters[0].schema.as_ref().unwrap();
+        assert!(ids.is_valid(&json!([1])) && !ids.is_valid(&json!(["x"])));
+        let up = s.operation("up").unwrap().request_body.as_ref().unwrap();
+        assert_eq!(up.content[0].name, "multipart/form-data");
+        let form = up.content[0].schema.as_ref().unwrap();
+        assert!(form.is_valid(&json!({"file": "bytes", "n": 3})));
+        assert!(!form.is_valid(&json!({"n": 4})), "file is required and n has its bound");
+        match &s.security_schemes["app"] {
+            SecuritySchemeSpec::OAuth2 { client_credentials: Some(flow), .. } => {
+                assert_eq!(flow.token_url, "https://a.example/t")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn findings_point_into_the_2_0_document() {
+        let s = Spec::from_value(
+            "s2.json",
+            json!({"swagger": "2.0", "info": {"title": "t", "version": "1"},
+                "definitions": {"A": {"type": "string", "pattern": "^(a$"}},
+                "paths": {"/a": {"get": {"parameters": [{"in": "query", "name": "q", "type": "string", "pattern": "(b"}],
+                    "responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/A"}}}}}}}),
+        )
+        .unwrap();
+        let at: Vec<&str> = s.findings.iter().map(|f| f.pointer.as_str()).collect();
+        assert!(at.contains(&"/definitions/A/pattern"), "{at:?}");
+        assert!(at.contains(&"/paths/~1a/get/parameters/0/pattern"), "{at:?}");
+    }
+}
