@@ -78,7 +78,7 @@ impl From<Auth> for AuthMode {
 enum Command {
     /// List every operation with its parameters, request media types and responses.
     List {
-        /// OpenAPI 3.0 document: a file path or an http(s) URL.
+        /// Swagger 2.0 or OpenAPI 3.x document: a file path or an http(s) URL.
         #[arg(long)]
         spec: String,
         #[arg(long, value_enum, default_value = "text")]
@@ -86,7 +86,7 @@ enum Command {
     },
     /// Report problems in a spec (errors and warnings, with JSON pointers); exit 1 on errors.
     Lint {
-        /// OpenAPI 3.0 document: a file path or an http(s) URL.
+        /// Swagger 2.0 or OpenAPI 3.x document: a file path or an http(s) URL.
         #[arg(long)]
         spec: String,
         #[arg(long, value_enum, default_value = "text")]
@@ -102,7 +102,7 @@ enum Command {
 
 #[derive(Args)]
 struct RunArgs {
-    /// OpenAPI 3.0 document: a file path or an http(s) URL.
+    /// Swagger 2.0 or OpenAPI 3.x document: a file path or an http(s) URL.
     #[arg(long)]
     spec: String,
     /// Base URL of the server to test. Without it, the embedded reference mock is started.
@@ -211,7 +211,7 @@ struct RunArgs {
 
 #[derive(Args)]
 struct MockArgs {
-    /// OpenAPI 3.0 document: a file path or an http(s) URL.
+    /// Swagger 2.0 or OpenAPI 3.x document: a file path or an http(s) URL.
     #[arg(long, required_unless_present = "list_faults")]
     spec: Option<String>,
     /// Address to listen on (port 0: any free port).

@@ -14,6 +14,18 @@ struct ListingJson<'a> {
     openapi: &'a str,
     servers: &'a [String],
     operations: Vec<OperationJson<'a>>,
+    /// 3.1 webhooks (described, never fired); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    webhooks: Vec<WebhookJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct WebhookJson<'a> {
+    name: &'a str,
+    method: &'a str,
+    #[serde(rename = "operationId")]
+    operation_id: Option<&'a str>,
+    summary: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +121,16 @@ pub fn list_json(spec: &Spec) -> String {
         openapi: &spec.openapi,
         servers: &spec.servers,
         operations: spec.operations.iter().map(operation_json).collect(),
+        webhooks: spec
+            .webhooks
+            .iter()
+            .map(|w| WebhookJson {
+                name: &w.name,
+                method: w.method.as_str(),
+                operation_id: w.operation_id.as_deref(),
+                summary: w.summary.as_deref(),
+            })
+            .collect(),
     };
     serde_json::to_string_pretty(&listing).unwrap_or_default()
 }
@@ -119,9 +141,10 @@ pub fn list_text(spec: &Spec) -> String {
     let count = spec.operations.len();
     let _ = writeln!(
         out,
-        "{} {} (OpenAPI {}): {count} operation{}",
+        "{} {} ({} {}): {count} operation{}",
         spec.title,
         spec.version,
+        if spec.format == crate::spec::Version::Swagger2 { "Swagger" } else { "OpenAPI" },
         spec.openapi,
         if count == 1 { "" } else { "s" }
     );
@@ -175,6 +198,13 @@ pub fn list_text(spec: &Spec) -> String {
         );
         if !op.unchecked.is_empty() {
             let _ = writeln!(out, "  unchecked:  {}", op.unchecked.join(", "));
+        }
+    }
+    if !spec.webhooks.is_empty() {
+        let _ = writeln!(out, "\nwebhooks (sent by the API; described, never fired):");
+        for w in &spec.webhooks {
+            let id = w.operation_id.as_deref().map(|id| format!("  {id}")).unwrap_or_default();
+            let _ = writeln!(out, "  {}  {}{id}", w.name, w.method);
         }
     }
     out

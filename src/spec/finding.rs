@@ -40,15 +40,19 @@ pub enum FindingKind {
     InvalidExample,
     /// A security requirement naming a scheme that is not defined.
     UnknownSecurityScheme,
+    /// A construct conform reads but cannot honour fully (a schema dialect other than
+    /// 2020-12, a keyword requests are not generated from); values are still checked.
+    Unsupported,
 }
 
 impl FindingKind {
     /// Default severity of this kind.
     pub fn severity(self) -> Severity {
         match self {
-            FindingKind::RefSiblings | FindingKind::UngeneratablePattern | FindingKind::InvalidExample => {
-                Severity::Warning
-            }
+            FindingKind::RefSiblings
+            | FindingKind::UngeneratablePattern
+            | FindingKind::InvalidExample
+            | FindingKind::Unsupported => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -67,6 +71,7 @@ impl FindingKind {
             FindingKind::CompileFailed => "compile_failed",
             FindingKind::InvalidExample => "invalid_example",
             FindingKind::UnknownSecurityScheme => "unknown_security_scheme",
+            FindingKind::Unsupported => "unsupported",
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The contract: load an OpenAPI 3.0 document (YAML or JSON, file or URL), normalise it once
+//! The contract: load a Swagger 2.0 or OpenAPI 3.0/3.1 document (YAML or JSON, file or URL),
+//! normalise it once
 //! into conform's own [`Operation`] model and compile a validator for every parameter, request
 //! body, response body and response header.
 //!
@@ -11,17 +12,19 @@ mod finding;
 pub mod media;
 mod model;
 mod normalize;
+mod oas31;
 pub mod params;
 pub mod pointer;
 mod schema;
 pub mod semantics;
 mod source;
+mod swagger2;
 
 pub use compile::standalone as standalone_schema;
 pub use finding::{FindingKind, Severity, SpecFinding};
 pub use model::*;
 pub use schema::{DISCRIMINATOR_KEY, generatable, pattern_compiles, translate_pattern};
-pub use source::{Origin, SpecError, shown_url};
+pub use source::{Origin, SpecError, Version, shown_url};
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -43,6 +46,10 @@ pub struct Spec {
     pub security_schemes: IndexMap<String, SecuritySchemeSpec>,
     /// Problems found while loading, in the order found.
     pub findings: Vec<SpecFinding>,
+    /// The format the document is written in.
+    pub format: Version,
+    /// 3.1 webhooks: listed, never fired.
+    pub webhooks: Vec<Webhook>,
     docs: Arc<SchemaDocs>,
 }
 
@@ -52,7 +59,8 @@ impl Spec {
     /// `spawn_blocking`.
     ///
     /// # Errors
-    /// [`SpecError`] when the document cannot be read, parsed, or is not OpenAPI 3.0.
+    /// [`SpecError`] when the document cannot be read, parsed, or is not Swagger 2.0 or
+    /// OpenAPI 3.x.
     pub fn load(source: &str) -> Result<Spec, SpecError> {
         let origin = Origin::parse(source)?;
         let bytes = source::read(&origin)?;
@@ -80,29 +88,48 @@ impl Spec {
     /// Loads a spec from an already parsed document.
     ///
     /// # Errors
-    /// [`SpecError::NotOpenApi`] when it is not an OpenAPI 3.0 document.
+    /// [`SpecError::NotOpenApi`] when it is not a Swagger 2.0 or OpenAPI 3.x document.
     pub fn from_value(name: &str, doc: Value) -> Result<Spec, SpecError> {
         Spec::from_value_at(name, Origin::File(name.into()), doc)
     }
 
     fn from_value_at(name: &str, origin: Origin, mut doc: Value) -> Result<Spec, SpecError> {
-        source::check_version(name, &doc)?;
+        let format = source::check_version(name, &doc)?;
         let mut findings = Vec::new();
         source::bundle(&origin, &mut doc, &mut findings);
-        let normalized = normalize::normalize(&doc, &mut findings);
+        // Swagger 2.0 becomes the 3.0 shape here; `moved` maps pointers back for findings.
+        let moved = match format {
+            Version::Swagger2 => {
+                let (converted, moved) = swagger2::convert(&doc, &mut findings);
+                doc = converted;
+                Some(moved)
+            }
+            _ => None,
+        };
+        let (v31, dialect) = match format {
+            Version::V31 => (true, schema::Dialect::Oas31),
+            _ => (false, schema::Dialect::Oas30),
+        };
+        if v31 {
+            oas31::check_dialect(&doc, &mut findings);
+        }
+        let normalized = normalize::normalize(&doc, v31, &mut findings);
         let mut roots = normalized.schema_roots;
         // Bundled external documents may hold schemas reached only through references.
         roots.dedup();
-        let sanitized = schema::sanitize(&mut doc, &roots, &mut findings);
+        let sanitized = schema::sanitize_dialect(&mut doc, &roots, &mut findings, dialect);
         let docs = Arc::new(SchemaDocs {
-            request: schema::convert(&doc, &sanitized.order, Direction::Request),
-            response: schema::convert(&doc, &sanitized.order, Direction::Response),
+            request: schema::convert_dialect(&doc, &sanitized.order, Direction::Request, dialect),
+            response: schema::convert_dialect(&doc, &sanitized.order, Direction::Response, dialect),
         });
         drop(doc);
         let mut operations = normalized.operations;
         compile::compile_and_bind(&docs, &mut operations, &mut findings);
         compile::mark_unchecked(&docs, &mut operations, &sanitized.defects);
         compile::check_examples(&operations, &mut findings);
+        if let Some(moved) = &moved {
+            moved.restore(&mut findings, &mut operations);
+        }
         Ok(Spec {
             source: name.to_owned(),
             title: normalized.title,
@@ -112,6 +139,8 @@ impl Spec {
             operations,
             security_schemes: normalized.security_schemes,
             findings,
+            format,
+            webhooks: normalized.webhooks,
             docs,
         })
     }

@@ -689,3 +689,15 @@ mod tests {
         assert_eq!(PathTemplate::parse("/a/{b").matches("/a/{b"), Some(vec![]));
     }
 }
+
+/// A 3.1 webhook operation: a request the API sends to its subscribers. Listed, never fired.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    /// Its key under `webhooks`.
+    pub name: String,
+    pub method: Method,
+    pub operation_id: Option<String>,
+    pub summary: Option<String>,
+    /// Where it is described.
+    pub pointer: String,
+}

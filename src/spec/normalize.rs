@@ -1,5 +1,10 @@
 //! openapiv3 -> conform's model, piece by piece.
 //!
+//! openapiv3 reads the 3.0 shapes of these pieces; 3.1 pieces have the same shape except for a
+//! few relaxations handled here (a response without `description`, `mutualTLS`, `webhooks`),
+//! and Swagger 2.0 arrives already converted into the 3.0 shape by [`super::swagger2`]. So one
+//! normaliser serves every version.
+//!
 //! Each parameter, request body, response, header, security scheme and operation shell is
 //! deserialised with openapiv3 on its own, so a malformed piece is a finding that costs only
 //! that piece. Schemas are not read through openapiv3 at all: they are recorded as pointers
@@ -28,17 +33,21 @@ pub struct Normalized {
     pub security_schemes: IndexMap<String, SecuritySchemeSpec>,
     /// Every schema pointer the model uses (roots for the schema passes), in model order.
     pub schema_roots: Vec<String>,
+    /// 3.1 `webhooks`: described, listed, never fired.
+    pub webhooks: Vec<Webhook>,
 }
 
 struct Ctx<'d> {
     doc: &'d Value,
+    /// Whether 3.1 relaxations apply.
+    v31: bool,
     findings: &'d mut Vec<SpecFinding>,
     roots: Vec<String>,
 }
 
 /// Normalises the bundled document.
-pub fn normalize(doc: &Value, findings: &mut Vec<SpecFinding>) -> Normalized {
-    let mut ctx = Ctx { doc, findings, roots: Vec::new() };
+pub fn normalize(doc: &Value, v31: bool, findings: &mut Vec<SpecFinding>) -> Normalized {
+    let mut ctx = Ctx { doc, v31, findings, roots: Vec::new() };
     let info = doc.get("info");
     let text =
         |v: Option<&Value>, key: &str| v.and_then(|v| v.get(key)).and_then(Value::as_str).unwrap_or("").to_owned();
@@ -67,12 +76,13 @@ pub fn normalize(doc: &Value, findings: &mut Vec<SpecFinding>) -> Normalized {
         ctx.finding(FindingKind::InvalidStructure, "/paths", "`paths` is not a mapping; no operation is loaded".into());
     }
     dedupe_ids(&mut operations, ctx.findings);
+    let webhooks = ctx.webhooks();
     if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
         for name in schemas.keys() {
             ctx.roots.push(pointer::join("/components/schemas", name));
         }
     }
-    Normalized { title, version, openapi, servers, operations, security_schemes, schema_roots: ctx.roots }
+    Normalized { title, version, openapi, servers, operations, security_schemes, schema_roots: ctx.roots, webhooks }
 }
 
 /// A server URL with its variables replaced by their defaults.
@@ -119,6 +129,29 @@ fn neutralize(piece: &mut Value) {
 }
 
 impl Ctx<'_> {
+    /// The operations under 3.1 `webhooks` (each a path item, possibly a `$ref`), by name and
+    /// method. They are requests the API sends, so conform lists them and never fires them.
+    fn webhooks(&mut self) -> Vec<Webhook> {
+        let mut out = Vec::new();
+        let doc = self.doc;
+        let Some(Value::Object(hooks)) = doc.get("webhooks") else { return out };
+        for (name, item) in hooks {
+            let Some((item, at)) = self.resolve(item, pointer::join("/webhooks", name)) else { continue };
+            let Some(map) = item.as_object() else { continue };
+            for (key, op) in map {
+                let Some(method) = Method::ALL.into_iter().find(|m| m.key() == key) else { continue };
+                out.push(Webhook {
+                    name: name.clone(),
+                    method,
+                    operation_id: op.get("operationId").and_then(Value::as_str).map(str::to_owned),
+                    summary: op.get("summary").and_then(Value::as_str).map(str::to_owned),
+                    pointer: pointer::join(&at, key),
+                });
+            }
+        }
+        out
+    }
+
     fn finding(&mut self, kind: FindingKind, at: &str, message: String) {
         self.findings.push(SpecFinding::new(kind, at, message));
     }
@@ -210,6 +243,11 @@ impl Ctx<'_> {
         for (name, raw) in schemes {
             let at = pointer::join("/components/securitySchemes", name);
             let Some((raw, at)) = self.resolve(raw, at) else { continue };
+            if self.v31 && raw.get("type").and_then(Value::as_str) == Some("mutualTLS") {
+                // 3.1: a client certificate, which conform does not present.
+                out.insert(name.clone(), SecuritySchemeSpec::Http { scheme: "mutualTLS".to_owned() });
+                continue;
+            }
             let Some(scheme) = self.piece::<oa::SecurityScheme>(Some(raw), &at) else { continue };
             out.insert(name.clone(), security_scheme(scheme));
         }
@@ -497,7 +535,17 @@ impl Ctx<'_> {
                 continue;
             };
             let Some((raw, r_at)) = self.resolve(raw, r_at) else { continue };
-            let Some(response) = self.piece::<oa::Response>(Some(raw), &r_at) else { continue };
+            let response = if self.v31 && raw.get("description").is_none() && raw.is_object() {
+                // 3.1 made `description` optional; openapiv3 (3.0) still requires it.
+                let mut with = raw.clone();
+                if let Some(map) = with.as_object_mut() {
+                    map.insert("description".into(), Value::String(String::new()));
+                }
+                self.piece::<oa::Response>(Some(&with), &r_at)
+            } else {
+                self.piece::<oa::Response>(Some(raw), &r_at)
+            };
+            let Some(response) = response else { continue };
             let headers = self.headers(raw, &r_at);
             let links = self.links(&response, raw, &r_at);
             out.push(ResponseSpec {

@@ -1,4 +1,7 @@
-//! OpenAPI 3.0 schemas -> JSON Schema (draft 2020-12), in two passes over the bundled document.
+//! OpenAPI schemas -> JSON Schema (draft 2020-12), in two passes over the bundled document.
+//! 3.0 schemas are a dialect and are converted; 3.1 schemas are 2020-12 as written and only get
+//! what every version gets (direction-dependent `required`, discriminator dispatch, integer
+//! format ranges, and a lenient reading of a stray `nullable`).
 //!
 //! 1. [`sanitize`] walks every schema reachable from the spec's operations and components and
 //!    removes what no validator could compile (a keyword of the wrong shape, a regex no engine
@@ -6,7 +9,8 @@
 //!    place never sinks the rest: the keyword is dropped, the constraint is unchecked.
 //! 2. [`convert`] rewrites the sanitised schemas for one direction: `nullable`, boolean
 //!    `exclusiveMinimum`/`exclusiveMaximum`, `int32`/`int64` ranges, `readOnly`/`writeOnly`
-//!    required-ness, `discriminator` dispatch, `$ref` siblings. It cannot fail.
+//!    required-ness, `discriminator` dispatch, `$ref` siblings (dropped in 3.0, kept in 3.1).
+//!    It cannot fail.
 //!
 //! Both passes keep the document's pointer layout, so a schema's pointer is the same in the
 //! source, in the converted documents and in findings.
@@ -19,10 +23,12 @@ use std::collections::{HashMap, HashSet};
 
 /// Keywords whose value is one subschema.
 const SINGLE_SUBSCHEMA: [&str; 6] = ["not", "if", "then", "else", "contains", "propertyNames"];
+/// 2020-12 keywords whose value is one subschema (besides [`SINGLE_SUBSCHEMA`]).
+const SINGLE_SUBSCHEMA_2020: [&str; 3] = ["unevaluatedItems", "unevaluatedProperties", "contentSchema"];
 /// Keywords whose value is a list of subschemas.
-const SCHEMA_LISTS: [&str; 3] = ["allOf", "anyOf", "oneOf"];
+const SCHEMA_LISTS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
 /// Keywords whose value is a map of subschemas.
-const SCHEMA_MAPS: [&str; 2] = ["properties", "patternProperties"];
+const SCHEMA_MAPS: [&str; 4] = ["properties", "patternProperties", "$defs", "dependentSchemas"];
 /// Keywords that carry no constraint; beside a `$ref` they are harmless.
 const ANNOTATIONS: [&str; 6] = ["description", "title", "example", "examples", "summary", "deprecated"];
 const TYPES: [&str; 7] = ["string", "number", "integer", "boolean", "array", "object", "null"];
@@ -43,8 +49,18 @@ enum Edit {
     Replace { at: String, with: Value },
 }
 
+/// Which schema dialect the document's schemas are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// The OpenAPI 3.0 Schema Object (also what Swagger 2.0 is converted to).
+    Oas30,
+    /// JSON Schema 2020-12 with the OpenAPI vocabulary (3.1 and later).
+    Oas31,
+}
+
 struct Walker<'d> {
     doc: &'d Value,
+    dialect: Dialect,
     covered: HashSet<String>,
     queue: Vec<String>,
     edits: Vec<Edit>,
@@ -57,9 +73,20 @@ struct Walker<'d> {
 /// Pass 1: checks the schemas at `roots` and everything they reference; removes what cannot be
 /// compiled, in place, and reports it.
 pub fn sanitize(doc: &mut Value, roots: &[String], findings: &mut Vec<SpecFinding>) -> Sanitized {
+    sanitize_dialect(doc, roots, findings, Dialect::Oas30)
+}
+
+/// [`sanitize`] for schemas of `dialect`.
+pub fn sanitize_dialect(
+    doc: &mut Value,
+    roots: &[String],
+    findings: &mut Vec<SpecFinding>,
+    dialect: Dialect,
+) -> Sanitized {
     let already_reported = findings.iter().map(|f| f.pointer.clone()).collect();
     let mut w = Walker {
         doc,
+        dialect,
         covered: HashSet::new(),
         queue: roots.to_vec(),
         edits: Vec::new(),
@@ -140,7 +167,9 @@ impl Walker<'_> {
         };
         if let Some(reference) = map.get("$ref") {
             self.reference(at, map, reference);
-            return;
+            if self.dialect == Dialect::Oas30 {
+                return;
+            }
         }
         for (key, value) in map {
             self.keyword(at, key, value);
@@ -178,7 +207,7 @@ impl Walker<'_> {
             .map(String::as_str)
             .filter(|k| *k != "$ref" && !k.starts_with("x-") && !ANNOTATIONS.contains(k))
             .collect();
-        if !siblings.is_empty() {
+        if !siblings.is_empty() && self.dialect == Dialect::Oas30 {
             self.report(
                 FindingKind::RefSiblings,
                 at.to_owned(),
@@ -226,17 +255,47 @@ impl Walker<'_> {
                 }
                 _ => self.invalid(at, key, "must be a mapping of schemas"),
             },
-            "additionalProperties" | "additionalItems" | "unevaluatedProperties" => match value {
+            "additionalProperties" | "additionalItems" | "unevaluatedProperties" | "unevaluatedItems" => match value {
                 Value::Bool(_) => {}
                 Value::Object(_) => self.node(&pointer::join(at, key), value),
                 _ => self.invalid(at, key, "must be a boolean or a schema"),
             },
             "items" => match value {
                 Value::Object(_) | Value::Bool(_) => self.node(&pointer::join(at, key), value),
-                Value::Array(_) => self.invalid(at, key, "is a list (tuple validation is not OpenAPI 3.0)"),
+                Value::Array(_) => self.invalid(at, key, "is a list (tuples are written `prefixItems`)"),
                 _ => self.invalid(at, key, "must be a schema"),
             },
-            k if SINGLE_SUBSCHEMA.contains(&k) => match value {
+            "$defs" | "dependentSchemas" => match value {
+                Value::Object(children) => {
+                    let base = pointer::join(at, key);
+                    for (name, child) in children {
+                        self.node(&pointer::join(&base, name), child);
+                    }
+                }
+                _ => self.invalid(at, key, "must be a mapping of schemas"),
+            },
+            "dependentRequired" => {
+                let ok = value.as_object().is_some_and(|m| {
+                    m.values().all(|names| names.as_array().is_some_and(|a| a.iter().all(Value::is_string)))
+                });
+                if !ok {
+                    self.invalid(at, key, "must map property names to lists of property names");
+                }
+            }
+            "prefixItems" => match value {
+                Value::Array(items) if !items.is_empty() => {
+                    let base = pointer::join(at, key);
+                    for (i, item) in items.iter().enumerate() {
+                        self.node(&pointer::join_index(&base, i), item);
+                    }
+                }
+                _ => self.invalid(at, key, "must be a non-empty list of schemas"),
+            },
+            "contentMediaType" | "contentEncoding" if !value.is_string() => self.invalid(at, key, "must be a string"),
+            "examples" if self.dialect == Dialect::Oas31 && !value.is_array() => {
+                self.invalid(at, key, "must be a list of example values")
+            }
+            k if SINGLE_SUBSCHEMA.contains(&k) || SINGLE_SUBSCHEMA_2020.contains(&k) => match value {
                 Value::Object(_) | Value::Bool(_) => self.node(&pointer::join(at, key), value),
                 _ => self.invalid(at, key, "must be a schema"),
             },
@@ -397,8 +456,13 @@ fn mapping_ref(target: &str) -> String {
 
 /// Pass 2: the converted document for one direction. `order` comes from [`sanitize`].
 pub fn convert(doc: &Value, order: &[String], direction: Direction) -> Value {
+    convert_dialect(doc, order, direction, Dialect::Oas30)
+}
+
+/// [`convert`] for schemas of `dialect`.
+pub fn convert_dialect(doc: &Value, order: &[String], direction: Direction, dialect: Dialect) -> Value {
     let mut out = doc.clone();
-    let mut c = Converter { source: doc, direction, done: HashSet::new() };
+    let mut c = Converter { source: doc, direction, dialect, done: HashSet::new() };
     for at in order {
         if c.done.contains(at) {
             continue;
@@ -415,6 +479,7 @@ pub fn convert(doc: &Value, order: &[String], direction: Direction) -> Value {
 struct Converter<'d> {
     source: &'d Value,
     direction: Direction,
+    dialect: Dialect,
     done: HashSet<String>,
 }
 
@@ -424,7 +489,7 @@ impl Converter<'_> {
             return;
         }
         let Value::Object(map) = node else { return };
-        if map.contains_key("$ref") {
+        if map.contains_key("$ref") && self.dialect == Dialect::Oas30 {
             map.retain(|k, _| k == "$ref");
             return;
         }
@@ -453,7 +518,7 @@ impl Converter<'_> {
                 }
             }
         }
-        for key in SINGLE_SUBSCHEMA.iter().chain(&["items", "additionalProperties"]) {
+        for key in SINGLE_SUBSCHEMA.iter().chain(&SINGLE_SUBSCHEMA_2020).chain(&["items", "additionalProperties"]) {
             if let Some(child) = map.get_mut(*key)
                 && child.is_object()
             {
@@ -672,6 +737,113 @@ mod tests {
         let v = validator(&doc);
         assert!(v.is_valid(&pass), "{pass} should pass {}", doc["s"]);
         assert!(!v.is_valid(&fail), "{fail} should fail {}", doc["s"]);
+    }
+
+    /// Asserts `pass` validates and `fail` does not, for a 3.1 schema at `/s` in `doc`.
+    fn check31(doc: Value, direction: Direction, pass: Value, fail: Value) {
+        let mut doc = doc;
+        let mut findings = Vec::new();
+        let s = sanitize_dialect(&mut doc, &["/s".to_owned()], &mut findings, Dialect::Oas31);
+        assert!(findings.is_empty(), "{findings:?}");
+        let out = convert_dialect(&doc, &s.order, direction, Dialect::Oas31);
+        let v = validator(&out);
+        assert!(v.is_valid(&pass), "{pass} should pass {}", out["s"]);
+        assert!(!v.is_valid(&fail), "{fail} should fail {}", out["s"]);
+    }
+
+    fn s31(schema: Value) -> Value {
+        json!({"s": schema})
+    }
+
+    #[test]
+    fn oas31_type_arrays_const_examples_and_numeric_exclusive_bounds() {
+        let r = Direction::Request;
+        check31(s31(json!({"type": ["string", "null"]})), r, json!(null), json!(1));
+        check31(s31(json!({"type": ["string", "null"]})), r, json!("x"), json!(true));
+        check31(s31(json!({"const": "on"})), r, json!("on"), json!("off"));
+        check31(s31(json!({"type": "integer", "examples": [1, 2]})), r, json!(3), json!("3"));
+        check31(s31(json!({"type": "number", "exclusiveMinimum": 0})), r, json!(0.1), json!(0));
+        check31(s31(json!({"type": "number", "exclusiveMaximum": 10})), r, json!(9.9), json!(10));
+    }
+
+    #[test]
+    fn oas31_tuples_defs_and_dependencies() {
+        let r = Direction::Request;
+        check31(
+            s31(json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false})),
+            r,
+            json!(["a", 1]),
+            json!(["a", "b"]),
+        );
+        check31(
+            json!({"s": {"$ref": "#/D/$defs/id"}, "D": {"$defs": {"id": {"type": "string", "minLength": 2}}}}),
+            r,
+            json!("ab"),
+            json!("a"),
+        );
+        check31(
+            s31(json!({"type": "object", "dependentRequired": {"card": ["cvc"]}})),
+            r,
+            json!({"card": "1", "cvc": "2"}),
+            json!({"card": "1"}),
+        );
+        check31(
+            s31(json!({"type": "object", "dependentSchemas": {"card": {"required": ["cvc"]}}})),
+            r,
+            json!({"cvc": "2"}),
+            json!({"card": "1"}),
+        );
+        check31(
+            s31(
+                json!({"if": {"properties": {"k": {"const": "a"}}}, "then": {"required": ["a"]}, "else": {"required": ["b"]}}),
+            ),
+            r,
+            json!({"k": "b", "b": 1}),
+            json!({"k": "a", "b": 1}),
+        );
+    }
+
+    #[test]
+    fn oas31_unevaluated_content_and_ref_siblings() {
+        let r = Direction::Request;
+        check31(
+            s31(json!({"allOf": [{"properties": {"a": {}}}], "unevaluatedProperties": false})),
+            r,
+            json!({"a": 1}),
+            json!({"a": 1, "b": 2}),
+        );
+        check31(
+            s31(json!({"prefixItems": [{"type": "integer"}], "unevaluatedItems": false})),
+            r,
+            json!([1]),
+            json!([1, 2]),
+        );
+        // Annotations in 2020-12: they never fail a value, but they load without a finding.
+        check31(
+            s31(json!({"type": "string", "contentMediaType": "application/json", "contentEncoding": "base64"})),
+            r,
+            json!("e30="),
+            json!(5),
+        );
+        // 3.1: keywords beside `$ref` apply (3.0 ignored them).
+        check31(json!({"s": {"$ref": "#/X", "maxLength": 2}, "X": {"type": "string"}}), r, json!("ab"), json!("abc"));
+    }
+
+    #[test]
+    fn oas31_read_only_still_leaves_requests_through_type_arrays() {
+        let doc = json!({"s": {"type": "object", "required": ["id"], "properties": {"id": {"type": ["string", "null"], "readOnly": true}}}});
+        check31(doc.clone(), Direction::Request, json!({}), json!({"id": 1}));
+        check31(doc, Direction::Response, json!({"id": null}), json!({}));
+    }
+
+    #[test]
+    fn oas31_shape_errors_are_findings() {
+        let mut doc =
+            json!({"s": {"prefixItems": {}, "dependentRequired": {"a": "b"}, "examples": 3, "contentMediaType": 1}});
+        let mut findings = Vec::new();
+        sanitize_dialect(&mut doc, &["/s".to_owned()], &mut findings, Dialect::Oas31);
+        let at: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
+        assert_eq!(at, ["/s/prefixItems", "/s/dependentRequired", "/s/examples", "/s/contentMediaType"]);
     }
 
     #[test]

@@ -206,6 +206,12 @@ impl Semantics {
     pub fn infer(spec: &Spec) -> Semantics {
         let mut semantics = Semantics::default();
         let has = |path: &str, method: Method| spec.operations.iter().any(|o| o.path == path && o.method == method);
+        // An item that can be missing is answered 404; a spec whose item operations document no
+        // such answer (no 404, 4XX or default) says every id exists, so its items are not
+        // modelled as a collection: the mock would otherwise answer a status the spec does not
+        // allow, and the stateful checks would expect one.
+        let can_miss =
+            |path: &str| spec.operations.iter().filter(|o| o.path == path).all(|o| o.response_for(404).is_some());
         for op in &spec.operations {
             if op.method != Method::Get || semantics.resources.values().any(|r| r.instance == op.path) {
                 continue;
@@ -213,7 +219,7 @@ impl Semantics {
             let parent = parent_collection(&op.path);
             let name = format!("resource{}", semantics.resources.len() + 1);
             let resource = match parent {
-                Some((collection, id_param)) if has(&collection, Method::Post) => Resource {
+                Some((collection, id_param)) if has(&collection, Method::Post) && can_miss(&op.path) => Resource {
                     kind: ResourceKind::Collection,
                     instance: op.path.clone(),
                     collection: Some(collection),
@@ -224,6 +230,7 @@ impl Semantics {
                     on_create: IndexMap::new(),
                     touch: Vec::new(),
                 },
+                Some((collection, _)) if has(&collection, Method::Post) => continue,
                 _ => {
                     // A GET with a POST on the same path is a collection endpoint, not a singleton.
                     if has(&op.path, Method::Post) {
@@ -277,7 +284,22 @@ fn infer_effect(semantics: &Semantics, op: &Operation) -> Option<Effect> {
         .iter()
         .find(|(_, r)| r.collection.as_deref() == Some(op.path.as_str()))
         .map(|(n, _)| n.clone());
+    // The state model is an object whose fields a write sets: a write whose body is not an
+    // object (a PUT of a bare array, say) cannot be modelled, so it is left without an effect.
+    let object_body = || {
+        op.request_body.as_ref().is_none_or(|b| {
+            b.content.iter().filter_map(|m| m.schema.as_ref()).all(|schema| {
+                let root = schema.resolve(schema.value());
+                match root.get("type") {
+                    Some(Value::String(t)) => t == "object",
+                    Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+                    _ => true,
+                }
+            })
+        })
+    };
     match (op.method, on_instance, on_collection) {
+        (Method::Patch | Method::Put, Some(_), _) if !object_body() => None,
         (Method::Get, Some((resource, _)), _) => Some(Effect::Read { resource }),
         (Method::Patch, Some((resource, _)), _) => Some(Effect::Merge { resource, set: Map::new() }),
         (Method::Put, Some((resource, _)), _) => Some(Effect::Replace { resource, set: Map::new() }),
@@ -438,6 +460,56 @@ mod tests {
     }
 
     #[test]
+    fn items_that_cannot_be_missing_are_not_a_collection() {
+        let spec = |item_404: bool| {
+            let get = if item_404 {
+                json!({"responses": {"200": {"description": "ok"}, "404": {"description": "none"}}})
+            } else {
+                json!({"responses": {"200": {"description": "ok"}}})
+            };
+            Spec::from_value(
+                "t",
+                json!({
+                    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                    "paths": {
+                        "/pets": {"post": {"responses": {"201": {"description": "ok"}}}},
+                        "/pets/{petId}": {"get": get}
+                    }
+                }),
+            )
+            .unwrap()
+        };
+        let with = Semantics::infer(&spec(true));
+        assert_eq!(with.resources.values().map(|r| r.kind.clone()).collect::<Vec<_>>(), [ResourceKind::Collection]);
+        let without = Semantics::infer(&spec(false));
+        assert!(without.resources.is_empty(), "{:?}", without.resources);
+        assert!(without.operations.is_empty());
+    }
+
+    #[test]
+    fn writes_of_bodies_that_are_not_objects_have_no_inferred_effect() {
+        let spec = |body: Value| {
+            Spec::from_value(
+                "t",
+                json!({
+                    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                    "paths": {"/data": {
+                        "get": {"responses": {"200": {"description": "ok"}}},
+                        "put": {"operationId": "put",
+                                "requestBody": {"content": {"application/json": {"schema": body}}},
+                                "responses": {"200": {"description": "ok"}}}
+                    }}
+                }),
+            )
+            .unwrap()
+        };
+        let array = Semantics::infer(&spec(json!({"type": "array"})));
+        assert!(array.effect("put").is_none());
+        let object = Semantics::infer(&spec(json!({"type": "object"})));
+        assert!(matches!(object.effect("put"), Some(Effect::Replace { .. })));
+    }
+
+    #[test]
     fn inference_finds_collections_and_singletons() {
         let spec = Spec::from_value(
             "t",
@@ -446,9 +518,9 @@ mod tests {
                 "paths": {
                     "/pets": {"get": {"responses": {"200": {"description": "ok"}}}, "post": {"responses": {"201": {"description": "ok"}}}},
                     "/pets/{petId}": {
-                        "get": {"responses": {"200": {"description": "ok"}}},
-                        "patch": {"responses": {"200": {"description": "ok"}}},
-                        "delete": {"responses": {"204": {"description": "ok"}}}
+                        "get": {"responses": {"200": {"description": "ok"}, "404": {"description": "no such pet"}}},
+                        "patch": {"responses": {"200": {"description": "ok"}, "4XX": {"description": "bad"}}},
+                        "delete": {"responses": {"204": {"description": "ok"}, "default": {"description": "error"}}}
                     },
                     "/settings": {"get": {"responses": {"200": {"description": "ok"}}}, "put": {"responses": {"200": {"description": "ok"}}}, "delete": {"responses": {"204": {"description": "ok"}}}}
                 }

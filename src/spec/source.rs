@@ -32,7 +32,7 @@ pub enum SpecError {
     Fetch { url: String, message: String },
     #[error("{origin}:{line}:{column}: {message}")]
     Syntax { origin: String, line: usize, column: usize, message: String },
-    #[error("{origin}: not an OpenAPI 3.0 document: {reason}")]
+    #[error("{origin}: not an OpenAPI document: {reason}")]
     NotOpenApi { origin: String, reason: String },
     #[error("{origin}: {size} bytes is more than the {limit} bytes conform reads")]
     TooLarge { origin: String, size: u64, limit: u64 },
@@ -269,25 +269,43 @@ fn line_col_of_offset(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Checks that a parsed value is an OpenAPI 3.0.x document.
+/// The document format a spec is written in; every one is read into the same model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// Swagger 2.0: converted into the 3.0 shape on load ([`super::swagger2`]).
+    Swagger2,
+    /// OpenAPI 3.0.x: schemas are the 3.0 dialect and are converted to JSON Schema 2020-12.
+    V30,
+    /// OpenAPI 3.1 (and, read the same way, 3.2): schemas are JSON Schema 2020-12 as written.
+    V31,
+}
+
+/// Which format a parsed value is written in.
 ///
 /// # Errors
-/// [`SpecError::NotOpenApi`] naming what is wrong (Swagger 2.0, OpenAPI 3.1, not a mapping…).
-pub fn check_version(origin: &str, doc: &Value) -> Result<(), SpecError> {
+/// [`SpecError::NotOpenApi`] naming what is wrong (not a mapping, no version field, a version
+/// conform does not know).
+pub fn check_version(origin: &str, doc: &Value) -> Result<Version, SpecError> {
     let fail = |reason: String| Err(SpecError::NotOpenApi { origin: origin.to_owned(), reason });
     let Some(map) = doc.as_object() else {
         return fail("the top level is not a mapping".to_owned());
     };
-    if map.contains_key("swagger") {
-        return fail("this is a Swagger 2.0 document; convert it to OpenAPI 3.0 first".to_owned());
+    if let Some(swagger) = map.get("swagger") {
+        return match swagger {
+            Value::String(v) if v.starts_with("2.") => Ok(Version::Swagger2),
+            other => fail(format!("`swagger` is {other}; conform reads Swagger \"2.0\"")),
+        };
     }
     match map.get("openapi") {
         None => fail("there is no `openapi` field".to_owned()),
-        Some(Value::String(v)) if v.starts_with("3.0") => Ok(()),
-        Some(Value::String(v)) if v.starts_with("3.") => {
-            fail(format!("version {v} is not supported; conform reads OpenAPI 3.0.x"))
+        Some(Value::String(v)) if v.starts_with("3.0") => Ok(Version::V30),
+        // 3.2 only adds to 3.1 (new methods, query, streaming media types); what conform reads
+        // of it is read the 3.1 way.
+        Some(Value::String(v)) if v.starts_with("3.1") || v.starts_with("3.2") => Ok(Version::V31),
+        Some(Value::String(v)) => {
+            fail(format!("version {v} is not supported; conform reads Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2"))
         }
-        Some(other) => fail(format!("`openapi` is {other}, expected a version string such as \"3.0.3\"")),
+        Some(other) => fail(format!("`openapi` is {other}, expected a version string such as \"3.1.0\"")),
     }
 }
 
@@ -440,9 +458,12 @@ mod tests {
     #[test]
     fn version_check_explains_what_is_wrong() {
         let check = |v: Value| check_version("s", &v).map_err(|e| e.to_string());
-        assert!(check(json!({"openapi": "3.0.3"})).is_ok());
-        assert!(check(json!({"swagger": "2.0"})).unwrap_err().contains("Swagger 2.0"));
-        assert!(check(json!({"openapi": "3.1.0"})).unwrap_err().contains("3.1.0 is not supported"));
+        assert_eq!(check(json!({"openapi": "3.0.3"})), Ok(Version::V30));
+        assert_eq!(check(json!({"swagger": "2.0"})), Ok(Version::Swagger2));
+        assert_eq!(check(json!({"openapi": "3.1.0"})), Ok(Version::V31));
+        assert_eq!(check(json!({"openapi": "3.2.0"})), Ok(Version::V31));
+        assert!(check(json!({"openapi": "4.0.0"})).unwrap_err().contains("4.0.0 is not supported"));
+        assert!(check(json!({"swagger": "1.2"})).unwrap_err().contains("Swagger"));
         assert!(check(json!({"openapi": 3.0})).unwrap_err().contains("expected a version string"));
         assert!(check(json!([1])).unwrap_err().contains("not a mapping"));
         assert!(check(json!({"info": {}})).unwrap_err().contains("no `openapi` field"));

@@ -81,10 +81,10 @@ fn unreadable_or_malformed_specs_exit_2_naming_the_place() {
     assert!(err.contains("bad.yaml:4:1: "), "{err}");
     assert_eq!(err.lines().count(), 1, "one clear line: {err}");
 
-    std::fs::write(&path, "swagger: '2.0'\n").unwrap();
+    std::fs::write(&path, "openapi: 4.0.0\n").unwrap();
     let out = conform(&["lint", "--spec", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("Swagger 2.0"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("4.0.0 is not supported"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(dir);
 
     let out = conform(&["list"]);

@@ -92,3 +92,19 @@ async fn twilio_mock_raises_no_false_alarm() {
     let reports = reports("tests/data/twilio_api_v2010.yaml", 1..=3, 5).await;
     assert_quiet("Twilio", &reports, 197, 5);
 }
+
+/// OpenAPI 3.1 (Adyen's Management API v3: type arrays, `examples`, 134 operations), read from
+/// the shared fixtures beside the checkout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adyen_31_mock_raises_no_false_alarm() {
+    let reports = reports("../shared/fixtures/adyen/ManagementService-v3.json", 1..=3, 5).await;
+    assert_quiet("Adyen (3.1)", &reports, 134, 5);
+}
+
+/// Swagger 2.0 (Cyclotron: body and form parameters, `produces`, 50 operations), converted on
+/// load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cyclotron_swagger_2_mock_raises_no_false_alarm() {
+    let reports = reports("../shared/fixtures/swagger2/cyclotron-swagger.json", 1..=3, 5).await;
+    assert_quiet("Cyclotron (2.0)", &reports, 50, 5);
+}

@@ -12,6 +12,10 @@ fn pets_spec() -> Arc<Spec> {
     let body =
         |schema: serde_json::Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
     let answer = |code: &str, schema: serde_json::Value| json!({code: {"description": "ok", "content": {"application/json": {"schema": schema}}}});
+    let with_4xx = |mut responses: serde_json::Value| {
+        responses["4XX"] = json!({"description": "client error"});
+        responses
+    };
     let pet_id = json!([{"name": "petId", "in": "path", "required": true, "schema": {"type": "integer"}}]);
     Arc::new(
         Spec::from_value(
@@ -29,14 +33,15 @@ fn pets_spec() -> Arc<Spec> {
                             "responses": answer("201", json!({"$ref": "#/components/schemas/Pet"}))
                         }
                     },
+                    // Items that can be missing document it (4XX here); see `Semantics::infer`.
                     "/pets/{petId}": {
                         "parameters": pet_id,
-                        "get": {"responses": answer("200", json!({"$ref": "#/components/schemas/Pet"}))},
+                        "get": {"responses": with_4xx(answer("200", json!({"$ref": "#/components/schemas/Pet"})))},
                         "patch": {
                             "requestBody": body(json!({"type": "object", "properties": {"tag": {"type": "string"}}})),
-                            "responses": answer("200", json!({"$ref": "#/components/schemas/Pet"}))
+                            "responses": with_4xx(answer("200", json!({"$ref": "#/components/schemas/Pet"})))
                         },
-                        "delete": {"responses": {"204": {"description": "gone"}}}
+                        "delete": {"responses": {"204": {"description": "gone"}, "4XX": {"description": "client error"}}}
                     },
                     "/settings": {
                         "get": {"responses": answer("200", json!({"$ref": "#/components/schemas/Settings"}))},
