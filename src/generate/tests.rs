@@ -678,3 +678,39 @@ fn every_generated_format_validates() {
         .collect();
     assert!(formats_broken.len() >= 10, "{formats_broken:?}");
 }
+
+/// Regression (issue 11, class 8): FastAPI reads a JSON `null` body as no body, which is the
+/// "an empty body is no body" rule. `null` must never be an invalid case for an optional body;
+/// a required body left out is still one.
+#[test]
+fn a_null_json_body_is_no_body() {
+    let body = |required: bool| {
+        json!({"required": required, "content": {"application/json": {"schema":
+            {"type": "object", "properties": {"name": {"type": "string"}}}}}})
+    };
+    let ok = json!({"200": {"description": "ok"}});
+    let spec = doc(
+        json!({
+            "/optional": {"post": {"operationId": "optional", "requestBody": body(false), "responses": ok}},
+            "/required": {"post": {"operationId": "required", "requestBody": body(true), "responses": ok}}
+        }),
+        json!({}),
+    );
+    let g = generator(&spec, 30, 5);
+    let all = all_cases(&g);
+    let null_invalid = |op: usize| {
+        all.iter().any(|c| c.operation == op && !c.is_valid() && c.request.body == Some(Body::Json(Value::Null)))
+    };
+    assert!(!null_invalid(0), "null for an optional body is no body, which the server may accept");
+    assert!(
+        all.iter().any(|c| c.operation == 1 && c.mutation().is_some_and(|m| m.constraint == "missing_body")),
+        "a required body left out is still an invalid case"
+    );
+    assert!(
+        all.iter().any(|c| c.operation == 0 && c.mutation().is_some_and(|m| m.constraint == "type")),
+        "other body mutants remain"
+    );
+    for c in &all {
+        keeps_its_promise(&spec, c).unwrap();
+    }
+}
