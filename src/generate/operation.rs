@@ -434,8 +434,15 @@ impl OpPlan {
         // Undocumented methods, once per path: on its first operation.
         let first_on_path = spec.operations.iter().position(|o| o.path == op.path) == Some(self.op);
         if first_on_path {
-            let documented: Vec<Method> =
-                spec.operations.iter().filter(|o| o.path == op.path).map(|o| o.method).collect();
+            // A method is undocumented for this path only if no operation's template matches
+            // the path with it: `PATCH /connections/test` is `PATCH /connections/{id}`. (A
+            // `{name}` segment of this path matches another template's variable as any value.)
+            let documented: Vec<Method> = spec
+                .operations
+                .iter()
+                .filter(|o| o.path == op.path || o.template.matches(&op.path).is_some())
+                .map(|o| o.method)
+                .collect();
             for m in [Method::Get, Method::Put, Method::Post, Method::Delete, Method::Patch] {
                 if !documented.contains(&m) {
                     out.push(Variant {

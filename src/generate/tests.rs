@@ -714,3 +714,29 @@ fn a_null_json_body_is_no_body() {
         keeps_its_promise(&spec, c).unwrap();
     }
 }
+
+/// Regression (issue 11, class 5): `PATCH /connections/test` is `PATCH /connections/{id}` with
+/// `id = test`, so it is not an undocumented method; a method no template documents for the
+/// path still is.
+#[test]
+fn a_method_another_template_documents_is_not_probed() {
+    let ok = json!({"200": {"description": "ok"}});
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    let spec = doc(
+        json!({
+            "/connections/test": {"post": {"operationId": "test", "responses": ok}},
+            "/connections/{id}": {"parameters": id, "get": {"operationId": "get", "responses": ok},
+                                  "patch": {"operationId": "patch", "responses": ok}}
+        }),
+        json!({}),
+    );
+    let all = all_cases(&generator(&spec, 0, 1));
+    let probed: Vec<(String, Method)> = all
+        .iter()
+        .filter(|c| c.mutation().is_some_and(|m| m.location == Location::Method))
+        .map(|c| (spec.operations[c.operation].path.clone(), c.request.method))
+        .collect();
+    let fixed = |m: Method| probed.contains(&("/connections/test".to_owned(), m));
+    assert!(!fixed(Method::Patch) && !fixed(Method::Get), "documented by /connections/{{id}}: {probed:?}");
+    assert!(fixed(Method::Put) && fixed(Method::Delete), "documented by no template: {probed:?}");
+}
