@@ -14,6 +14,8 @@ mod negative;
 mod status;
 mod timing;
 
+pub use negative::refusal_excused;
+
 use crate::generate::{Case, Request};
 use crate::spec::Operation;
 use serde::Serialize;
@@ -218,6 +220,9 @@ pub struct CheckContext {
     /// Read operations whose answers must name the item asked for, by operation id (from a
     /// semantics sidecar; see [`identity`]).
     pub identity: std::collections::BTreeMap<String, identity::Identity>,
+    /// The target is conform's own mock, which knows its data: a valid request refused for
+    /// anything but the excused reasons is a bug there (see `positive_data_acceptance`).
+    pub reference_target: bool,
 }
 
 /// One request/answer pair to judge.

@@ -283,6 +283,7 @@ impl RunPlan {
                 trusted_credentials: embedded,
                 max_response_time: config.max_response_time,
                 identity,
+                reference_target: embedded,
             },
             concurrency: config.concurrency.max(1),
             skipped,
