@@ -538,6 +538,8 @@ struct Collector {
     /// Valid cases answered, and how many of them 401 or 403 (a sign of bad credentials).
     valid_answered: AtomicUsize,
     valid_refused: AtomicUsize,
+    /// Stateful sequences dropped because they could not say anything: operation ids by why.
+    notes: Mutex<BTreeMap<String, std::collections::BTreeSet<String>>>,
 }
 
 impl Collector {
@@ -571,6 +573,12 @@ impl Collector {
                 }
             }
         }
+    }
+
+    /// Notes a sequence dropped for `why` (the run says so rather than look clean).
+    fn note(&self, why: String, operation: &str) {
+        let mut notes = self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        notes.entry(why).or_default().insert(operation.to_owned());
     }
 
     /// Records a failing sequence with all its steps (the last one is the example).
@@ -738,7 +746,15 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
         spec_findings,
         secrets: plan.secrets(),
         internal_errors,
-        warnings: warnings(plan, collector),
+        warnings: warnings(plan, collector)
+            .into_iter()
+            .chain(collector.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().map(
+                |(why, ops)| {
+                    let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
+                    format!("stateful sequence dropped ({}): {why}", ops.join(", "))
+                },
+            ))
+            .collect(),
     }
 }
 
