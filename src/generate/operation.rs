@@ -73,7 +73,7 @@ pub(crate) struct OpPlan {
     pub deterministic: Vec<Case>,
 }
 
-fn param_place(p: &ParameterSpec) -> Place {
+fn param_place(p: &ParameterSpec, path_slashes: bool) -> Place {
     if p.content_type.is_some() {
         return match p.location {
             ParamLocation::Header => Place::Header,
@@ -83,6 +83,7 @@ fn param_place(p: &ParameterSpec) -> Place {
     match p.location {
         ParamLocation::Path => match p.style {
             ParamStyle::Label | ParamStyle::Matrix => Place::Item,
+            _ if path_slashes => Place::PathSlash,
             _ => Place::Path,
         },
         ParamLocation::Query => Place::Text,
@@ -106,7 +107,13 @@ pub(crate) fn runner(config: &Config, seed: u64) -> TestRunner {
 
 impl OpPlan {
     /// Plans operation `index`. Generation problems are appended to `findings`.
-    pub fn build(spec: &Spec, index: usize, pins: &[(String, String)], findings: &mut Vec<SpecFinding>) -> OpPlan {
+    pub fn build(
+        spec: &Spec,
+        index: usize,
+        pins: &[(String, String)],
+        path_slashes: bool,
+        findings: &mut Vec<SpecFinding>,
+    ) -> OpPlan {
         let op = &spec.operations[index];
         let mut exact = true;
         let mut never: Option<(String, String)> = None;
@@ -137,7 +144,7 @@ impl OpPlan {
             };
         let mut params = Vec::new();
         for (i, p) in op.parameters.iter().enumerate() {
-            let place = param_place(p);
+            let place = param_place(p, path_slashes);
             let mut node = planned(p.schema.as_ref(), findings, &mut exact);
             let examples: Vec<Value> = p
                 .examples

@@ -67,6 +67,10 @@ pub struct RunConfig {
     /// `--base-path`: the path prefix of every request, instead of the target URL's path or
     /// the spec's server path (`""` for the root).
     pub base_path: Option<String>,
+    /// `--path-slashes`: generated path values may hold `/` (see `GenerateConfig`).
+    pub path_slashes: bool,
+    /// `--strict`: warning-level findings fail the run too.
+    pub strict: bool,
 }
 
 impl Default for RunConfig {
@@ -88,6 +92,8 @@ impl Default for RunConfig {
             api_version: None,
             max_body: DEFAULT_MAX_BODY,
             base_path: None,
+            path_slashes: false,
+            strict: false,
         }
     }
 }
@@ -248,6 +254,7 @@ impl RunPlan {
             pins: config.params.clone(),
             partition: config.partition,
             only,
+            path_slashes: config.path_slashes,
         };
         let generator = Generator::new(spec.clone(), generate)?;
         // An empty `only` means "all" to the generator; here it means every operation was skipped.
