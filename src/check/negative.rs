@@ -14,17 +14,104 @@ pub fn negative_data_rejection(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option
     if mutation.location == Location::Method || !(200..300).contains(&answer.status) {
         return None;
     }
-    Some(Failure::new(
-        CheckName::NegativeDataRejection,
-        format!(
-            "request {} {} was accepted with {}",
-            // "with dayOfWeek = 8 (maximum 7)", "where name has 21 characters (maxLength 20)".
-            if mutation.description.contains(" = ") { "with" } else { "where" },
-            mutation.description,
-            answer.status
-        ),
-        format!("{}:{}", location_key(&mutation.location), mutation.constraint),
-    ))
+    let message = format!(
+        "request {} {} was accepted with {}",
+        // "with dayOfWeek = 8 (maximum 7)", "where name has 21 characters (maxLength 20)".
+        if mutation.description.contains(" = ") { "with" } else { "where" },
+        mutation.description,
+        answer.status
+    );
+    let signature = format!("{}:{}", location_key(&mutation.location), mutation.constraint);
+    if mutation.constraint == "type"
+        && let Some(coerced) = coerced_valid(ex)
+    {
+        return Some(Failure::warning(
+            CheckName::TypeCoercionAccepted,
+            format!("{message}, read as the valid {coerced}"),
+            signature,
+        ));
+    }
+    Some(Failure::new(CheckName::NegativeDataRejection, message, signature))
+}
+
+/// Coercion is not corruption: Django REST Framework takes `123` for a string and `"true"` for
+/// a boolean, pydantic `"7"` for an integer and a number for a date. When the wrong-type value
+/// of a body field, replaced by what it coerces to, makes the body valid, the value it was read
+/// as; `None` when no coercion makes it valid (`"99"` for a maximum of 23 stays a break).
+fn coerced_valid(ex: &Exchange<'_>) -> Option<serde_json::Value> {
+    let Location::Body(pointer) = &ex.case.mutation()?.location else { return None };
+    let body = ex.request.json_body()?;
+    let sent = crate::spec::pointer::get(body, pointer)?;
+    let schema = ex.operation.request_body.as_ref()?.content.iter().find(|m| m.is_json())?.schema.as_ref()?;
+    coercions(sent).into_iter().find(|candidate| {
+        let mut fixed = body.clone();
+        match fixed.pointer_mut(pointer) {
+            Some(slot) => *slot = candidate.clone(),
+            None if pointer.is_empty() => fixed = candidate.clone(),
+            None => return false,
+        }
+        schema.is_valid(&fixed)
+    })
+}
+
+/// What lenient frameworks read a scalar as: numbers and booleans from their text and back,
+/// 0 and 1 as booleans, and a Unix time as a date-time or a date.
+fn coercions(value: &serde_json::Value) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    match value {
+        Value::String(s) => {
+            let t = s.trim();
+            if let Ok(i) = t.parse::<i64>() {
+                out.push(Value::from(i));
+            } else if let Some(n) =
+                t.parse::<f64>().ok().filter(|f| f.is_finite()).and_then(serde_json::Number::from_f64)
+            {
+                out.push(Value::Number(n));
+            }
+            match t.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => out.push(Value::Bool(true)),
+                "false" | "0" | "no" | "off" => out.push(Value::Bool(false)),
+                _ => {}
+            }
+        }
+        Value::Number(n) => {
+            out.push(Value::String(n.to_string()));
+            match n.as_f64() {
+                Some(f) if f == 0.0 => out.push(Value::Bool(false)),
+                Some(f) if f == 1.0 => out.push(Value::Bool(true)),
+                _ => {}
+            }
+            if let Some(secs) = n.as_i64() {
+                let (date, time) = unix_time(secs);
+                out.push(Value::String(format!("{date}T{time}Z")));
+                out.push(Value::String(date));
+            }
+        }
+        Value::Bool(b) => {
+            out.push(Value::String(b.to_string()));
+            out.push(Value::String(if *b { "True" } else { "False" }.to_owned()));
+            out.push(Value::from(u8::from(*b)));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// A Unix time in seconds as (`YYYY-MM-DD`, `hh:mm:ss`), UTC (days to civil date after
+/// Howard Hinnant's algorithm).
+fn unix_time(secs: i64) -> (String, String) {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (format!("{year:04}-{month:02}-{day:02}"), format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60))
 }
 
 fn location_key(location: &Location) -> String {
@@ -218,5 +305,33 @@ mod tests {
         // The embedded mock knows its data: every other refusal is a bug there.
         let mock = CheckContext { expect_acceptance: true, reference_target: true, ..CheckContext::default() };
         assert!(judge(&mock, 409, json!({})) && judge(&mock, 400, json!({"detail": "object does not exist"})));
+    }
+
+    /// Regression (issue 11, class 9): a wrong-type value the server read as the valid value it
+    /// coerces to is `type_coercion_accepted` at warning level, not `negative_data_rejection`;
+    /// one that is still invalid after coercion stays a failure.
+    #[test]
+    fn coercion_is_a_warning_and_corruption_still_fails() {
+        let (spec, mut case) = atlas_case("updateGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        case.kind = invalid_described(Location::Body("/hourOfDay".into()), "type", "hourOfDay = \"7\" (a string)");
+        let judge = |sent: Value| {
+            let mut case = case.clone();
+            case.request.body = Some(crate::generate::Body::Json(json!({"dayOfWeek": 1, "hourOfDay": sent})));
+            let resp = response(200, "application/json", json!({}));
+            let ex = exchange(op, &case, &case.request, &resp);
+            negative_data_rejection(&ex, &effective(&case.request, &resp)).map(|f| (f.check, f.severity))
+        };
+        let warning = Some((CheckName::TypeCoercionAccepted, super::super::Severity::Warning));
+        assert_eq!(judge(json!("7")), warning, "\"7\" is 7");
+        assert_eq!(judge(json!(" 7 ")), warning);
+        let failure = Some((CheckName::NegativeDataRejection, super::super::Severity::Error));
+        assert_eq!(judge(json!("99")), failure, "99 breaks the maximum of 23 after coercion");
+        assert_eq!(judge(json!("seven")), failure, "no coercion reads it");
+        assert_eq!(judge(json!([7])), failure, "an array is not a scalar read leniently");
+        assert_eq!(unix_time(0), ("1970-01-01".to_owned(), "00:00:00".to_owned()));
+        assert_eq!(unix_time(1_700_000_000), ("2023-11-14".to_owned(), "22:13:20".to_owned()));
+        assert_eq!(coercions(&json!(true)), [json!("true"), json!("True"), json!(1)]);
+        assert!(coercions(&json!(123)).contains(&json!("123")), "DRF takes 123 for a string");
     }
 }

@@ -154,6 +154,7 @@ pub struct RunPlan {
     skipped: Vec<Skipped>,
     /// Per operation index: the `Accept` header value.
     accept: Vec<String>,
+    strict: bool,
 }
 
 impl std::fmt::Debug for RunPlan {
@@ -295,6 +296,7 @@ impl RunPlan {
             concurrency: config.concurrency.max(1),
             skipped,
             accept,
+            strict: config.strict,
         })
     }
 
@@ -495,6 +497,8 @@ pub struct Finding {
     pub shrunk: bool,
     /// For stateful findings: every step of the sequence, in order.
     pub steps: Vec<Example>,
+    /// A warning fails the run only with `--strict`.
+    pub severity: check::Severity,
 }
 
 /// What a run found.
@@ -515,12 +519,14 @@ pub struct RunReport {
     pub internal_errors: Vec<String>,
     /// Things that make the run say less than it seems to (most valid requests refused…).
     pub warnings: Vec<String>,
+    /// `--strict`: warning-level findings fail the run too.
+    pub strict: bool,
 }
 
 impl RunReport {
-    /// Whether any check failed.
+    /// Whether any check failed (warnings count only with `--strict`).
     pub fn failed(&self) -> bool {
-        !self.findings.is_empty()
+        self.findings.iter().any(|f| self.strict || f.severity == check::Severity::Error)
     }
 }
 
@@ -715,6 +721,7 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
             shrunk: e.order.2 == 1,
             example: e.example,
             steps: e.steps,
+            severity: e.failure.severity,
         })
         .collect();
     let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.operation.as_str()).collect();
@@ -762,6 +769,7 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
                 },
             ))
             .collect(),
+        strict: plan.strict,
     }
 }
 
