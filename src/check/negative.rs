@@ -78,8 +78,8 @@ fn coercions(value: &serde_json::Value) -> Vec<serde_json::Value> {
         Value::Number(n) => {
             out.push(Value::String(n.to_string()));
             match n.as_f64() {
-                Some(f) if f == 0.0 => out.push(Value::Bool(false)),
-                Some(f) if f == 1.0 => out.push(Value::Bool(true)),
+                Some(0.0) => out.push(Value::Bool(false)),
+                Some(1.0) => out.push(Value::Bool(true)),
                 _ => {}
             }
             if let Some(secs) = n.as_i64() {
