@@ -180,6 +180,13 @@ struct RunArgs {
     /// Path prefix of every request, overriding the spec's server path ("/" for the root).
     #[arg(long, value_name = "PATH")]
     base_path: Option<String>,
+    /// Let generated path values hold `/` (sent as %2F); off by default, since servers that
+    /// decode before routing send such requests to another route.
+    #[arg(long)]
+    path_slashes: bool,
+    /// Fail the run on warning-level findings too (type_coercion_accepted).
+    #[arg(long)]
+    strict: bool,
     /// Date for versioned media types in Accept (application/vnd.atlas.DATE+json).
     #[arg(long, value_name = "YYYY-MM-DD")]
     api_version: Option<String>,
@@ -414,6 +421,8 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
             conform::tls::TlsSettings::with_ca_certs(args.ca_certs.clone())
         },
         base_path: args.base_path.clone(),
+        path_slashes: args.path_slashes,
+        strict: args.strict,
     };
     let runtime = tokio_runtime()?;
     let report = runtime.block_on(async {

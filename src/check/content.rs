@@ -34,13 +34,22 @@ pub fn content_type_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Optio
             format!("the {} answer has a body but no Content-Type (documented: {})", answer.status, names.join(", ")),
             format!("{}:missing", answer.status),
         )),
-        Some(ct) if matching_media(response, Some(ct)).is_none() => Some(Failure::new(
-            CheckName::ContentTypeConformance,
-            format!("Content-Type {ct} is not documented for {} (documented: {})", answer.status, names.join(", ")),
-            format!("{}:{}", answer.status, media::essence(ct)),
-        )),
+        // An envelope's Content-Type belongs to the HTTP 200 that carries it as much as to the
+        // status inside: documented for either one, it is right.
+        Some(ct) if matching_media(response, Some(ct)).is_none() && !envelope_media(ex, answer, ct) => {
+            Some(Failure::new(
+                CheckName::ContentTypeConformance,
+                format!("Content-Type {ct} is not documented for {} (documented: {})", answer.status, names.join(", ")),
+                format!("{}:{}", answer.status, media::essence(ct)),
+            ))
+        }
         Some(_) => None,
     }
+}
+
+/// Whether `ct` is documented for the HTTP 200 that carries an envelope.
+fn envelope_media(ex: &Exchange<'_>, answer: &Answer<'_>, ct: &str) -> bool {
+    answer.enveloped && ex.operation.response_for(200).is_some_and(|r| matching_media(r, Some(ct)).is_some())
 }
 
 /// The body must parse as its media type and validate against the documented schema.
@@ -211,6 +220,28 @@ mod tests {
         );
         let ex = exchange(op, &case, &req, &resp);
         assert!(response_schema_conformance(&ex, &effective(&req, &resp)).is_none());
+    }
+
+    /// Regression (issue 11, class 1): the HTTP 200 that carries an envelope may have the
+    /// Content-Type documented for 200 even when the status inside is an error documented as
+    /// `application/json`, and the other way round. A type documented for neither still fails.
+    #[test]
+    fn an_envelope_content_type_may_be_the_outer_or_the_inner_one() {
+        let (spec, case) = atlas_case("getGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let req = request_with_query(&[("envelope", "true")]);
+        let judge = |ct: &str, inner: u16| {
+            let resp = response(200, ct, json!({"status": inner, "content": {"error": inner, "errorCode": "X"}}));
+            let ex = exchange(op, &case, &req, &resp);
+            content_type_conformance(&ex, &effective(&req, &resp)).is_some()
+        };
+        assert!(!judge(VENDOR, 404), "documented for the outer 200");
+        assert!(!judge("application/json", 404), "documented for the inner 404");
+        assert!(judge("text/html", 404), "documented for neither");
+        // Without an envelope the type is held to the status alone.
+        let resp = response(404, VENDOR, json!({"error": 404, "errorCode": "X"}));
+        let ex = exchange(op, &case, &case.request, &resp);
+        assert!(content_type_conformance(&ex, &effective(&case.request, &resp)).is_some());
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub fn check(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
         return None;
     }
     let fail = |message: String, way: &str| Some(Failure::new(CheckName::EnvelopeConformance, message, way));
+    // Authentication happens before the operation: its refusal need not be wrapped.
+    if ex.response.status == 401 || (ex.probe.is_some() && ex.response.status == 403) {
+        return None;
+    }
     if ex.response.status != 200 {
         return fail(
             format!(
@@ -165,5 +169,29 @@ mod tests {
         let not_200 = response(400, "application/json", json!({"status": 400, "content": {}}));
         let ex = exchange(op, &case, &req, &not_200);
         assert_eq!(check(&ex, &effective(&req, &not_200)).map(|f| f.signature), Some("http_status".to_owned()));
+    }
+
+    /// Regression (issue 11, class 1): a 401 to a request without (or with wrong) credentials
+    /// is the authentication layer's, before the operation: it need not be enveloped. Any
+    /// other unwrapped answer still fails.
+    #[test]
+    fn an_authentication_refusal_need_not_be_enveloped() {
+        let (spec, case) = atlas_case("getGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let req = request_with_query(&[("envelope", "true")]);
+        let judge = |status: u16, probe: Option<crate::check::AuthProbe>| {
+            let resp = response(status, "application/json", json!({"error": status}));
+            let mut ex = exchange(op, &case, &req, &resp);
+            ex.probe = probe;
+            check(&ex, &effective(&req, &resp)).map(|f| f.signature)
+        };
+        for probe in [crate::check::AuthProbe::NoCredentials, crate::check::AuthProbe::WrongCredentials] {
+            assert_eq!(judge(401, Some(probe)), None);
+            assert_eq!(judge(403, Some(probe)), None);
+            assert_eq!(judge(400, Some(probe)).as_deref(), Some("http_status"), "not an authentication refusal");
+        }
+        assert_eq!(judge(401, None), None, "a 401 is authentication's whoever asked");
+        assert_eq!(judge(403, None).as_deref(), Some("http_status"), "a 403 to a valid request is the operation's");
+        assert_eq!(judge(404, None).as_deref(), Some("http_status"));
     }
 }

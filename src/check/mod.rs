@@ -14,6 +14,8 @@ mod negative;
 mod status;
 mod timing;
 
+pub use negative::refusal_excused;
+
 use crate::generate::{Case, Request};
 use crate::spec::Operation;
 use serde::Serialize;
@@ -37,10 +39,11 @@ pub enum CheckName {
     UnsupportedMethod,
     MaxResponseTime,
     Transport,
+    TypeCoercionAccepted,
 }
 
 impl CheckName {
-    pub const ALL: [CheckName; 13] = [
+    pub const ALL: [CheckName; 14] = [
         CheckName::NotAServerError,
         CheckName::StatusCodeConformance,
         CheckName::ContentTypeConformance,
@@ -54,6 +57,7 @@ impl CheckName {
         CheckName::UnsupportedMethod,
         CheckName::MaxResponseTime,
         CheckName::Transport,
+        CheckName::TypeCoercionAccepted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +75,7 @@ impl CheckName {
             CheckName::UnsupportedMethod => "unsupported_method",
             CheckName::MaxResponseTime => "max_response_time",
             CheckName::Transport => "transport",
+            CheckName::TypeCoercionAccepted => "type_coercion_accepted",
         }
     }
 
@@ -90,6 +95,9 @@ impl CheckName {
             CheckName::UnsupportedMethod => "an undocumented method did not get 405 (or 404)",
             CheckName::MaxResponseTime => "slower than --max-response-time",
             CheckName::Transport => "connection refused or reset, timeout, truncated or undecodable body",
+            CheckName::TypeCoercionAccepted => {
+                "a wrong-type value accepted as the valid value it coerces to (\"7\" for 7); a warning unless --strict"
+            }
         }
     }
 }
@@ -113,6 +121,7 @@ impl CheckName {
             CheckName::UnsupportedMethod => "405 (or 404) for a method the path does not document",
             CheckName::MaxResponseTime => "an answer within --max-response-time",
             CheckName::Transport => "a complete HTTP answer within the timeout",
+            CheckName::TypeCoercionAccepted => "a value of the wrong JSON type is rejected, even one that coerces",
         }
     }
 }
@@ -218,6 +227,9 @@ pub struct CheckContext {
     /// Read operations whose answers must name the item asked for, by operation id (from a
     /// semantics sidecar; see [`identity`]).
     pub identity: std::collections::BTreeMap<String, identity::Identity>,
+    /// The target is conform's own mock, which knows its data: a valid request refused for
+    /// anything but the excused reasons is a bug there (see `positive_data_acceptance`).
+    pub reference_target: bool,
 }
 
 /// One request/answer pair to judge.
@@ -231,6 +243,25 @@ pub struct Exchange<'a> {
     pub probe: Option<AuthProbe>,
 }
 
+/// How much a finding weighs: an error fails the run; a warning is shown and counted but
+/// fails the run only with `--strict` (a lenient reading of the contract rather than a break).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One check failing on one exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
@@ -239,11 +270,17 @@ pub struct Failure {
     pub message: String,
     /// Identifies "the same way of failing" for deduplication (with the check and operation).
     pub signature: String,
+    pub severity: Severity,
 }
 
 impl Failure {
     pub fn new(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> Failure {
-        Failure { check, message: message.into(), signature: signature.into() }
+        Failure { check, message: message.into(), signature: signature.into(), severity: Severity::Error }
+    }
+
+    /// A warning-level failure (see [`Severity`]).
+    pub fn warning(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> Failure {
+        Failure { severity: Severity::Warning, ..Failure::new(check, message, signature) }
     }
 }
 
@@ -290,7 +327,11 @@ pub fn run_on(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>, answer: &
         out.extend(content::response_headers_conformance(ex, answer));
     }
     if checks.contains(CheckName::NegativeDataRejection) {
-        out.extend(negative::negative_data_rejection(ex, answer));
+        // A wrong-type value that coerces to a valid one is `type_coercion_accepted`'s.
+        out.extend(
+            negative::negative_data_rejection(ex, answer)
+                .filter(|f| f.check != CheckName::TypeCoercionAccepted || checks.contains(f.check)),
+        );
     }
     if checks.contains(CheckName::PositiveDataAcceptance) {
         out.extend(negative::positive_data_acceptance(ctx, ex, answer));

@@ -2,10 +2,10 @@
 //! `positive_data_acceptance` (a valid one must not be rejected, where acceptance can be
 //! expected).
 
-use super::envelope::Answer;
+use super::envelope::{Answer, Body};
 use super::{CheckContext, CheckName, Exchange, Failure};
 use crate::generate::Location;
-use crate::spec::ParamLocation;
+use crate::spec::{Operation, ParamLocation};
 
 /// An invalid request answered 2xx. Any 4xx counts as a rejection; a 5xx is
 /// `not_a_server_error`'s.
@@ -14,17 +14,104 @@ pub fn negative_data_rejection(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option
     if mutation.location == Location::Method || !(200..300).contains(&answer.status) {
         return None;
     }
-    Some(Failure::new(
-        CheckName::NegativeDataRejection,
-        format!(
-            "request {} {} was accepted with {}",
-            // "with dayOfWeek = 8 (maximum 7)", "where name has 21 characters (maxLength 20)".
-            if mutation.description.contains(" = ") { "with" } else { "where" },
-            mutation.description,
-            answer.status
-        ),
-        format!("{}:{}", location_key(&mutation.location), mutation.constraint),
-    ))
+    let message = format!(
+        "request {} {} was accepted with {}",
+        // "with dayOfWeek = 8 (maximum 7)", "where name has 21 characters (maxLength 20)".
+        if mutation.description.contains(" = ") { "with" } else { "where" },
+        mutation.description,
+        answer.status
+    );
+    let signature = format!("{}:{}", location_key(&mutation.location), mutation.constraint);
+    if mutation.constraint == "type"
+        && let Some(coerced) = coerced_valid(ex)
+    {
+        return Some(Failure::warning(
+            CheckName::TypeCoercionAccepted,
+            format!("{message}, read as the valid {coerced}"),
+            signature,
+        ));
+    }
+    Some(Failure::new(CheckName::NegativeDataRejection, message, signature))
+}
+
+/// Coercion is not corruption: Django REST Framework takes `123` for a string and `"true"` for
+/// a boolean, pydantic `"7"` for an integer and a number for a date. When the wrong-type value
+/// of a body field, replaced by what it coerces to, makes the body valid, the value it was read
+/// as; `None` when no coercion makes it valid (`"99"` for a maximum of 23 stays a break).
+fn coerced_valid(ex: &Exchange<'_>) -> Option<serde_json::Value> {
+    let Location::Body(pointer) = &ex.case.mutation()?.location else { return None };
+    let body = ex.request.json_body()?;
+    let sent = crate::spec::pointer::get(body, pointer)?;
+    let schema = ex.operation.request_body.as_ref()?.content.iter().find(|m| m.is_json())?.schema.as_ref()?;
+    coercions(sent).into_iter().find(|candidate| {
+        let mut fixed = body.clone();
+        match fixed.pointer_mut(pointer) {
+            Some(slot) => *slot = candidate.clone(),
+            None if pointer.is_empty() => fixed = candidate.clone(),
+            None => return false,
+        }
+        schema.is_valid(&fixed)
+    })
+}
+
+/// What lenient frameworks read a scalar as: numbers and booleans from their text and back,
+/// 0 and 1 as booleans, and a Unix time as a date-time or a date.
+fn coercions(value: &serde_json::Value) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    match value {
+        Value::String(s) => {
+            let t = s.trim();
+            if let Ok(i) = t.parse::<i64>() {
+                out.push(Value::from(i));
+            } else if let Some(n) =
+                t.parse::<f64>().ok().filter(|f| f.is_finite()).and_then(serde_json::Number::from_f64)
+            {
+                out.push(Value::Number(n));
+            }
+            match t.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => out.push(Value::Bool(true)),
+                "false" | "0" | "no" | "off" => out.push(Value::Bool(false)),
+                _ => {}
+            }
+        }
+        Value::Number(n) => {
+            out.push(Value::String(n.to_string()));
+            match n.as_f64() {
+                Some(0.0) => out.push(Value::Bool(false)),
+                Some(1.0) => out.push(Value::Bool(true)),
+                _ => {}
+            }
+            if let Some(secs) = n.as_i64() {
+                let (date, time) = unix_time(secs);
+                out.push(Value::String(format!("{date}T{time}Z")));
+                out.push(Value::String(date));
+            }
+        }
+        Value::Bool(b) => {
+            out.push(Value::String(b.to_string()));
+            out.push(Value::String(if *b { "True" } else { "False" }.to_owned()));
+            out.push(Value::from(u8::from(*b)));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// A Unix time in seconds as (`YYYY-MM-DD`, `hh:mm:ss`), UTC (days to civil date after
+/// Howard Hinnant's algorithm).
+fn unix_time(secs: i64) -> (String, String) {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (format!("{year:04}-{month:02}-{day:02}"), format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60))
 }
 
 fn location_key(location: &Location) -> String {
@@ -39,22 +126,70 @@ fn location_key(location: &Location) -> String {
     }
 }
 
-/// A valid request answered 4xx, when acceptance can be expected. 403 and 429 never count
-/// (permissions and rate limits are outside the contract), nor does 401 unless the credentials
-/// are known to be good; 404 counts only when every path parameter was pinned to a real value.
+/// Whether every path parameter of `op` (at least one) was pinned to a real value.
+fn path_pinned(ctx: &CheckContext, op: &Operation) -> bool {
+    let mut path_params = op.params_in(ParamLocation::Path).peekable();
+    path_params.peek().is_some() && path_params.all(|p| ctx.pinned.contains(&p.name))
+}
+
+/// Whether refusing a valid request with `status` may be right whatever the contract says:
+/// permissions and rate limits (403, 429), credentials not known to be good (401), and an item
+/// that may not exist (404, 410) where not every path parameter was pinned to a real value.
+/// Shared by `positive_data_acceptance` and the stateful sequences.
+pub fn refusal_excused(ctx: &CheckContext, op: &Operation, status: u16) -> bool {
+    matches!(status, 403 | 429)
+        || (status == 401 && !ctx.trusted_credentials)
+        || (matches!(status, 404 | 410) && !path_pinned(ctx, op))
+}
+
+/// Words with which a server refuses for existence, uniqueness, permission or an opaque token
+/// it did not issue, not for the shape of the data: `{"dag": ["Invalid pk - object does not
+/// exist."]}`, `{"detail": "Invalid page token"}`.
+const DATA_DEPENDENT: [&str; 14] = [
+    "not exist",
+    "n't exist",
+    "not found",
+    "no such",
+    "already exist",
+    "already in use",
+    "already taken",
+    "unique",
+    "duplicate",
+    "conflict",
+    "permission",
+    "not authori",
+    "token",
+    "expired",
+];
+
+fn speaks_of_data(answer: &Answer<'_>) -> bool {
+    let text = match &answer.body {
+        Body::Raw(bytes) => String::from_utf8_lossy(bytes).to_lowercase(),
+        Body::Json(v) => v.to_string().to_lowercase(),
+        Body::Empty => return false,
+    };
+    DATA_DEPENDENT.iter().any(|w| text.contains(w))
+}
+
+/// A valid request answered 4xx, when acceptance can be expected. See [`refusal_excused`] for
+/// the refusals that never count. Against conform's own mock every other refusal is a bug.
+/// Against a real server (with `--param` pins) a valid request may still be refused for data
+/// conform cannot know (a made-up id in the body, a random foreign key or page token, a
+/// repeated create, a pinned item its own PATCH renamed): only a validation refusal counts
+/// there (400 or 422 whose body does not speak of existence, uniqueness, permission or a
+/// token), on an operation whose every path parameter was pinned (pinning one header does
+/// not vouch for the rest).
 pub fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     if !ctx.expect_acceptance || !ex.case.is_valid() || !(400..500).contains(&answer.status) {
         return None;
     }
-    if matches!(answer.status, 403 | 429) || (answer.status == 401 && !ctx.trusted_credentials) {
+    if refusal_excused(ctx, ex.operation, answer.status) {
         return None;
     }
-    if answer.status == 404 {
-        let mut path_params = ex.operation.params_in(ParamLocation::Path).peekable();
-        let all_pinned = path_params.peek().is_some() && path_params.all(|p| ctx.pinned.contains(&p.name));
-        if !all_pinned {
-            return None;
-        }
+    if !ctx.reference_target
+        && (!path_pinned(ctx, ex.operation) || !matches!(answer.status, 400 | 422) || speaks_of_data(answer))
+    {
+        return None;
     }
     Some(Failure::new(
         CheckName::PositiveDataAcceptance,
@@ -68,7 +203,7 @@ mod tests {
     use super::super::envelope::effective;
     use super::super::test_support::*;
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn accepted_invalid_requests_fail_with_their_description() {
@@ -111,12 +246,11 @@ mod tests {
             let ex = exchange(op, &case, &case.request, &resp);
             positive_data_acceptance(ctx, &ex, &effective(&case.request, &resp)).is_some()
         };
-        let mock = CheckContext { expect_acceptance: true, ..CheckContext::default() };
+        let mock = CheckContext { expect_acceptance: true, reference_target: true, ..CheckContext::default() };
         assert!(judge(&mock, 400) && judge(&mock, 422) && judge(&mock, 409));
         assert!(!judge(&mock, 200) && !judge(&mock, 401) && !judge(&mock, 403) && !judge(&mock, 429));
         assert!(!judge(&mock, 404), "an unpinned id may not exist");
-        let pinned =
-            CheckContext { expect_acceptance: true, pinned: vec!["groupId".into()], ..CheckContext::default() };
+        let pinned = CheckContext { pinned: vec!["groupId".into()], ..mock.clone() };
         assert!(judge(&pinned, 404), "a pinned, real id must be found");
         assert!(!judge(&CheckContext::default(), 400), "not expected against an arbitrary target");
     }
@@ -132,9 +266,72 @@ mod tests {
         let resp = response(401, "application/json", json!({}));
         let ex = exchange(op, &case, &case.request, &resp);
         let judge = |ctx: &CheckContext| positive_data_acceptance(ctx, &ex, &effective(&case.request, &resp));
-        let user = CheckContext { expect_acceptance: true, ..CheckContext::default() };
+        let user = CheckContext { expect_acceptance: true, reference_target: true, ..CheckContext::default() };
         assert!(judge(&user).is_none(), "the user's credentials may be wrong or lack rights");
         let own = CheckContext { trusted_credentials: true, ..user };
         assert_eq!(judge(&own).map(|f| f.signature), Some("401".to_owned()));
+    }
+
+    /// Regression (issue 11, class 4): against a real server a valid request may be refused
+    /// for existence, uniqueness or permission (a repeated create, a made-up id in the body, a
+    /// random foreign key or page token, a pinned item renamed by conform's own PATCH). Only a
+    /// validation refusal counts, and only on operations whose path is pinned.
+    #[test]
+    fn against_a_real_server_only_validation_refusals_count() {
+        let (spec, case) = atlas_case("updateGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let real = CheckContext { expect_acceptance: true, pinned: vec!["groupId".into()], ..CheckContext::default() };
+        let judge = |ctx: &CheckContext, status: u16, body: Value| {
+            let resp = response(status, "application/json", body);
+            let ex = exchange(op, &case, &case.request, &resp);
+            positive_data_acceptance(ctx, &ex, &effective(&case.request, &resp)).is_some()
+        };
+        // Correct behaviour of a server with data conform does not know.
+        assert!(!judge(&real, 409, json!({"detail": "Pool already exists"})));
+        assert!(!judge(&real, 404, json!({"detail": "DAG not found"})));
+        assert!(!judge(&real, 400, json!({"dag": ["Invalid pk \"123\" - object does not exist."]})));
+        assert!(!judge(&real, 400, json!({"detail": "Invalid page token"})));
+        assert!(!judge(&real, 400, json!({"detail": "Key (name)=(x) violates unique constraint"})));
+        // The real break: valid data refused by validation.
+        assert!(judge(
+            &real,
+            422,
+            json!({"detail": [{"loc": ["body", "hourOfDay"], "msg": "value is not a valid integer"}]})
+        ));
+        assert!(judge(&real, 400, json!({"hourOfDay": ["Ensure this value is less than or equal to 23."]})));
+        // A pinned header vouches for no path: the check stays off where the path is not pinned.
+        let header_only = CheckContext { pinned: vec!["X-Api-Version".into()], ..real.clone() };
+        assert!(!judge(&header_only, 422, json!({"detail": "invalid"})));
+        // The embedded mock knows its data: every other refusal is a bug there.
+        let mock = CheckContext { expect_acceptance: true, reference_target: true, ..CheckContext::default() };
+        assert!(judge(&mock, 409, json!({})) && judge(&mock, 400, json!({"detail": "object does not exist"})));
+    }
+
+    /// Regression (issue 11, class 9): a wrong-type value the server read as the valid value it
+    /// coerces to is `type_coercion_accepted` at warning level, not `negative_data_rejection`;
+    /// one that is still invalid after coercion stays a failure.
+    #[test]
+    fn coercion_is_a_warning_and_corruption_still_fails() {
+        let (spec, mut case) = atlas_case("updateGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        case.kind = invalid_described(Location::Body("/hourOfDay".into()), "type", "hourOfDay = \"7\" (a string)");
+        let judge = |sent: Value| {
+            let mut case = case.clone();
+            case.request.body = Some(crate::generate::Body::Json(json!({"dayOfWeek": 1, "hourOfDay": sent})));
+            let resp = response(200, "application/json", json!({}));
+            let ex = exchange(op, &case, &case.request, &resp);
+            negative_data_rejection(&ex, &effective(&case.request, &resp)).map(|f| (f.check, f.severity))
+        };
+        let warning = Some((CheckName::TypeCoercionAccepted, super::super::Severity::Warning));
+        assert_eq!(judge(json!("7")), warning, "\"7\" is 7");
+        assert_eq!(judge(json!(" 7 ")), warning);
+        let failure = Some((CheckName::NegativeDataRejection, super::super::Severity::Error));
+        assert_eq!(judge(json!("99")), failure, "99 breaks the maximum of 23 after coercion");
+        assert_eq!(judge(json!("seven")), failure, "no coercion reads it");
+        assert_eq!(judge(json!([7])), failure, "an array is not a scalar read leniently");
+        assert_eq!(unix_time(0), ("1970-01-01".to_owned(), "00:00:00".to_owned()));
+        assert_eq!(unix_time(1_700_000_000), ("2023-11-14".to_owned(), "22:13:20".to_owned()));
+        assert_eq!(coercions(&json!(true)), [json!("true"), json!("True"), json!(1)]);
+        assert!(coercions(&json!(123)).contains(&json!("123")), "DRF takes 123 for a string");
     }
 }

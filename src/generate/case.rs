@@ -36,11 +36,12 @@ impl Body {
         }
     }
 
-    /// Whether nothing goes on the wire (an empty form or text). A server cannot tell such a
-    /// body from no body at all, whatever the Content-Type says.
+    /// Whether the body says nothing: an empty form or text, which a server cannot tell from
+    /// no body at all whatever the Content-Type says, or JSON `null`, which frameworks read as
+    /// "no body" (FastAPI and pydantic treat `null` for an optional body as the body left out).
     pub fn is_empty(&self) -> bool {
         match self {
-            Body::Json(_) => false,
+            Body::Json(v) => v.is_null(),
             Body::Form(pairs) => pairs.is_empty(),
             Body::Text(t) => t.is_empty(),
         }

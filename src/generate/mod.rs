@@ -45,11 +45,14 @@ pub struct GenerateConfig {
     pub partition: Option<Partition>,
     /// Operation ids to generate for; empty means all.
     pub only: Vec<String>,
+    /// `--path-slashes`: path values may hold `/` (sent as `%2F`). Off by default: servers
+    /// that decode before routing send such a request to another route.
+    pub path_slashes: bool,
 }
 
 impl Default for GenerateConfig {
     fn default() -> Self {
-        GenerateConfig { seed: 0, cases: 100, pins: Vec::new(), partition: None, only: Vec::new() }
+        GenerateConfig { seed: 0, cases: 100, pins: Vec::new(), partition: None, only: Vec::new(), path_slashes: false }
     }
 }
 
@@ -183,7 +186,7 @@ impl Generator {
         }
         let mut findings = Vec::new();
         let plans: Vec<Arc<OpPlan>> = (0..spec.operations.len())
-            .map(|i| Arc::new(OpPlan::build(&spec, i, &config.pins, &mut findings)))
+            .map(|i| Arc::new(OpPlan::build(&spec, i, &config.pins, config.path_slashes, &mut findings)))
             .collect();
         // A schema used in several places (or recursively) is reported once.
         let mut seen = std::collections::HashSet::new();

@@ -73,7 +73,7 @@ pub(crate) struct OpPlan {
     pub deterministic: Vec<Case>,
 }
 
-fn param_place(p: &ParameterSpec) -> Place {
+fn param_place(p: &ParameterSpec, path_slashes: bool) -> Place {
     if p.content_type.is_some() {
         return match p.location {
             ParamLocation::Header => Place::Header,
@@ -83,6 +83,7 @@ fn param_place(p: &ParameterSpec) -> Place {
     match p.location {
         ParamLocation::Path => match p.style {
             ParamStyle::Label | ParamStyle::Matrix => Place::Item,
+            _ if path_slashes => Place::PathSlash,
             _ => Place::Path,
         },
         ParamLocation::Query => Place::Text,
@@ -106,7 +107,13 @@ pub(crate) fn runner(config: &Config, seed: u64) -> TestRunner {
 
 impl OpPlan {
     /// Plans operation `index`. Generation problems are appended to `findings`.
-    pub fn build(spec: &Spec, index: usize, pins: &[(String, String)], findings: &mut Vec<SpecFinding>) -> OpPlan {
+    pub fn build(
+        spec: &Spec,
+        index: usize,
+        pins: &[(String, String)],
+        path_slashes: bool,
+        findings: &mut Vec<SpecFinding>,
+    ) -> OpPlan {
         let op = &spec.operations[index];
         let mut exact = true;
         let mut never: Option<(String, String)> = None;
@@ -137,7 +144,7 @@ impl OpPlan {
             };
         let mut params = Vec::new();
         for (i, p) in op.parameters.iter().enumerate() {
-            let place = param_place(p);
+            let place = param_place(p, path_slashes);
             let mut node = planned(p.schema.as_ref(), findings, &mut exact);
             let examples: Vec<Value> = p
                 .examples
@@ -434,8 +441,15 @@ impl OpPlan {
         // Undocumented methods, once per path: on its first operation.
         let first_on_path = spec.operations.iter().position(|o| o.path == op.path) == Some(self.op);
         if first_on_path {
-            let documented: Vec<Method> =
-                spec.operations.iter().filter(|o| o.path == op.path).map(|o| o.method).collect();
+            // A method is undocumented for this path only if no operation's template matches
+            // the path with it: `PATCH /connections/test` is `PATCH /connections/{id}`. (A
+            // `{name}` segment of this path matches another template's variable as any value.)
+            let documented: Vec<Method> = spec
+                .operations
+                .iter()
+                .filter(|o| o.path == op.path || o.template.matches(&op.path).is_some())
+                .map(|o| o.method)
+                .collect();
             for m in [Method::Get, Method::Put, Method::Post, Method::Delete, Method::Patch] {
                 if !documented.contains(&m) {
                     out.push(Variant {

@@ -22,8 +22,11 @@ pub(crate) enum Place {
     Text,
     /// A form body (an object whose members are [`Place::Text`]).
     Form,
-    /// A path segment: non-empty, percent-encoded later.
+    /// A path segment: non-empty, percent-encoded later, without `/`: WSGI and ASGI servers
+    /// decode `%2F` before routing, so a value holding it reaches another route (307, 308, 404).
     Path,
+    /// A path segment that may hold `/` (as `%2F`): only with `--path-slashes`.
+    PathSlash,
     /// A header value: visible ASCII.
     Header,
     /// A cookie value: cookie-octets.
@@ -42,6 +45,11 @@ impl Place {
         }
     }
 
+    /// A path segment, with or without `/`.
+    pub fn is_path(self) -> bool {
+        matches!(self, Place::Path | Place::PathSlash)
+    }
+
     pub fn allows_null(self) -> bool {
         self == Place::Json
     }
@@ -50,7 +58,8 @@ impl Place {
     pub fn carries(self, s: &str) -> bool {
         match self {
             Place::Json | Place::Text | Place::Form => true,
-            Place::Path => !s.is_empty() && s != "." && s != "..",
+            Place::Path => !s.is_empty() && s != "." && s != ".." && !s.contains('/'),
+            Place::PathSlash => !s.is_empty() && s != "." && s != "..",
             Place::Header => s.bytes().all(|b| (0x20..0x7f).contains(&b)) && s.trim() == s,
             Place::Cookie => s.bytes().all(is_cookie_octet),
             Place::Item => s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_~".contains(&b)),
@@ -76,10 +85,10 @@ impl Place {
                 r.extend([('!', '!'), ('#', '+'), ('-', '/'), (':', ':'), ('<', '@'), ('[', '['), (']', '`')]);
                 r
             }
-            Place::Json | Place::Text | Place::Form | Place::Path => {
+            Place::Json | Place::Text | Place::Form | Place::Path | Place::PathSlash => {
                 let mut r = alnum;
                 r.extend([
-                    (' ', '/'),
+                    (' ', if self == Place::Path { '.' } else { '/' }),
                     (':', '@'),
                     ('[', '`'),
                     ('{', '~'),
@@ -149,7 +158,7 @@ pub(crate) fn strategy(node: &Node, place: Place) -> Option<SBoxedStrategy<Value
 }
 
 fn any_value(place: Place) -> SBoxedStrategy<Value> {
-    let text = free_string(place, if place == Place::Path { 1 } else { 0 }, 8);
+    let text = free_string(place, if place.is_path() { 1 } else { 0 }, 8);
     Union::new(vec![
         text,
         (-1000i64..1000).prop_map(Value::from).sboxed(),
@@ -205,13 +214,13 @@ fn string(spec: &StrSpec, place: Place) -> Option<SBoxedStrategy<Value>> {
             s.prop_filter("length and place", move |s| len_ok(s) && place.carries(s)).prop_map(Value::String).sboxed(),
         );
     }
-    let lo = if place == Place::Path { min.max(1) } else { min };
+    let lo = if place.is_path() { min.max(1) } else { min };
     let hi = max.unwrap_or(lo + SPREAD).min(lo + SPREAD.max(64));
     if hi < lo {
         return None;
     }
     let s = free_string(place, lo, hi);
-    Some(if place == Place::Path {
+    Some(if place.is_path() {
         s.prop_filter("path segment", move |v| v.as_str().is_some_and(|s| place.carries(s))).sboxed()
     } else {
         s
@@ -379,7 +388,7 @@ pub(crate) fn format_sample(format: &str) -> Option<&'static str> {
 
 fn array(spec: &ArraySpec, place: Place) -> Option<SBoxedStrategy<Value>> {
     let items = strategy(&spec.items, place.nested())?;
-    let lo = if place == Place::Path { spec.min.max(1) } else { spec.min };
+    let lo = if place.is_path() { spec.min.max(1) } else { spec.min };
     let hi = spec.max.unwrap_or(lo + 4).min(lo + 8);
     if hi < lo {
         return None;

@@ -35,6 +35,7 @@ fn response(r: &Option<ResponseView>) -> Value {
 fn failure(f: &FindingView, seed: u64) -> Value {
     json!({
         "check": f.check,
+        "severity": f.severity,
         "operation": f.operation,
         "message": f.message,
         "expected": f.expected,

@@ -51,7 +51,8 @@ fn indent_body(body: &Value) -> String {
 fn finding(out: &mut String, style: Style, n: usize, f: &FindingView) {
     let unit = if f.steps.is_empty() { "request" } else { "sequence" };
     let times = if f.count == 1 { format!("1 {unit}") } else { format!("{} {unit}s", f.count) };
-    let _ = writeln!(out, "{}", style.bold(&format!("{n}. {} · {} ({times})", style.red(&f.check), f.operation)));
+    let check = if f.severity == "warning" { format!("{} (warning)", f.check) } else { style.red(&f.check) };
+    let _ = writeln!(out, "{}", style.bold(&format!("{n}. {check} · {} ({times})", f.operation)));
     let _ = writeln!(out, "   expected: {}", f.expected);
     let _ = writeln!(out, "   got:      {}", f.message);
     let shrunk = if f.shrunk { " (shrunk)" } else { "" };

@@ -47,6 +47,8 @@ pub struct StepView {
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingView {
     pub check: String,
+    /// `error` or `warning` (shown and counted, failing the run only with `--strict`).
+    pub severity: &'static str,
     /// What a conforming API does.
     pub expected: &'static str,
     pub operation: String,
@@ -163,6 +165,7 @@ fn finding(r: &Redactor, auth: AuthMode, f: &Finding) -> FindingView {
     let e = &f.example;
     FindingView {
         check: f.check.as_str().to_owned(),
+        severity: f.severity.as_str(),
         expected: f.check.expectation(),
         operation: f.operation.clone(),
         message: r.text(&f.message),

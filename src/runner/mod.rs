@@ -69,6 +69,10 @@ pub struct RunConfig {
     pub base_path: Option<String>,
     /// Extra trusted CA certificates, or no verification at all, for HTTPS targets.
     pub tls: crate::tls::TlsSettings,
+    /// `--path-slashes`: generated path values may hold `/` (see `GenerateConfig`).
+    pub path_slashes: bool,
+    /// `--strict`: warning-level findings fail the run too.
+    pub strict: bool,
 }
 
 impl Default for RunConfig {
@@ -91,6 +95,8 @@ impl Default for RunConfig {
             max_body: DEFAULT_MAX_BODY,
             base_path: None,
             tls: crate::tls::TlsSettings::default(),
+            path_slashes: false,
+            strict: false,
         }
     }
 }
@@ -155,6 +161,7 @@ pub struct RunPlan {
     accept: Vec<String>,
     /// TLS certificates are not verified: the report must say so.
     insecure_tls: bool,
+    strict: bool,
 }
 
 impl std::fmt::Debug for RunPlan {
@@ -257,6 +264,7 @@ impl RunPlan {
             pins: config.params.clone(),
             partition: config.partition,
             only,
+            path_slashes: config.path_slashes,
         };
         let generator = Generator::new(spec.clone(), generate)?;
         // An empty `only` means "all" to the generator; here it means every operation was skipped.
@@ -292,11 +300,13 @@ impl RunPlan {
                 trusted_credentials: embedded,
                 max_response_time: config.max_response_time,
                 identity,
+                reference_target: embedded,
             },
             concurrency: config.concurrency.max(1),
             skipped,
             accept,
             insecure_tls: config.tls.insecure,
+            strict: config.strict,
         })
     }
 
@@ -497,6 +507,8 @@ pub struct Finding {
     pub shrunk: bool,
     /// For stateful findings: every step of the sequence, in order.
     pub steps: Vec<Example>,
+    /// A warning fails the run only with `--strict`.
+    pub severity: check::Severity,
 }
 
 /// What a run found.
@@ -517,12 +529,14 @@ pub struct RunReport {
     pub internal_errors: Vec<String>,
     /// Things that make the run say less than it seems to (most valid requests refused…).
     pub warnings: Vec<String>,
+    /// `--strict`: warning-level findings fail the run too.
+    pub strict: bool,
 }
 
 impl RunReport {
-    /// Whether any check failed.
+    /// Whether any check failed (warnings count only with `--strict`).
     pub fn failed(&self) -> bool {
-        !self.findings.is_empty()
+        self.findings.iter().any(|f| self.strict || f.severity == check::Severity::Error)
     }
 }
 
@@ -547,6 +561,8 @@ struct Collector {
     /// Valid cases answered, and how many of them 401 or 403 (a sign of bad credentials).
     valid_answered: AtomicUsize,
     valid_refused: AtomicUsize,
+    /// Stateful sequences dropped because they could not say anything: operation ids by why.
+    notes: Mutex<BTreeMap<String, std::collections::BTreeSet<String>>>,
 }
 
 impl Collector {
@@ -580,6 +596,12 @@ impl Collector {
                 }
             }
         }
+    }
+
+    /// Notes a sequence dropped for `why` (the run says so rather than look clean).
+    fn note(&self, why: String, operation: &str) {
+        let mut notes = self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        notes.entry(why).or_default().insert(operation.to_owned());
     }
 
     /// Records a failing sequence with all its steps (the last one is the example).
@@ -709,6 +731,7 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
             shrunk: e.order.2 == 1,
             example: e.example,
             steps: e.steps,
+            severity: e.failure.severity,
         })
         .collect();
     let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.operation.as_str()).collect();
@@ -747,7 +770,16 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
         spec_findings,
         secrets: plan.secrets(),
         internal_errors,
-        warnings: warnings(plan, collector),
+        warnings: warnings(plan, collector)
+            .into_iter()
+            .chain(collector.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().map(
+                |(why, ops)| {
+                    let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
+                    format!("stateful sequence dropped ({}): {why}", ops.join(", "))
+                },
+            ))
+            .collect(),
+        strict: plan.strict,
     }
 }
 

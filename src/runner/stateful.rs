@@ -14,7 +14,7 @@ use super::{Collector, Example, RunPlan};
 use crate::check::{CheckName, Failure};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
-use crate::spec::{Operation, ParamLocation, pointer};
+use crate::spec::{Operation, ParamLocation, Schema, pointer};
 use serde_json::{Map, Value};
 
 /// Sequences of each kind per resource (each with its own seed).
@@ -146,10 +146,17 @@ pub(super) async fn run(plan: &RunPlan, collector: &Collector, semantics: &Seman
             let mut runner = Sequence::new(plan, semantics, seed, seed, Shape::Full);
             let result = runner.run(scenario).await;
             collector.requests[scenario.operation()].fetch_add(runner.requests, std::sync::atomic::Ordering::Relaxed);
-            if let Err(failure) = result {
-                let (failure, steps) = shrink(plan, semantics, scenario, seed, failure, runner.steps).await;
-                collector.record_sequence(scenario.operation(), (order_base + n, v, 0), failure, steps);
-                break; // One failing variant per scenario is the finding; the rest add nothing.
+            match result {
+                Ok(()) => {}
+                Err(Stop::Fail(failure)) => {
+                    let (failure, steps) = shrink(plan, semantics, scenario, seed, failure, runner.steps).await;
+                    collector.record_sequence(scenario.operation(), (order_base + n, v, 0), failure, steps);
+                    break; // One failing variant per scenario is the finding; the rest add nothing.
+                }
+                Err(Stop::Drop(why)) => {
+                    collector.note(why, &plan.spec.operations[scenario.operation()].id);
+                    break; // Another variant would be dropped the same way.
+                }
             }
         }
     }
@@ -169,7 +176,7 @@ async fn shrink(
         // Same bodies, but a fresh resource: earlier attempts must not leave state behind.
         let paths = seed ^ (0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(attempt as u64 + 1));
         let mut runner = Sequence::new(plan, semantics, seed, paths, shape);
-        if let Err(f) = runner.run(scenario).await
+        if let Err(Stop::Fail(f)) = runner.run(scenario).await
             && f.signature == best.0.signature
             && runner.steps.len() <= best.1.len()
         {
@@ -212,6 +219,9 @@ struct Sequence<'p> {
     fixed: Vec<(String, Value)>,
     steps: Vec<Example>,
     requests: usize,
+    /// Whether a step answered 2xx: until then a refusal may only mean that the item does not
+    /// exist (the path values are made up unless pinned).
+    established: bool,
 }
 
 /// What a read showed.
@@ -220,13 +230,36 @@ struct Read {
     body: Option<Value>,
 }
 
-fn fail(message: String, way: String) -> Failure {
-    Failure::new(CheckName::StatefulConformance, message, way)
+/// Why a sequence stopped early.
+#[derive(Debug)]
+enum Stop {
+    /// The server broke its word.
+    Fail(Failure),
+    /// The sequence cannot say anything: the item does not exist, access is refused, or a
+    /// pairing conform only guessed cannot be confirmed. Why, for the run's notes.
+    Drop(String),
 }
+
+fn fail(message: String, way: String) -> Stop {
+    Stop::Fail(Failure::new(CheckName::StatefulConformance, message, way))
+}
+
+/// The label of a sequence's first read, named in its messages.
+const START: &str = "the start";
 
 impl<'p> Sequence<'p> {
     fn new(plan: &'p RunPlan, semantics: &'p Semantics, seed: u64, paths: u64, shape: Shape) -> Sequence<'p> {
-        Sequence { plan, semantics, seed, paths, shape, fixed: Vec::new(), steps: Vec::new(), requests: 0 }
+        Sequence {
+            plan,
+            semantics,
+            seed,
+            paths,
+            shape,
+            fixed: Vec::new(),
+            steps: Vec::new(),
+            requests: 0,
+            established: false,
+        }
     }
 
     /// Fixes the path values for the whole sequence from the path seed.
@@ -266,6 +299,9 @@ impl<'p> Sequence<'p> {
     async fn send(&mut self, op: usize, request: Request) -> Outcome {
         let outcome = self.plan.transport.send(&request, &self.plan.accept[op], Credentials::Configured).await;
         self.requests += outcome.requests;
+        if outcome.result.as_ref().is_ok_and(|r| (200..300).contains(&r.status)) {
+            self.established = true;
+        }
         let case = Case {
             operation: op,
             index: self.steps.len(),
@@ -284,7 +320,7 @@ impl<'p> Sequence<'p> {
     }
 
     /// Sends `op` and requires a 2xx.
-    async fn write(&mut self, op: usize, request: Request) -> Result<Option<Value>, Failure> {
+    async fn write(&mut self, op: usize, request: Request) -> Result<Option<Value>, Stop> {
         let name = format!("{} {}", self.op(op).method, self.op(op).id);
         let outcome = self.send(op, request).await;
         let Ok(response) = &outcome.result else {
@@ -294,6 +330,9 @@ impl<'p> Sequence<'p> {
             ));
         };
         let status = response.status;
+        if let Some(why) = self.excused(op, status) {
+            return Err(why);
+        }
         if !(200..300).contains(&status) {
             return Err(fail(
                 format!("the sequence stopped: {name} answered {status} to a valid request"),
@@ -303,7 +342,40 @@ impl<'p> Sequence<'p> {
         Ok(serde_json::from_slice(&response.body).ok())
     }
 
-    async fn read(&mut self, op: usize) -> Result<Read, Failure> {
+    /// A refusal that says nothing about the contract (`check::refusal_excused`: the item may
+    /// not exist, access is refused), judged before the sequence saw the item exist; after
+    /// that, only permissions and rate limits are excused.
+    fn excused(&self, op: usize, status: u16) -> Option<Stop> {
+        let ctx = &self.plan.context;
+        let excused = if self.established {
+            matches!(status, 403 | 429) || (status == 401 && !ctx.trusted_credentials)
+        } else {
+            crate::check::refusal_excused(ctx, self.op(op), status)
+        };
+        excused.then(|| {
+            Stop::Drop(format!(
+                "{} {} answered {status} before the sequence saw the item exist (pin its path with --param)",
+                self.op(op).method,
+                self.op(op).id
+            ))
+        })
+    }
+
+    /// Which written fields the read must show. With a sidecar, all: the pairing is declared.
+    /// With inferred semantics, which fields a write and a read share is a guess, confirmed
+    /// only for the fields the read's documented 2xx JSON schema declares.
+    fn declared(&self, read: usize) -> Fields {
+        if self.semantics.source.is_some() {
+            return Fields::All;
+        }
+        let response = self.op(read).responses.iter().find(|r| r.status.is_success() && !r.content.is_empty());
+        match response.and_then(|r| r.content.iter().find(|m| m.is_json())).and_then(|m| m.schema.clone()) {
+            Some(schema) => Fields::DeclaredBy(schema),
+            None => Fields::Unconfirmed,
+        }
+    }
+
+    async fn read(&mut self, op: usize) -> Result<Read, Stop> {
         let Some(request) = self.request(op, 0) else {
             return Err(fail(format!("no valid request for {}", self.op(op).id), "no_request".into()));
         };
@@ -317,14 +389,28 @@ impl<'p> Sequence<'p> {
         Ok(Read { status: response.status, body: serde_json::from_slice(&response.body).ok() })
     }
 
-    async fn read_ok(&mut self, op: usize, after: &str) -> Result<Value, Failure> {
+    async fn read_ok(&mut self, op: usize, after: &str) -> Result<Value, Stop> {
+        let established = self.established;
         let read = self.read(op).await?;
         match (read.status, read.body) {
             (200..=299, Some(body)) => Ok(body),
-            (status, _) => Err(fail(
-                format!("after {after}, {} answered {status} instead of the resource", self.op(op).id),
-                format!("read_after:{}", status),
-            )),
+            (status, _) => {
+                // Judged as of before this read: its own answer proves nothing.
+                self.established = established;
+                if let Some(why) = self.excused(op, status) {
+                    return Err(why);
+                }
+                let message = if after == START {
+                    format!(
+                        "the sequence's first step, {} {}, answered {status} instead of the resource",
+                        self.op(op).method,
+                        self.op(op).id
+                    )
+                } else {
+                    format!("after {after}, {} answered {status} instead of the resource", self.op(op).id)
+                };
+                Err(fail(message, format!("read_after:{}", status)))
+            }
         }
     }
 
@@ -360,7 +446,7 @@ impl<'p> Sequence<'p> {
         Some(request)
     }
 
-    async fn run(&mut self, scenario: &Scenario) -> Result<(), Failure> {
+    async fn run(&mut self, scenario: &Scenario) -> Result<(), Stop> {
         self.pick_resource(scenario.operation());
         match scenario {
             Scenario::WriteRead { write, read, prep } => self.write_read(*write, *read, prep).await,
@@ -374,7 +460,7 @@ impl<'p> Sequence<'p> {
         }
     }
 
-    async fn write_read(&mut self, write: usize, read: usize, prep: &[usize]) -> Result<(), Failure> {
+    async fn write_read(&mut self, write: usize, read: usize, prep: &[usize]) -> Result<(), Stop> {
         let Some(resource) = self.resource(write) else { return Ok(()) };
         let set = match self.semantics.effect(&self.op(write).id) {
             Some(Effect::Merge { set, .. } | Effect::Replace { set, .. }) => set.clone(),
@@ -394,7 +480,7 @@ impl<'p> Sequence<'p> {
         self.write(write, request).await?;
         let after = self.read_ok(read, &what).await?;
         if let Some(body) = &body {
-            compare_written(body, &after, resource, &what)?;
+            compare_written(body, &after, resource, &what, &self.declared(read))?;
         }
         for (field, expected) in &set {
             if expected.as_str().is_some_and(|s| s.starts_with('$') || s.starts_with('{')) {
@@ -414,9 +500,9 @@ impl<'p> Sequence<'p> {
         Ok(())
     }
 
-    async fn reset(&mut self, write: Option<usize>, reset: usize, read: usize) -> Result<(), Failure> {
+    async fn reset(&mut self, write: Option<usize>, reset: usize, read: usize) -> Result<(), Stop> {
         let Some(resource) = self.resource(reset) else { return Ok(()) };
-        let before = self.read_ok(read, "the start").await?;
+        let before = self.read_ok(read, START).await?;
         let mut written: Option<Value> = None;
         if let Some(w) = write {
             // A body that changes something the reset must undo.
@@ -452,8 +538,8 @@ impl<'p> Sequence<'p> {
         Ok(())
     }
 
-    async fn increment(&mut self, op: usize, read: usize, field: &str) -> Result<(), Failure> {
-        let before = self.read_ok(read, "the start").await?;
+    async fn increment(&mut self, op: usize, read: usize, field: &str) -> Result<(), Stop> {
+        let before = self.read_ok(read, START).await?;
         let Some(request) = self.request(op, 4) else { return Ok(()) };
         let what = format!("{} {}", self.op(op).method, self.op(op).id);
         self.write(op, request).await?;
@@ -473,9 +559,9 @@ impl<'p> Sequence<'p> {
         Ok(())
     }
 
-    async fn toggle(&mut self, op: usize, read: usize, field: &str) -> Result<(), Failure> {
+    async fn toggle(&mut self, op: usize, read: usize, field: &str) -> Result<(), Stop> {
         let flag = |v: &Value| pointer::get(v, &format!("/{field}")).and_then(Value::as_bool).unwrap_or(false);
-        let before = flag(&self.read_ok(read, "the start").await?);
+        let before = flag(&self.read_ok(read, START).await?);
         let what = format!("{} {}", self.op(op).method, self.op(op).id);
         for (round, expected) in [(1, !before), (2, before)] {
             let Some(request) = self.request(op, 5 + round) else { return Ok(()) };
@@ -498,13 +584,20 @@ impl<'p> Sequence<'p> {
         read: usize,
         update: Option<usize>,
         delete: Option<usize>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Stop> {
         let Some(resource) = self.resource(create) else { return Ok(()) };
         let Some(request) = self.body_request(create, 1, &[]) else { return Ok(()) };
         let body = request.json_body().cloned();
         let what = format!("{} {}", self.op(create).method, self.op(create).id);
         let created = self.write(create, request).await?;
         let Some(id) = created_id(resource, created.as_ref(), self.steps.last()) else {
+            if self.semantics.source.is_none() {
+                // conform guessed that this operation creates an item of that read: without an
+                // id in the answer the guess cannot be confirmed (the item may be keyed by name).
+                return Err(Stop::Drop(format!(
+                    "{what} answered without an id, and which read shows the item was guessed, not declared"
+                )));
+            }
             return Err(fail(
                 format!(
                     "{what} answered without an id (no `{}` in the body, no Location)",
@@ -521,7 +614,7 @@ impl<'p> Sequence<'p> {
         if full || update.is_none() {
             let after = self.read_ok(read, &what).await?;
             if let Some(body) = &body {
-                compare_written(body, &after, resource, &what)?;
+                compare_written(body, &after, resource, &what, &self.declared(read))?;
             }
         }
         if let Some(u) = update {
@@ -532,7 +625,7 @@ impl<'p> Sequence<'p> {
             if full || delete.is_none() {
                 let after = self.read_ok(read, &what).await?;
                 if let Some(body) = &body {
-                    compare_written(body, &after, resource, &what)?;
+                    compare_written(body, &after, resource, &what, &self.declared(read))?;
                 }
             }
         }
@@ -555,7 +648,7 @@ impl<'p> Sequence<'p> {
         Ok(())
     }
 
-    async fn link(&mut self, from: usize, link: usize, to: usize) -> Result<(), Failure> {
+    async fn link(&mut self, from: usize, link: usize, to: usize) -> Result<(), Stop> {
         let Some(request) = self.request(from, 1) else { return Ok(()) };
         let sent = request.clone();
         let outcome = self.send(from, request).await;
@@ -675,8 +768,16 @@ fn written_leaves<'v>(body: &'v Value, resource: &Resource) -> Vec<(String, &'v 
 }
 
 /// Every written field must read back as written (`null` means "unset": absent or null).
-fn compare_written(body: &Value, after: &Value, resource: &Resource, what: &str) -> Result<(), Failure> {
+fn compare_written(body: &Value, after: &Value, resource: &Resource, what: &str, fields: &Fields) -> Result<(), Stop> {
     for (path, expected) in written_leaves(body, resource) {
+        let confirmed = match fields {
+            Fields::All => true,
+            Fields::DeclaredBy(schema) => declares(schema, schema.value(), &path),
+            Fields::Unconfirmed => false,
+        };
+        if !confirmed {
+            continue; // A guessed pairing of fields the read does not even document.
+        }
         let actual = pointer::get(after, &path);
         let ok = match expected {
             Value::Null => actual.is_none_or(Value::is_null),
@@ -696,6 +797,31 @@ fn compare_written(body: &Value, after: &Value, resource: &Resource, what: &str)
         }
     }
     Ok(())
+}
+
+/// Which written fields a read is held to (see `Sequence::declared`).
+enum Fields {
+    All,
+    DeclaredBy(Schema),
+    Unconfirmed,
+}
+
+/// Whether the object schema `node` declares the property at `path` (`/a/b`), through
+/// `properties` and the members of `allOf`, `anyOf` and `oneOf`.
+fn declares(schema: &Schema, node: &Value, path: &str) -> bool {
+    let node = schema.resolve(node);
+    let Some((first, rest)) = path.strip_prefix('/').map(|p| p.split_once('/').unwrap_or((p, ""))) else {
+        return true;
+    };
+    let key = pointer::unescape(first);
+    if let Some(child) = node.get("properties").and_then(|p| p.get(key.as_ref() as &str))
+        && (rest.is_empty() || declares(schema, child, &format!("/{rest}")))
+    {
+        return true;
+    }
+    ["allOf", "anyOf", "oneOf"].iter().any(|k| {
+        node.get(*k).and_then(Value::as_array).is_some_and(|members| members.iter().any(|m| declares(schema, m, path)))
+    })
 }
 
 /// Whether writing `body` would change something visible in `state`.
@@ -754,18 +880,21 @@ mod tests {
         let r = resource(&["numberOfDeferrals"]);
         let body = json!({"dayOfWeek": 3, "protectedHours": {"startHourOfDay": 1}, "numberOfDeferrals": 9});
         let good = json!({"dayOfWeek": 3.0, "protectedHours": {"startHourOfDay": 1, "endHourOfDay": 4}, "numberOfDeferrals": 0});
-        assert!(compare_written(&body, &good, &r, "PATCH").is_ok(), "server fields aside, numbers by value");
+        assert!(
+            compare_written(&body, &good, &r, "PATCH", &Fields::All).is_ok(),
+            "server fields aside, numbers by value"
+        );
         let lost = json!({"dayOfWeek": 3, "protectedHours": {"startHourOfDay": 2}});
-        let f = compare_written(&body, &lost, &r, "PATCH update").unwrap_err();
+        let Err(Stop::Fail(f)) = compare_written(&body, &lost, &r, "PATCH update", &Fields::All) else { panic!() };
         assert_eq!(
             f.message,
             "after PATCH update with protectedHours.startHourOfDay = 1, the read shows protectedHours.startHourOfDay = 2"
         );
         assert_eq!(f.signature, "lost");
-        assert!(compare_written(&json!({"a": null}), &json!({}), &r, "x").is_ok(), "null unsets");
+        assert!(compare_written(&json!({"a": null}), &json!({}), &r, "x", &Fields::All).is_ok(), "null unsets");
         // Regression: an update with an empty body (every field optional) writes nothing.
-        assert!(compare_written(&json!({}), &json!({"a": 1}), &r, "x").is_ok());
-        assert!(compare_written(&json!({"p": {}}), &json!({"p": {"x": 1}}), &r, "x").is_ok());
+        assert!(compare_written(&json!({}), &json!({"a": 1}), &r, "x", &Fields::All).is_ok());
+        assert!(compare_written(&json!({"p": {}}), &json!({"p": {"x": 1}}), &r, "x", &Fields::All).is_ok());
     }
 
     #[test]

@@ -445,3 +445,91 @@ async fn the_embedded_mock_uses_a_scheme_the_spec_declares() {
         report.findings
     );
 }
+
+/// A pool keyed by name (no `id`) and a DAG whose PATCH takes a field its read does not
+/// document: the shapes of issue 11's classes 2 and 3 (Apache Airflow's API).
+fn pools_and_dags() -> Arc<Spec> {
+    let obj = |props: serde_json::Value, required: serde_json::Value| json!({"type": "object", "properties": props, "required": required});
+    let json_of = |schema: serde_json::Value| json!({"application/json": {"schema": schema}});
+    let pool = obj(
+        json!({"name": {"type": "string", "pattern": "^[a-z]{4}$"}, "slots": {"type": "integer", "minimum": 0, "maximum": 9}}),
+        json!(["name", "slots"]),
+    );
+    let dag = obj(json!({"dag_id": {"type": "string"}, "is_paused": {"type": "boolean"}}), json!(["is_paused"]));
+    let patch = obj(
+        json!({"is_paused": {"type": "boolean"}, "new_state": {"type": "string", "enum": ["failed", "success"]}}),
+        json!(["is_paused", "new_state"]),
+    );
+    let param = |name: &str| json!([{"name": name, "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z]{5}$"}}]);
+    let answers = |ok: &str, schema: serde_json::Value| json!({ok: {"description": "ok", "content": json_of(schema)}, "404": {"description": "missing", "content": json_of(json!({"type": "object"}))}});
+    Arc::new(
+        Spec::from_value(
+            "pools-and-dags.yaml",
+            json!({
+                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                "paths": {
+                    "/pools": {"post": {"operationId": "post_pool", "requestBody": {"required": true, "content": json_of(pool.clone())}, "responses": answers("201", pool.clone())}},
+                    "/pools/{pool_name}": {"parameters": param("pool_name"), "get": {"operationId": "get_pool", "responses": answers("200", pool)}},
+                    "/dags/{dag_id}": {"parameters": param("dag_id"),
+                        "get": {"operationId": "get_dag", "responses": answers("200", dag.clone())},
+                        "patch": {"operationId": "patch_dag", "requestBody": {"required": true, "content": json_of(patch)}, "responses": answers("200", dag)}}
+                }
+            }),
+        )
+        .unwrap(),
+    )
+}
+
+/// Regression (issue 11, classes 2 and 3): a create answered without an id when conform only
+/// guessed the pairing, a field the read does not document, and sequences on items that do
+/// not exist (random path values answered 404) are not findings: they are dropped with a
+/// note. The same shapes still fail where the item exists (pinned) and a write is lost.
+#[tokio::test]
+async fn guessed_scenarios_and_missing_items_are_dropped_and_lost_writes_still_caught() {
+    let spec = pools_and_dags();
+    let serve = |persists: bool| {
+        let paused = Arc::new(StdMutex::new(false));
+        move |r: &Received| {
+            let mut state = paused.lock().unwrap();
+            match (r.method.as_str(), r.path()) {
+                ("POST", "/pools") => Reply::json(201, "application/json", &r.json().unwrap_or(json!({}))),
+                ("GET", "/dags/known") => {
+                    Reply::json(200, "application/json", &json!({"dag_id": "known", "is_paused": *state}))
+                }
+                ("PATCH", "/dags/known") => {
+                    let asked = r.json().and_then(|b| b["is_paused"].as_bool()).unwrap_or(false);
+                    // A lost write: the broken server keeps something else than it was told.
+                    *state = if persists { asked } else { !asked };
+                    Reply::json(200, "application/json", &json!({"dag_id": "known", "is_paused": asked}))
+                }
+                _ => Reply::json(404, "application/json", &json!({"detail": "not found"})),
+            }
+        }
+    };
+    let config = |params: Vec<(String, String)>| RunConfig {
+        seed: Some(3),
+        cases: 20,
+        checks: CheckSet::none().with(CheckName::StatefulConformance),
+        params,
+        ..RunConfig::default()
+    };
+    let pinned = || vec![("dag_id".to_owned(), "known".to_owned())];
+    for (persists, params) in [(true, vec![]), (false, vec![]), (true, pinned())] {
+        let server = TestServer::start(serve(persists)).await;
+        let report =
+            run(spec.clone(), Target::Url(server.url().parse().unwrap()), config(params), &NoProgress).await.unwrap();
+        let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(messages.is_empty(), "persists={persists}: {messages:#?}");
+        assert!(
+            report.warnings.iter().any(|w| w.starts_with("stateful sequence dropped (post_pool)")),
+            "{:#?}",
+            report.warnings
+        );
+    }
+    // The real break of the same shape: the item exists (pinned) and the write is lost.
+    let server = TestServer::start(serve(false)).await;
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), config(pinned()), &NoProgress).await.unwrap();
+    let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert!(messages[0].contains("the read shows is_paused ="), "{}", messages[0]);
+}
