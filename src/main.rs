@@ -126,6 +126,14 @@ struct RunArgs {
     /// Test only this operation (repeatable).
     #[arg(long = "operation", value_name = "ID")]
     operations: Vec<String>,
+    /// Test only operations matching one of these (repeatable): id:GLOB, path:GLOB, tag:NAME,
+    /// method:NAME; a bare value is a path glob if it starts with /, a method if it is one,
+    /// else an operationId glob or a tag.
+    #[arg(long = "include", value_name = "FILTER")]
+    include: Vec<runner::filter::Filter>,
+    /// Leave out operations matching any of these (repeatable; same forms as --include).
+    #[arg(long = "exclude", value_name = "FILTER")]
+    exclude: Vec<runner::filter::Filter>,
     /// Run only these checks (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     checks: Vec<CheckName>,
@@ -398,6 +406,8 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         rate_limit: args.rate_limit,
         timeout: Duration::from_secs_f64(args.timeout),
         operations: args.operations.clone(),
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
         checks: CheckSet::select(&args.checks, &args.exclude_checks),
         params: args.params.clone(),
         headers: args.headers.clone(),
@@ -439,6 +449,10 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         let checks: Vec<CheckName> = CheckSet::select(&args.checks, &args.exclude_checks).iter().collect();
         std::fs::write(path, report::junit::render(&report, &checks))
             .with_context(|| format!("failed to write --junit {}", path.display()))?;
+    }
+    if let Some(why) = report.nothing_tested() {
+        eprintln!("{}", printable(&format!("error: {why}")));
+        return Ok(exit::ERROR);
     }
     if !report.failed() {
         return Ok(exit::OK);

@@ -11,6 +11,7 @@
 //! finding is the one from the earliest case, whatever order the tasks finished in.
 
 pub mod auth;
+pub mod filter;
 mod stateful;
 pub mod transport;
 
@@ -52,6 +53,10 @@ pub struct RunConfig {
     pub timeout: Duration,
     /// Operation ids to test; empty: all.
     pub operations: Vec<String>,
+    /// `--include`: when any is given, only operations matching one of them run.
+    pub include: Vec<filter::Filter>,
+    /// `--exclude`: operations matching any of them do not run.
+    pub exclude: Vec<filter::Filter>,
     pub checks: CheckSet,
     /// `--param NAME=VALUE`.
     pub params: Vec<(String, String)>,
@@ -78,6 +83,8 @@ impl Default for RunConfig {
             rate_limit: None,
             timeout: Duration::from_secs(10),
             operations: Vec::new(),
+            include: Vec::new(),
+            exclude: Vec::new(),
             checks: CheckSet::all(),
             params: Vec::new(),
             headers: Vec::new(),
@@ -125,7 +132,40 @@ pub enum RunError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     pub operation: String,
+    pub method: String,
+    pub path: String,
+    /// The kind of reason, for scripts.
+    pub cause: SkipCause,
+    /// The precise reason: the filter, the parameter or body, the flag that would allow it.
     pub reason: String,
+}
+
+/// Why an operation was left out, in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipCause {
+    /// `--operation`, `--include` or `--exclude` left it out.
+    Filter,
+    /// It changes state and the target is not loopback.
+    Mutations,
+    /// No valid request could be generated for it.
+    Generation,
+    /// `--partition` gave its cases to other shares.
+    Partition,
+    /// The run stopped before reaching it (credentials stopped working).
+    NotReached,
+}
+
+impl Skipped {
+    fn new(op: &Operation, cause: SkipCause, reason: String) -> Skipped {
+        Skipped {
+            operation: op.id.clone(),
+            method: op.method.as_str().to_owned(),
+            path: op.path.clone(),
+            cause,
+            reason,
+        }
+    }
 }
 
 /// Everything prepared for a run.
@@ -240,7 +280,7 @@ impl RunPlan {
             auth.authorization(&client, "GET", "/", None).await?;
         }
 
-        let (only, skipped) = select_operations(&spec, &config, loopback);
+        let (only, mut skipped) = select_operations(&spec, &config, loopback);
         let nothing_to_run = only.is_empty();
         let generate = GenerateConfig {
             seed,
@@ -250,6 +290,13 @@ impl RunPlan {
             only,
         };
         let generator = Generator::new(spec.clone(), generate)?;
+        if !nothing_to_run {
+            for (i, why) in generator.skipped() {
+                let op = &spec.operations[i];
+                let cause = if why.starts_with("partition") { SkipCause::Partition } else { SkipCause::Generation };
+                skipped.push(Skipped::new(op, cause, why));
+            }
+        }
         // An empty `only` means "all" to the generator; here it means every operation was skipped.
         let ids = if nothing_to_run { Vec::new() } else { generator.case_ids() };
         let accept = spec.operations.iter().map(|op| accept_header(op, config.api_version.as_deref())).collect();
@@ -342,23 +389,30 @@ fn embedded_credentials(spec: &Spec, mock: &mut MockConfig, secret: String) -> A
     AuthSettings { mode: Some(AuthMode::Bearer), token: Some(secret), ..AuthSettings::default() }
 }
 
-/// Which operations run: `--operation` filters; against a target that is not loopback,
-/// mutating operations are skipped (and say why) unless `--allow-mutations`.
+/// Which operations run: `--operation`, `--include` and `--exclude` filter; against a target
+/// that is not loopback, mutating operations are skipped unless `--allow-mutations`. Every
+/// operation left out says why.
 fn select_operations(spec: &Spec, config: &RunConfig, loopback: bool) -> (Vec<String>, Vec<Skipped>) {
     let mut skipped = Vec::new();
     let mut only = Vec::new();
     for op in &spec.operations {
         if !config.operations.is_empty() && !config.operations.contains(&op.id) {
+            skipped.push(Skipped::new(op, SkipCause::Filter, "not named by --operation".to_owned()));
+            continue;
+        }
+        if let Some(why) = filter::excluded_by(op, &config.include, &config.exclude) {
+            skipped.push(Skipped::new(op, SkipCause::Filter, why));
             continue;
         }
         if op.method.is_mutating() && !loopback && !config.allow_mutations {
-            skipped.push(Skipped {
-                operation: op.id.clone(),
-                reason: format!(
-                    "{} changes state and the target is not loopback; pass --allow-mutations to test it",
+            skipped.push(Skipped::new(
+                op,
+                SkipCause::Mutations,
+                format!(
+                    "{} changes state and the target is not loopback; mutations are not allowed (--allow-mutations)",
                     op.method
                 ),
-            });
+            ));
             continue;
         }
         only.push(op.id.clone());
@@ -460,6 +514,8 @@ pub struct Stats {
     pub duration_ms: u64,
     pub failures: usize,
     pub skipped_operations: Vec<Skipped>,
+    /// Operations in the spec: `operations` tested plus `skipped_operations`.
+    pub operations_total: usize,
 }
 
 /// One exchange kept as an example of a finding.
@@ -513,6 +569,32 @@ impl RunReport {
     /// Whether any check failed.
     pub fn failed(&self) -> bool {
         !self.findings.is_empty()
+    }
+
+    /// `Some(why)`, on one line, when the run tested no operation at all (exit 2: nothing
+    /// could be tested): the reasons of the skipped operations, most common first.
+    pub fn nothing_tested(&self) -> Option<String> {
+        if self.stats.operations > 0 {
+            return None;
+        }
+        let skipped = &self.stats.skipped_operations;
+        if skipped.is_empty() {
+            return Some("nothing was tested: the spec has no operations".to_owned());
+        }
+        if let [only] = skipped.as_slice() {
+            return Some(format!("nothing was tested: {} was skipped: {}", only.operation, only.reason));
+        }
+        let mut by_reason: Vec<(&str, usize)> = Vec::new();
+        for s in skipped {
+            match by_reason.iter_mut().find(|(r, _)| *r == s.reason) {
+                Some((_, n)) => *n += 1,
+                None => by_reason.push((s.reason.as_str(), 1)),
+            }
+        }
+        by_reason.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        let shown: Vec<String> = by_reason.iter().take(3).map(|(r, n)| format!("{n} {r}")).collect();
+        let more = if by_reason.len() > 3 { format!("; {} other reasons", by_reason.len() - 3) } else { String::new() };
+        Some(format!("nothing was tested: all {} operations were skipped ({}{more})", skipped.len(), shown.join("; ")))
     }
 }
 
@@ -701,13 +783,23 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
             steps: e.steps,
         })
         .collect();
-    let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.operation.as_str()).collect();
+    let mut skipped_ops = plan.skipped.clone();
+    let is_skipped: std::collections::HashSet<&str> = plan.skipped.iter().map(|s| s.operation.as_str()).collect();
+    for (i, op) in plan.spec.operations.iter().enumerate() {
+        if !is_skipped.contains(op.id.as_str()) && collector.requests[i].load(Ordering::Relaxed) == 0 {
+            skipped_ops.push(Skipped::new(
+                op,
+                SkipCause::NotReached,
+                "no request was sent before the run stopped".into(),
+            ));
+        }
+    }
     let operations: Vec<OperationStats> = plan
         .spec
         .operations
         .iter()
         .enumerate()
-        .filter(|(_, op)| !skipped.contains(&op.id.as_str()))
+        .filter(|(_, op)| !is_skipped.contains(op.id.as_str()))
         .filter(|(i, _)| collector.requests[*i].load(Ordering::Relaxed) > 0)
         .map(|(i, op)| OperationStats {
             operation: op.id.clone(),
@@ -730,7 +822,8 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
             requests: collector.requests.iter().map(|r| r.load(Ordering::Relaxed)).sum(),
             duration_ms: started.elapsed().as_millis() as u64,
             failures: findings.len(),
-            skipped_operations: plan.skipped.clone(),
+            skipped_operations: skipped_ops,
+            operations_total: plan.spec.operations.len(),
         },
         operations,
         findings,

@@ -272,13 +272,26 @@ fn mutations_are_skipped_against_remote_targets_unless_allowed() {
     let (only, skipped) = select_operations(&spec, &config, false);
     assert_eq!(only, ["getGroupMaintenanceWindow"]);
     assert_eq!(skipped.len(), 4);
-    assert!(skipped[0].reason.ends_with("pass --allow-mutations to test it"), "{}", skipped[0].reason);
+    assert!(skipped[0].reason.contains("mutations are not allowed"), "{}", skipped[0].reason);
+    assert_eq!(skipped[0].cause, SkipCause::Mutations);
     let (only, skipped) = select_operations(&spec, &RunConfig { allow_mutations: true, ..RunConfig::default() }, false);
     assert_eq!((only.len(), skipped.len()), (5, 0));
     let (only, _) = select_operations(&spec, &config, true);
     assert_eq!(only.len(), 5, "loopback targets get every operation");
     let one = RunConfig { operations: vec!["resetGroupMaintenanceWindow".into()], ..RunConfig::default() };
-    assert_eq!(select_operations(&spec, &one, true).0, ["resetGroupMaintenanceWindow"]);
+    let (only, skipped) = select_operations(&spec, &one, true);
+    assert_eq!(only, ["resetGroupMaintenanceWindow"]);
+    assert_eq!(skipped.len(), 4, "every other operation says it was filtered out");
+    assert!(skipped.iter().all(|s| s.cause == SkipCause::Filter && s.reason == "not named by --operation"));
+    let filtered = RunConfig {
+        include: filter::parse_list("*MaintenanceWindow*").unwrap(),
+        exclude: filter::parse_list("DELETE,id:defer*").unwrap(),
+        ..RunConfig::default()
+    };
+    let (only, skipped) = select_operations(&spec, &filtered, true);
+    assert_eq!(only.len(), 3, "{only:?}");
+    let reasons: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(reasons, ["excluded by --exclude DELETE", "excluded by --exclude id:defer*"]);
 }
 
 #[test]
