@@ -200,6 +200,7 @@ pub fn trials(setup: Setup, args: &Arguments) -> Vec<Trial> {
                 let result = report.get_or_init(|| run_once(&setup, operations, checks));
                 match result {
                     Err(e) => Err(Failed::from(e.clone())),
+                    Ok(r) if !r.errors.is_empty() => Err(Failed::from(r.errors.join("; "))),
                     Ok(r) => match describe(r, &op, check) {
                         Some(details) => Err(Failed::from(details)),
                         None => Ok(()),

@@ -450,7 +450,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         std::fs::write(path, report::junit::render(&report, &checks))
             .with_context(|| format!("failed to write --junit {}", path.display()))?;
     }
-    if let Some(why) = report.nothing_tested() {
+    if let Some(why) = report.run_error() {
         eprintln!("{}", printable(&format!("error: {why}")));
         return Ok(exit::ERROR);
     }

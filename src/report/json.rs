@@ -65,6 +65,7 @@ pub fn value(report: &RunReport) -> Value {
         "spec_findings": report.spec_findings,
         "internal_errors": internal_errors,
         "warnings": report.warnings.iter().map(|w| r.text(w)).collect::<Vec<_>>(),
+        "errors": report.errors.iter().map(|e| r.text(e)).collect::<Vec<_>>(),
     })
 }
 

@@ -157,6 +157,9 @@ pub fn render(report: &RunReport, style: Style) -> String {
     for w in &report.warnings {
         let _ = writeln!(out, "{}", style.red(&format!("warning: {}", redactor.text(w))));
     }
+    for e in &report.errors {
+        let _ = writeln!(out, "{}", style.red(&format!("error: {}", redactor.text(e))));
+    }
     for e in &report.internal_errors {
         let _ = writeln!(out, "{}", style.red(&format!("internal error: {}", redactor.text(e))));
     }

@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod filter;
+mod lockout;
 mod stateful;
 pub mod transport;
 
@@ -563,6 +564,8 @@ pub struct RunReport {
     pub internal_errors: Vec<String>,
     /// Things that make the run say less than it seems to (most valid requests refused…).
     pub warnings: Vec<String>,
+    /// Why the run could not finish (credentials stopped working): exit 2, whatever was found.
+    pub errors: Vec<String>,
 }
 
 impl RunReport {
@@ -571,9 +574,13 @@ impl RunReport {
         !self.findings.is_empty()
     }
 
-    /// `Some(why)`, on one line, when the run tested no operation at all (exit 2: nothing
-    /// could be tested): the reasons of the skipped operations, most common first.
-    pub fn nothing_tested(&self) -> Option<String> {
+    /// `Some(why)`, on one line, when the run must end with exit 2 whatever it found: an error
+    /// of the run (credentials stopped working), or no operation tested at all (then the
+    /// reasons of the skipped operations, most common first).
+    pub fn run_error(&self) -> Option<String> {
+        if let Some(error) = self.errors.first() {
+            return Some(error.clone());
+        }
         if self.stats.operations > 0 {
             return None;
         }
@@ -619,6 +626,8 @@ struct Collector {
     /// Valid cases answered, and how many of them 401 or 403 (a sign of bad credentials).
     valid_answered: AtomicUsize,
     valid_refused: AtomicUsize,
+    /// Credentials that stop working mid-run.
+    watch: lockout::Watch,
 }
 
 impl Collector {
@@ -679,7 +688,7 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
     let started = Instant::now();
     let plan = Arc::new(plan);
     let ids = plan.ids.clone();
-    let probes = auth_probe_ops(&plan);
+    let mut probes = auth_probe_ops(&plan);
     progress.start((ids.len() + probes.len() * 2) as u64);
     let collector = Arc::new(Collector::new(plan.spec.operations.len()));
     let next = Arc::new(AtomicUsize::new(0));
@@ -691,6 +700,9 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
             (plan.clone(), ids.clone(), collector.clone(), next.clone(), done.clone());
         tasks.spawn(async move {
             loop {
+                if collector.watch.stopped() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&id) = ids.get(i) else { break };
                 if let Some(case) = plan.generator.case(id) {
@@ -729,6 +741,9 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
     // Probes share the run's concurrency: one at a time, a server that stalls requests without
     // credentials cost two timeouts per secured operation. Their order keys keep reports
     // deterministic whatever order they finish in.
+    if collector.watch.stopped() {
+        probes.clear();
+    }
     let probes = Arc::new(probes);
     let next_probe = Arc::new(AtomicUsize::new(0));
     let mut probe_tasks = tokio::task::JoinSet::new();
@@ -749,11 +764,15 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
         }
     }
     progress.advance(2 * probes.len() as u64);
-    if plan.checks.contains(CheckName::StatefulConformance) {
+    // Once the credentials stopped working, every later request would only be refused.
+    let locked_out = collector.watch.stopped();
+    if plan.checks.contains(CheckName::StatefulConformance) && !locked_out {
         stateful::run(&plan, &collector, &plan.semantics, ids.len() + probes.len()).await;
     }
 
-    shrink_findings(&plan, &collector).await;
+    if !locked_out {
+        shrink_findings(&plan, &collector).await;
+    }
     progress.finish();
     let report = finish(&plan, &collector, started, internal_errors);
     // Every task has ended, so this is the last reference.
@@ -769,8 +788,15 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
     let findings_map =
         std::mem::take(&mut *collector.findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     let by_check = collector.by_check.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let stopped = collector.watch.stopped_after();
     let findings: Vec<Finding> = findings_map
         .into_iter()
+        // After a lockout, refusals of the configured credentials are the run's error, not findings.
+        .filter(|(_, e)| {
+            stopped.is_none()
+                || e.example.credentials != Credentials::Configured
+                || !e.example.response.as_ref().is_some_and(|r| matches!(r.status, 401 | 403))
+        })
         .map(|((op, check, signature), e)| Finding {
             check,
             operation: plan.spec.operations[op].id.clone(),
@@ -830,7 +856,16 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
         spec_findings,
         secrets: plan.secrets(),
         internal_errors,
-        warnings: warnings(plan, collector),
+        warnings: if stopped.is_some() { Vec::new() } else { warnings(plan, collector) },
+        errors: stopped
+            .map(|(op, step)| {
+                format!(
+                    "credentials stopped working after {} (step {step}); the run stopped there",
+                    plan.spec.operations[op].id
+                )
+            })
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -862,6 +897,13 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
         collector.valid_answered.fetch_add(1, Ordering::Relaxed);
         if matches!(answer.status, 401 | 403) {
             collector.valid_refused.fetch_add(1, Ordering::Relaxed);
+        }
+        let safe = op.method == crate::spec::Method::Get;
+        let next = collector.watch.observe(case.operation, op.method.is_mutating(), safe, &case.request, answer.status);
+        if let lockout::Next::Verify(canary_op, canary) = next {
+            let verify = plan.transport.send(&canary, &plan.accept[canary_op], Credentials::Configured).await;
+            collector.requests[canary_op].fetch_add(verify.requests, Ordering::Relaxed);
+            collector.watch.verdict(verify.result.as_ref().ok().map(|r| r.status));
         }
     }
     let failures = judge_answer(plan, op, case, &outcome, answer.as_ref(), None);

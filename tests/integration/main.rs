@@ -11,5 +11,6 @@ mod no_false_alarms;
 mod prism;
 mod regressions;
 mod reports;
+mod safety;
 mod secrets;
 mod support;
