@@ -6,7 +6,7 @@
 //! - `CONFORM_SPEC` (default `specs/atlas-maintenance-window.yaml`) and `CONFORM_TARGET`
 //!   (default: the embedded mock) choose what to test; the usual auth variables
 //!   (`MONGODB_ATLAS_PUBLIC_API_KEY`/`…PRIVATE…`, `MONGODB_ATLAS_CLIENT_ID`/`…SECRET`,
-//!   `CONFORM_TOKEN`) authenticate; `CONFORM_SEED` (default 1), `CONFORM_CASES` (default 30),
+//!   `CONFORM_TOKEN`, `CONFORM_API_KEY`) authenticate; `CONFORM_SEED` (default 1), `CONFORM_CASES` (default 30),
 //!   `CONFORM_PARAMS` (`groupId=5f…,other=…`) and `CONFORM_ALLOW_MUTATIONS=1` tune the run.
 //! - `CONFORM_INCLUDE` / `CONFORM_EXCLUDE` (comma-separated, as `--include` / `--exclude`:
 //!   `id:GLOB`, `path:GLOB`, `tag:NAME`, `method:NAME`) choose operations; trials of operations
@@ -118,6 +118,7 @@ fn run_once(setup: &Setup, operations: Vec<String>, checks: CheckSet) -> Result<
             client_secret: env("MONGODB_ATLAS_CLIENT_SECRET"),
             token_url: env("CONFORM_TOKEN_URL"),
             token: env("CONFORM_TOKEN"),
+            api_key: env("CONFORM_API_KEY"),
         },
         ..RunConfig::default()
     };

@@ -52,6 +52,7 @@ enum Auth {
     Bearer,
     Oauth,
     Basic,
+    Apikey,
 }
 
 impl From<Auth> for AuthMode {
@@ -62,6 +63,7 @@ impl From<Auth> for AuthMode {
             Auth::Bearer => AuthMode::Bearer,
             Auth::Oauth => AuthMode::OAuth,
             Auth::Basic => AuthMode::Basic,
+            Auth::Apikey => AuthMode::ApiKey,
         }
     }
 }
@@ -167,6 +169,9 @@ struct RunArgs {
     /// Bearer token.
     #[arg(long, env = "CONFORM_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// API key for the spec's apiKey scheme (sent in the header, query parameter or cookie it names).
+    #[arg(long, env = "CONFORM_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
     /// HTTP Basic username.
     #[arg(long, env = "CONFORM_USERNAME", hide_env_values = true)]
     username: Option<String>,
@@ -419,6 +424,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
             client_secret: args.client_secret.clone(),
             token_url: args.token_url.clone(),
             token: args.token.clone(),
+            api_key: args.api_key.clone(),
         },
         allow_mutations: args.allow_mutations,
         partition: args.partition,

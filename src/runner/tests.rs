@@ -458,3 +458,47 @@ async fn the_embedded_mock_uses_a_scheme_the_spec_declares() {
         report.findings
     );
 }
+
+/// `--auth apikey`: the key goes where the spec's apiKey scheme says (header, query, cookie),
+/// probes get no key and a wrong one, and reports reference `$CONFORM_API_KEY`, never the key.
+#[tokio::test]
+async fn api_keys_go_where_the_scheme_names_them_and_never_into_reports() {
+    const KEY: &str = "api-key-0123456789";
+    for location in ["header", "query", "cookie"] {
+        let server = TestServer::start(move |r: &Received| {
+            let given = match location {
+                "header" => r.header("x-api-key").map(str::to_owned),
+                "query" => r.query().into_iter().find(|(k, _)| k == "X-API-Key").map(|(_, v)| v),
+                _ => r
+                    .header("cookie")
+                    .and_then(|c| c.split("; ").find_map(|p| p.strip_prefix("X-API-Key=")).map(str::to_owned)),
+            };
+            if given.as_deref() == Some(KEY) {
+                // A broken answer on purpose, so that a finding (and its curl line) exists.
+                Reply::json(200, "application/json", &json!({"ok": "not a boolean"}))
+            } else {
+                Reply::json(401, "application/json", &json!({}))
+            }
+        })
+        .await;
+        let scheme = json!({"key": {"type": "apiKey", "in": location, "name": "X-API-Key"}});
+        let spec = spec_with(scheme, json!([{"key": []}]));
+        let settings = AuthSettings { api_key: Some(KEY.into()), ..AuthSettings::default() };
+        let report = run(spec, Target::Url(server.url().parse().unwrap()), quick(settings), &NoProgress).await.unwrap();
+        assert_eq!(report.auth, AuthMode::ApiKey, "{location}: the mode follows the key given");
+        let checks: Vec<CheckName> = report.findings.iter().map(|f| f.check).collect();
+        assert!(checks.contains(&CheckName::ResponseSchemaConformance), "{location}: the key was accepted: {checks:?}");
+        assert!(!checks.contains(&CheckName::IgnoredAuth), "{location}: probes went without the key: {checks:?}");
+        let json = crate::report::json::render(&report);
+        assert!(!json.contains(KEY), "{location}: the key leaked into the report");
+        assert!(json.contains("$CONFORM_API_KEY"), "{location}: curl lines reference the variable");
+    }
+}
+
+#[test]
+fn apikey_mode_without_an_apikey_scheme_is_an_error() {
+    let spec = spec_with(json!({"b": {"type": "http", "scheme": "bearer"}}), json!([{"b": []}]));
+    let settings = AuthSettings { mode: Some(AuthMode::ApiKey), api_key: Some("k-1234".into()), ..Default::default() };
+    let err = Authenticator::new(&settings, &spec).unwrap_err().to_string();
+    assert_eq!(err, "--auth apikey needs an apiKey security scheme in the spec, and it declares none");
+}

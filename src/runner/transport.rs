@@ -45,6 +45,9 @@ pub struct Sent {
     pub headers: Vec<(String, String)>,
     /// Shared, not copied: the same bytes go to the wire on every attempt and into the report.
     pub body: Option<Bytes>,
+    /// Where an API key was put (header, query pair or cookie), so that `curl` lines reference
+    /// `$CONFORM_API_KEY` there instead of the value.
+    pub api_key: Option<super::auth::ApiKeyPlace>,
 }
 
 /// Why no usable answer came.
@@ -211,7 +214,14 @@ impl Transport {
 
     /// Sends one request (with Digest and 429 handling) and reads the answer.
     pub async fn send(&self, request: &Request, accept: &str, credentials: Credentials) -> Outcome {
-        let url = self.url(request);
+        let mut url = self.url(request);
+        let api_key = self.auth.api_key(credentials);
+        if let Some((place, key)) = api_key.filter(|(p, _)| p.location == crate::spec::ParamLocation::Query) {
+            url.push(if request.query.is_empty() { '?' } else { '&' });
+            url.extend(utf8_percent_encode(&place.name, QUERY));
+            url.push('=');
+            url.extend(utf8_percent_encode(key, QUERY));
+        }
         let body = request.body.as_ref().map(|b| Bytes::from(b.to_bytes()));
         let uri = path_and_query(&url);
         let mut requests = 0;
@@ -225,9 +235,7 @@ impl Transport {
             }
             let authorization = match credentials {
                 Credentials::Omitted => None,
-                Credentials::Wrong => {
-                    Some(self.auth.wrong_authorization(request.method.as_str(), &uri, body.as_deref()))
-                }
+                Credentials::Wrong => self.auth.wrong_authorization(request.method.as_str(), &uri, body.as_deref()),
                 Credentials::Configured => {
                     match self.auth.authorization(&self.client, request.method.as_str(), &uri, body.as_deref()).await {
                         Ok(a) => a,
@@ -298,9 +306,20 @@ impl Transport {
             headers.push(("Content-Type".to_owned(), ct.clone()));
         }
         headers.extend(request.headers.iter().cloned());
-        if !request.cookies.is_empty() {
-            let cookie = request.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-            headers.push(("Cookie".to_owned(), cookie));
+        let api_key = self.auth.api_key(credentials);
+        let mut cookies: Vec<String> = request.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        match api_key {
+            Some((place, key)) if place.location == crate::spec::ParamLocation::Header => {
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&place.name));
+                headers.push((place.name.clone(), key.to_owned()));
+            }
+            Some((place, key)) if place.location == crate::spec::ParamLocation::Cookie => {
+                cookies.push(format!("{}={key}", place.name));
+            }
+            _ => {}
+        }
+        if !cookies.is_empty() {
+            headers.push(("Cookie".to_owned(), cookies.join("; ")));
         }
         // Credentials given with `-H` are the configured ones: a probe leaves them out.
         headers.extend(
@@ -312,7 +331,13 @@ impl Transport {
         if let Some(a) = authorization {
             headers.push(("Authorization".to_owned(), a.to_owned()));
         }
-        Sent { method: request.method.as_str().to_owned(), url: url.to_owned(), headers, body: body.clone() }
+        Sent {
+            method: request.method.as_str().to_owned(),
+            url: url.to_owned(),
+            headers,
+            body: body.clone(),
+            api_key: api_key.map(|(place, _)| place.clone()),
+        }
     }
 
     async fn exchange(&self, sent: &Sent) -> Result<Response, TransportFailure> {
