@@ -63,22 +63,31 @@ pub struct FindingView {
 /// A body as shown: parsed JSON, or text cut at [`SHOWN_BODY`]. Redacted before it is cut, so
 /// that a secret straddling the cut cannot leave its first half behind.
 fn body_value(r: &Redactor, bytes: &[u8]) -> Value {
+    cut_body(r, bytes, false)
+}
+
+/// [`body_value`] of a body conform holds only the first part of (`truncated`): never parsed
+/// as whole JSON, and the note says the body was longer.
+fn cut_body(r: &Redactor, bytes: &[u8], truncated: bool) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }
-    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+    if !truncated && let Ok(v) = serde_json::from_slice::<Value>(bytes) {
         return r.json(&v);
     }
     // Enough past the cut to hold any secret that starts before it.
     let margin = r.longest().saturating_mul(4);
     let read = &bytes[..bytes.len().min(SHOWN_BODY.saturating_add(margin))];
     let text = r.text(&String::from_utf8_lossy(read));
-    if bytes.len() <= SHOWN_BODY {
+    if bytes.len() <= SHOWN_BODY && !truncated {
         return Value::String(text);
     }
     let mut cut = SHOWN_BODY.min(text.len());
     while !text.is_char_boundary(cut) {
         cut -= 1;
+    }
+    if truncated {
+        return Value::String(format!("{}… (cut: the body is longer than {} bytes)", &text[..cut], bytes.len()));
     }
     Value::String(format!("{}… ({} bytes in all)", &text[..cut], bytes.len()))
 }
@@ -96,7 +105,7 @@ fn response_view(r: &Redactor, response: &crate::check::Response) -> ResponseVie
     ResponseView {
         status: response.status,
         headers: response.headers.iter().map(|(k, v)| (r.text(k), r.header(k, v))).collect(),
-        body: body_value(r, &response.body),
+        body: cut_body(r, &response.body, response.truncated),
     }
 }
 

@@ -33,6 +33,9 @@ use transport::{Credentials, Outcome, RateLimiter, Sent, Transport};
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 /// At most this many extra requests are spent shrinking one finding.
 const SHRINK_BUDGET: usize = 64;
+/// Bytes of an answer's body kept in a finding's example (reports show less still): answers
+/// are dropped once judged, so a run's memory does not grow with the bodies it found wrong.
+pub const EXCERPT: usize = 64 * 1024;
 
 /// Where to send requests.
 #[derive(Debug, Clone)]
@@ -524,9 +527,37 @@ pub struct Stats {
 pub struct Example {
     pub case: Case,
     pub sent: Sent,
+    /// The answer, its body cut to [`EXCERPT`] bytes (then `truncated`).
     pub response: Option<check::Response>,
     /// Which credentials the request carried (curl lines reproduce them by reference).
     pub credentials: Credentials,
+}
+
+/// A copy of an answer with at most [`EXCERPT`] bytes of its body (without copying the rest).
+fn excerpt(response: &check::Response) -> check::Response {
+    let cut = response.body.len() > EXCERPT;
+    check::Response {
+        status: response.status,
+        headers: response.headers.clone(),
+        body: response.body[..response.body.len().min(EXCERPT)].to_vec(),
+        truncated: response.truncated || cut,
+        elapsed: response.elapsed,
+    }
+}
+
+impl Example {
+    /// The example as kept: a body longer than [`EXCERPT`] is cut (and marked `truncated`), and
+    /// the buffer is shrunk, so that a finding never holds a whole large answer.
+    fn bounded(mut self) -> Example {
+        if let Some(response) = &mut self.response
+            && response.body.len() > EXCERPT
+        {
+            response.body.truncate(EXCERPT);
+            response.body.shrink_to_fit();
+            response.truncated = true;
+        }
+        self
+    }
 }
 
 /// One deduplicated finding: the same check failing the same way on the same operation.
@@ -653,11 +684,12 @@ impl Collector {
                     if order < entry.order {
                         entry.order = order;
                         entry.failure = failure;
-                        entry.example = example();
+                        entry.example = example().bounded();
                     }
                 }
                 None => {
-                    findings.insert(key, Entry { failure, count: 1, order, example: example(), steps: Vec::new() });
+                    let example = example().bounded();
+                    findings.insert(key, Entry { failure, count: 1, order, example, steps: Vec::new() });
                 }
             }
         }
@@ -665,6 +697,7 @@ impl Collector {
 
     /// Records a failing sequence with all its steps (the last one is the example).
     fn record_sequence(&self, op: usize, order: (usize, usize, u8), failure: Failure, steps: Vec<Example>) {
+        let steps: Vec<Example> = steps.into_iter().map(Example::bounded).collect();
         let Some(example) = steps.last().cloned() else { return };
         *self
             .by_check
@@ -910,7 +943,7 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
     collector.record(case.operation, order, failures, || Example {
         case: case.clone(),
         sent: outcome.sent.clone(),
-        response: outcome.result.as_ref().ok().cloned(),
+        response: outcome.result.as_ref().ok().map(excerpt),
         credentials: Credentials::Configured,
     });
 }
@@ -986,7 +1019,7 @@ async fn run_auth_probes(plan: &RunPlan, collector: &Collector, op_index: usize,
         collector.record(op_index, (order, n, 0), failures, || Example {
             case: case.clone(),
             sent: outcome.sent.clone(),
-            response: outcome.result.as_ref().ok().cloned(),
+            response: outcome.result.as_ref().ok().map(excerpt),
             credentials,
         });
     }
@@ -1042,7 +1075,8 @@ async fn shrink_findings(plan: &RunPlan, collector: &Collector) {
                     sent: outcome.sent,
                     response: outcome.result.ok(),
                     credentials: Credentials::Configured,
-                };
+                }
+                .bounded();
             }
         }
     }

@@ -434,13 +434,13 @@ impl Transport {
             };
             let status = response.status().as_u16();
             let headers = owned_headers(response.headers());
+            let (mut body, hold) = body_buffer(response.headers(), self.max_body);
             let mut body_stream = response.into_body();
-            let mut body = Vec::new();
             let mut truncated = false;
             while let Some(frame) = body_stream.frame().await {
                 let frame = frame.map_err(|e| (Failed::Body(status, e), None))?;
                 let Ok(chunk) = frame.into_data() else { continue };
-                if !take(&mut body, &chunk, self.max_body) {
+                if !take(&mut body, &chunk, hold) {
                     truncated = true;
                     break;
                 }
@@ -472,12 +472,12 @@ impl Transport {
         let mut response = builder.send().await.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
         let headers = owned_headers(response.headers());
-        let mut body = Vec::new();
+        let (mut body, hold) = body_buffer(response.headers(), self.max_body);
         let mut truncated = false;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if !take(&mut body, &chunk, self.max_body) {
+                    if !take(&mut body, &chunk, hold) {
                         truncated = true;
                         break;
                     }
@@ -505,10 +505,34 @@ fn owned_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
     headers.iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect()
 }
 
+/// The buffer for a body and how much of it to hold. A body whose `Content-Length` is over
+/// `cap` will be cut whatever it holds, and a cut body is judged by the `transport` check
+/// alone, so only an excerpt of it is read. Otherwise up to `cap` bytes are held, in a buffer
+/// sized once from `Content-Length` when the server gives one.
+fn body_buffer(headers: &hyper::HeaderMap, cap: usize) -> (Vec<u8>, usize) {
+    let declared = headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let hold = match declared {
+        Some(len) if len > cap => super::EXCERPT.min(cap),
+        _ => cap,
+    };
+    (Vec::with_capacity(declared.unwrap_or(0).min(hold)), hold)
+}
+
 /// Appends `chunk` to `body` up to `cap` bytes in all; false when the chunk had to be cut.
+/// The buffer never grows past `cap`: memory per answer in flight is bounded by the cap, not
+/// by the next power of two above it.
 fn take(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> bool {
     let room = cap.saturating_sub(body.len());
-    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    let part = &chunk[..chunk.len().min(room)];
+    let needed = body.len() + part.len();
+    if needed > body.capacity() {
+        let doubled = body.capacity().saturating_mul(2).max(needed).max(8 * 1024);
+        body.reserve_exact(doubled.min(cap).max(needed) - body.len());
+    }
+    body.extend_from_slice(part);
     chunk.len() <= room
 }
 
