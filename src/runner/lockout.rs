@@ -24,7 +24,7 @@ const STREAK: usize = 8;
 pub(crate) enum Next {
     Continue,
     /// Re-send this canary request of this operation and pass the status to [`Watch::verdict`].
-    Verify(usize, Request),
+    Verify(usize, Box<Request>),
 }
 
 #[derive(Default)]
@@ -85,11 +85,13 @@ impl Watch {
         if !s.streak_ops.contains(&op) {
             s.streak_ops.push(op);
         }
-        if s.streak >= STREAK && s.streak_ops.len() > 1 && !s.verifying {
-            if let Some((canary_op, canary)) = s.canary.clone() {
-                s.verifying = true;
-                return Next::Verify(canary_op, canary);
-            }
+        if s.streak >= STREAK
+            && s.streak_ops.len() > 1
+            && !s.verifying
+            && let Some((canary_op, canary)) = s.canary.clone()
+        {
+            s.verifying = true;
+            return Next::Verify(canary_op, Box::new(canary));
         }
         Next::Continue
     }
@@ -143,7 +145,7 @@ mod tests {
         for i in 0..STREAK {
             next = w.observe(2 + i % 2, false, true, &r, 401);
         }
-        assert_eq!(next, Next::Verify(0, r.clone()));
+        assert_eq!(next, Next::Verify(0, Box::new(r.clone())));
         w.verdict(Some(401));
         assert!(w.stopped());
         assert_eq!(w.stopped_after(), Some((1, 2)));

@@ -529,8 +529,11 @@ fn take(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> bool {
     let part = &chunk[..chunk.len().min(room)];
     let needed = body.len() + part.len();
     if needed > body.capacity() {
+        // Past 1 MiB, one reservation up to the cap: pages not yet written are not resident,
+        // and no large buffer is copied into a larger one while both are held.
         let doubled = body.capacity().saturating_mul(2).max(needed).max(8 * 1024);
-        body.reserve_exact(doubled.min(cap).max(needed) - body.len());
+        let target = if doubled > 1024 * 1024 { cap } else { doubled.min(cap) };
+        body.reserve_exact(target.max(needed) - body.len());
     }
     body.extend_from_slice(part);
     chunk.len() <= room
