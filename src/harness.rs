@@ -6,8 +6,11 @@
 //! - `CONFORM_SPEC` (default `specs/atlas-maintenance-window.yaml`) and `CONFORM_TARGET`
 //!   (default: the embedded mock) choose what to test; the usual auth variables
 //!   (`MONGODB_ATLAS_PUBLIC_API_KEY`/`…PRIVATE…`, `MONGODB_ATLAS_CLIENT_ID`/`…SECRET`,
-//!   `CONFORM_TOKEN`) authenticate; `CONFORM_SEED` (default 1), `CONFORM_CASES` (default 30),
+//!   `CONFORM_TOKEN`, `CONFORM_API_KEY`) authenticate; `CONFORM_SEED` (default 1), `CONFORM_CASES` (default 30),
 //!   `CONFORM_PARAMS` (`groupId=5f…,other=…`) and `CONFORM_ALLOW_MUTATIONS=1` tune the run.
+//! - `CONFORM_INCLUDE` / `CONFORM_EXCLUDE` (comma-separated, as `--include` / `--exclude`:
+//!   `id:GLOB`, `path:GLOB`, `tag:NAME`, `method:NAME`) choose operations; trials of operations
+//!   they leave out are not listed.
 //! - `--list`, name filters, `--exact`, `--skip`, `--ignored`, `--nocapture` behave as usual.
 //!   Checks that cannot apply in the chosen configuration are listed as ignored.
 //! - The run happens once per process, covering only the operations and checks whose trials are
@@ -15,6 +18,7 @@
 
 use crate::check::{CheckName, CheckSet};
 use crate::runner::auth::AuthSettings;
+use crate::runner::filter::{self, Filter};
 use crate::runner::{self, NoProgress, RunConfig, RunReport, Target};
 use crate::spec::Spec;
 use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
@@ -30,6 +34,9 @@ pub struct Setup {
     /// `None`: the embedded mock.
     pub target: Option<url::Url>,
     pub params: Vec<(String, String)>,
+    /// `CONFORM_INCLUDE` / `CONFORM_EXCLUDE`.
+    pub include: Vec<Filter>,
+    pub exclude: Vec<Filter>,
 }
 
 impl Setup {
@@ -43,11 +50,16 @@ impl Setup {
             "{}/specs/atlas-maintenance-window.yaml",
             std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_owned())
         );
-        Setup::new(
+        let mut setup = Setup::new(
             &env("CONFORM_SPEC").unwrap_or(default_spec),
             env("CONFORM_TARGET").as_deref(),
             env("CONFORM_PARAMS").as_deref(),
-        )
+        )?;
+        let filters =
+            |name: &str| filter::parse_list(&env(name).unwrap_or_default()).map_err(|e| format!("{name}: {e}"));
+        setup.include = filters("CONFORM_INCLUDE")?;
+        setup.exclude = filters("CONFORM_EXCLUDE")?;
+        Ok(setup)
     }
 
     /// A setup from explicit values (`params` as `name=value,name=value`).
@@ -72,7 +84,7 @@ impl Setup {
             })
             .transpose()?
             .unwrap_or_default();
-        Ok(Setup { spec: Arc::new(spec), target, params })
+        Ok(Setup { spec: Arc::new(spec), target, params, include: Vec::new(), exclude: Vec::new() })
     }
 }
 
@@ -90,6 +102,8 @@ fn run_once(setup: &Setup, operations: Vec<String>, checks: CheckSet) -> Result<
         seed: Some(env("CONFORM_SEED").and_then(|s| s.parse().ok()).unwrap_or(1)),
         cases: env("CONFORM_CASES").and_then(|s| s.parse().ok()).unwrap_or(30),
         operations,
+        include: setup.include.clone(),
+        exclude: setup.exclude.clone(),
         checks,
         params: setup.params.clone(),
         allow_mutations: env("CONFORM_ALLOW_MUTATIONS").is_some_and(|v| v == "1" || v == "true"),
@@ -104,6 +118,7 @@ fn run_once(setup: &Setup, operations: Vec<String>, checks: CheckSet) -> Result<
             client_secret: env("MONGODB_ATLAS_CLIENT_SECRET"),
             token_url: env("CONFORM_TOKEN_URL"),
             token: env("CONFORM_TOKEN"),
+            api_key: env("CONFORM_API_KEY"),
         },
         ..RunConfig::default()
     };
@@ -155,6 +170,7 @@ pub fn trials(setup: Setup, args: &Arguments) -> Vec<Trial> {
         .spec
         .operations
         .iter()
+        .filter(|op| filter::excluded_by(op, &setup.include, &setup.exclude).is_none())
         .flat_map(|op| CheckName::ALL.into_iter().map(move |c| (op.id.clone(), c)))
         .collect();
     // Which trials will run: the same filter libtest-mimic applies, so the run covers them only.
@@ -185,6 +201,7 @@ pub fn trials(setup: Setup, args: &Arguments) -> Vec<Trial> {
                 let result = report.get_or_init(|| run_once(&setup, operations, checks));
                 match result {
                     Err(e) => Err(Failed::from(e.clone())),
+                    Ok(r) if !r.errors.is_empty() => Err(Failed::from(r.errors.join("; "))),
                     Ok(r) => match describe(r, &op, check) {
                         Some(details) => Err(Failed::from(details)),
                         None => Ok(()),

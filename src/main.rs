@@ -60,6 +60,7 @@ enum Auth {
     Bearer,
     Oauth,
     Basic,
+    Apikey,
 }
 
 impl From<Auth> for AuthMode {
@@ -70,6 +71,7 @@ impl From<Auth> for AuthMode {
             Auth::Bearer => AuthMode::Bearer,
             Auth::Oauth => AuthMode::OAuth,
             Auth::Basic => AuthMode::Basic,
+            Auth::Apikey => AuthMode::ApiKey,
         }
     }
 }
@@ -126,6 +128,14 @@ struct RunArgs {
     /// Test only this operation (repeatable).
     #[arg(long = "operation", value_name = "ID")]
     operations: Vec<String>,
+    /// Test only operations matching one of these (repeatable): id:GLOB, path:GLOB, tag:NAME,
+    /// method:NAME; a bare value is a path glob if it starts with /, a method if it is one,
+    /// else an operationId glob or a tag.
+    #[arg(long = "include", value_name = "FILTER")]
+    include: Vec<runner::filter::Filter>,
+    /// Leave out operations matching any of these (repeatable; same forms as --include).
+    #[arg(long = "exclude", value_name = "FILTER")]
+    exclude: Vec<runner::filter::Filter>,
     /// Run only these checks (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     checks: Vec<CheckName>,
@@ -159,6 +169,9 @@ struct RunArgs {
     /// Bearer token.
     #[arg(long, env = "CONFORM_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// API key for the spec's apiKey scheme (sent in the header, query parameter or cookie it names).
+    #[arg(long, env = "CONFORM_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
     /// HTTP Basic username.
     #[arg(long, env = "CONFORM_USERNAME", hide_env_values = true)]
     username: Option<String>,
@@ -398,6 +411,8 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         rate_limit: args.rate_limit,
         timeout: Duration::from_secs_f64(args.timeout),
         operations: args.operations.clone(),
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
         checks: CheckSet::select(&args.checks, &args.exclude_checks),
         params: args.params.clone(),
         headers: args.headers.clone(),
@@ -409,6 +424,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
             client_secret: args.client_secret.clone(),
             token_url: args.token_url.clone(),
             token: args.token.clone(),
+            api_key: args.api_key.clone(),
         },
         allow_mutations: args.allow_mutations,
         partition: args.partition,
@@ -446,6 +462,10 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         let checks: Vec<CheckName> = CheckSet::select(&args.checks, &args.exclude_checks).iter().collect();
         std::fs::write(path, report::junit::render(&report, &checks))
             .with_context(|| format!("failed to write --junit {}", path.display()))?;
+    }
+    if let Some(why) = report.run_error() {
+        eprintln!("{}", printable(&format!("error: {why}")));
+        return Ok(exit::ERROR);
     }
     if !report.failed() {
         return Ok(exit::OK);

@@ -219,6 +219,22 @@ impl Generator {
         self.ids.clone()
     }
 
+    /// Operations (index, reason) that `only` selected but that get no case: no valid request
+    /// could be generated for them, or the partition holds none of their cases.
+    pub fn skipped(&self) -> Vec<(usize, String)> {
+        let only = |i: usize| self.config.only.is_empty() || self.config.only.contains(&self.spec.operations[i].id);
+        let mut out = Vec::new();
+        for (i, plan) in self.plans.iter().enumerate().filter(|(i, _)| only(*i)) {
+            if let Some(why) = &plan.skip {
+                out.push((i, why.clone()));
+            } else if !self.ids.iter().any(|id| id.operation == i) {
+                let share = self.config.partition.map_or(String::new(), |p| format!(" {}/{}", p.index, p.total));
+                out.push((i, format!("partition{share} holds none of its cases")));
+            }
+        }
+        out
+    }
+
     /// Generation problems: patterns nothing can be generated from, schemas nothing satisfies
     /// (each names the operation and the pointer).
     pub fn findings(&self) -> &[SpecFinding] {

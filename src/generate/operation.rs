@@ -71,6 +71,8 @@ pub(crate) struct OpPlan {
     /// cases apply to random valid requests.
     pub random_pool: Vec<(usize, usize)>,
     pub deterministic: Vec<Case>,
+    /// Why the operation gets no case at all (`None` when it has some), for the report.
+    pub skip: Option<String>,
 }
 
 fn param_place(p: &ParameterSpec, path_slashes: bool) -> Place {
@@ -232,8 +234,10 @@ impl OpPlan {
             variants: Vec::new(),
             random_pool: Vec::new(),
             deterministic: Vec::new(),
+            skip: None,
         };
         if let Some((pointer, why)) = never {
+            plan.skip = Some(format!("no valid request can be generated: {why} (at {pointer})"));
             findings.push(SpecFinding::new(
                 FindingKind::InvalidSchema,
                 pointer,
@@ -244,17 +248,61 @@ impl OpPlan {
         plan.strategy = plan.raw_strategy();
         plan.base = plan.minimal_raw(op);
         if plan.base.is_none() {
+            let why = plan.why_no_minimal(op);
             findings.push(SpecFinding::new(
                 FindingKind::InvalidSchema,
                 op.pointer.clone(),
-                format!("operation {}: no minimal valid request could be built; it is skipped", op.id),
+                format!("operation {}: no minimal valid request could be built ({why}); it is skipped", op.id),
             ));
+            plan.skip = Some(format!("no valid request can be built: {why}"));
             plan.strategy = None;
             return plan;
         }
         plan.variants = plan.collect_variants(spec, op);
         plan.build_deterministic(op);
+        if plan.deterministic.is_empty() && plan.strategy.is_none() {
+            plan.skip = Some("no request could be generated".to_owned());
+        }
         plan
+    }
+
+    /// Says which part stopped [`OpPlan::minimal_raw`]: a required parameter or body with no
+    /// value, else the parts of the minimal request that its own contract rejects.
+    fn why_no_minimal(&self, op: &Operation) -> String {
+        let mut raw = Raw { params: Vec::new(), body: None };
+        for p in &self.params {
+            let spec = &op.parameters[p.index];
+            if (spec.required || p.pinned.is_some()) && p.base.is_none() {
+                return format!("no sendable value for {} parameter {}", spec.location, spec.name);
+            }
+            raw.params.push(if spec.required || p.pinned.is_some() { p.base.clone() } else { None });
+        }
+        if let Some(b) = &self.body {
+            if b.required && b.base.is_none() {
+                return format!("no {} request body satisfies its schema", b.content_type);
+            }
+            raw.body = b.base.clone();
+        }
+        let failures = super::wire::failures(op, &self.render(op, &raw), true);
+        let parts: Vec<String> = failures
+            .iter()
+            .take(3)
+            .map(|f| {
+                let at: Vec<String> = f
+                    .keywords
+                    .iter()
+                    .zip(&f.pointers)
+                    .take(3)
+                    .map(|(k, p)| if p.is_empty() { format!("`{k}`") } else { format!("`{k}` at {p}") })
+                    .collect();
+                if at.is_empty() { f.location.to_string() } else { format!("{} fails {}", f.location, at.join(", ")) }
+            })
+            .collect();
+        if parts.is_empty() {
+            "its minimal values do not survive serialisation".to_owned()
+        } else {
+            format!("the minimal request breaks its own contract: {}", parts.join("; "))
+        }
     }
 
     fn raw_strategy(&self) -> Option<SBoxedStrategy<Raw>> {
@@ -644,7 +692,8 @@ pub(crate) fn sendable(param: &ParameterSpec, value: &Value) -> bool {
             ParamLocation::Cookie => !s.bytes().any(|b| b == b';' || b.is_ascii_control() || b == b' ' || b > 0x7e),
             ParamLocation::Query => true,
         },
-        Serialized::Pairs(_) => true,
+        // An empty exploded array puts nothing on the wire: a required parameter would be missing.
+        Serialized::Pairs(pairs) => !pairs.is_empty() || !param.required,
     }
 }
 

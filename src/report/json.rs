@@ -61,10 +61,12 @@ pub fn value(report: &RunReport) -> Value {
         "seed": report.seed,
         "stats": report.stats,
         "operations": report.operations,
+        "skipped_operations": report.stats.skipped_operations,
         "failures": view::findings(report).iter().map(|f| failure(f, report.seed)).collect::<Vec<_>>(),
         "spec_findings": report.spec_findings,
         "internal_errors": internal_errors,
         "warnings": report.warnings.iter().map(|w| r.text(w)).collect::<Vec<_>>(),
+        "errors": report.errors.iter().map(|e| r.text(e)).collect::<Vec<_>>(),
     })
 }
 

@@ -1,5 +1,6 @@
 //! JUnit XML (`--junit FILE.xml`) for CI dashboards: one test suite per spec, one test case per
-//! operation x check, named `<operationId>::<check>` like the `cargo test` harness.
+//! operation x check, named `<operationId>::<check>` like the `cargo test` harness; one skipped
+//! test case `<operationId>::skipped` per operation left out, with its reason.
 
 use super::view;
 use crate::check::CheckName;
@@ -37,6 +38,14 @@ pub fn render(report: &RunReport, checks: &[CheckName]) -> String {
             case.set_classname(format!("conform.{}", op.operation));
             suite.add_test_case(case);
         }
+    }
+    // Skipped operations are skipped test cases, with their reason, so a dashboard shows them.
+    for skipped in &report.stats.skipped_operations {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(skipped.reason.clone());
+        let mut case = TestCase::new(format!("{}::skipped", skipped.operation), status);
+        case.set_classname(format!("conform.{}", skipped.operation));
+        suite.add_test_case(case);
     }
     let mut xml = Report::new("conform");
     xml.add_test_suite(suite);

@@ -121,14 +121,28 @@ pub fn render(report: &RunReport, style: Style) -> String {
         let pad = 8 + failures.len() - op.failures.to_string().len();
         let _ = writeln!(out, "{:<width$}  {:>8}  {failures:>pad$}  {}", op.operation, op.requests, checks.join(", "));
     }
+    // Operations a filter left out are what the user asked for: counted, not listed one by one.
+    let mut filtered = 0;
     for s in &report.stats.skipped_operations {
+        if s.cause == crate::runner::SkipCause::Filter {
+            filtered += 1;
+            continue;
+        }
         let _ = writeln!(out, "{:<width$}  {}", s.operation, style.dim(&format!("skipped: {}", s.reason)));
+    }
+    if filtered > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.dim(&format!("{filtered} operations left out by --operation/--include/--exclude"))
+        );
     }
     let views = view::findings(report);
     let _ = writeln!(
         out,
-        "\n{} operations, {} requests in {:.2} s: {}",
+        "\n{} of {} operations tested, {} requests in {:.2} s: {}",
         report.stats.operations,
+        report.stats.operations_total,
         report.stats.requests,
         report.stats.duration_ms as f64 / 1000.0,
         match views.len() {
@@ -148,6 +162,9 @@ pub fn render(report: &RunReport, style: Style) -> String {
     let redactor = super::redact::Redactor::new(&report.secrets);
     for w in &report.warnings {
         let _ = writeln!(out, "{}", style.red(&format!("warning: {}", redactor.text(w))));
+    }
+    for e in &report.errors {
+        let _ = writeln!(out, "{}", style.red(&format!("error: {}", redactor.text(e))));
     }
     for e in &report.internal_errors {
         let _ = writeln!(out, "{}", style.red(&format!("internal error: {}", redactor.text(e))));

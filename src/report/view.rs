@@ -65,22 +65,31 @@ pub struct FindingView {
 /// A body as shown: parsed JSON, or text cut at [`SHOWN_BODY`]. Redacted before it is cut, so
 /// that a secret straddling the cut cannot leave its first half behind.
 fn body_value(r: &Redactor, bytes: &[u8]) -> Value {
+    cut_body(r, bytes, false)
+}
+
+/// [`body_value`] of a body conform holds only the first part of (`truncated`): never parsed
+/// as whole JSON, and the note says the body was longer.
+fn cut_body(r: &Redactor, bytes: &[u8], truncated: bool) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }
-    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+    if !truncated && let Ok(v) = serde_json::from_slice::<Value>(bytes) {
         return r.json(&v);
     }
     // Enough past the cut to hold any secret that starts before it.
     let margin = r.longest().saturating_mul(4);
     let read = &bytes[..bytes.len().min(SHOWN_BODY.saturating_add(margin))];
     let text = r.text(&String::from_utf8_lossy(read));
-    if bytes.len() <= SHOWN_BODY {
+    if bytes.len() <= SHOWN_BODY && !truncated {
         return Value::String(text);
     }
     let mut cut = SHOWN_BODY.min(text.len());
     while !text.is_char_boundary(cut) {
         cut -= 1;
+    }
+    if truncated {
+        return Value::String(format!("{}… (cut: the body is longer than {} bytes)", &text[..cut], bytes.len()));
     }
     Value::String(format!("{}… ({} bytes in all)", &text[..cut], bytes.len()))
 }
@@ -98,7 +107,7 @@ fn response_view(r: &Redactor, response: &crate::check::Response) -> ResponseVie
     ResponseView {
         status: response.status,
         headers: response.headers.iter().map(|(k, v)| (r.text(k), r.header(k, v))).collect(),
-        body: body_value(r, &response.body),
+        body: cut_body(r, &response.body, response.truncated),
     }
 }
 
@@ -109,17 +118,46 @@ fn shell_quote(s: &str) -> String {
 /// A `curl` command that reproduces a request; credentials are referenced through the
 /// environment variables conform reads them from, never written out.
 pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials) -> String {
+    use crate::spec::ParamLocation;
+    // An API key is written as `$CONFORM_API_KEY` where it went (a wrong probe key as is).
+    let key = sent.api_key.as_ref();
+    let key_value =
+        if credentials == Credentials::Configured { "$CONFORM_API_KEY" } else { "conform-wrong-credentials" };
+    let at = |location| key.filter(|k| k.location == location);
+    let url = match at(ParamLocation::Query) {
+        Some(k) => without_query_pair(&sent.url, &k.name),
+        None => sent.url.clone(),
+    };
     let mut parts =
-        vec!["curl".to_owned(), "-i".to_owned(), "-X".to_owned(), sent.method.clone(), shell_quote(&r.text(&sent.url))];
+        vec!["curl".to_owned(), "-i".to_owned(), "-X".to_owned(), sent.method.clone(), shell_quote(&r.text(&url))];
     for (name, value) in &sent.headers {
-        if name.eq_ignore_ascii_case("authorization") {
+        if name.eq_ignore_ascii_case("authorization") && at(ParamLocation::Header).is_none() {
             continue;
         }
+        if let Some(k) = at(ParamLocation::Header).filter(|k| k.name.eq_ignore_ascii_case(name)) {
+            parts.push(format!("-H \"{}: {key_value}\"", k.name));
+            continue;
+        }
+        let value = match at(ParamLocation::Cookie).filter(|_| name.eq_ignore_ascii_case("cookie")) {
+            Some(k) => {
+                let rest: Vec<&str> =
+                    value.split("; ").filter(|c| c.split_once('=').is_none_or(|(n, _)| n != k.name)).collect();
+                parts.push(format!("-b \"{}={key_value}\"", k.name));
+                if rest.is_empty() {
+                    continue;
+                }
+                rest.join("; ")
+            }
+            None => value.clone(),
+        };
         parts.push("-H".to_owned());
-        parts.push(shell_quote(&format!("{}: {}", r.text(name), r.header(name, value))));
+        parts.push(shell_quote(&format!("{}: {}", r.text(name), r.header(name, &value))));
+    }
+    if let Some(k) = at(ParamLocation::Query) {
+        parts.push(format!("--url-query \"{}={key_value}\"", k.name));
     }
     match (credentials, auth) {
-        (Credentials::Omitted, _) | (Credentials::Configured, AuthMode::None) => {}
+        (Credentials::Omitted, _) | (Credentials::Configured, AuthMode::None) | (_, AuthMode::ApiKey) => {}
         (Credentials::Configured, AuthMode::Digest) => {
             parts.push("--digest --user \"$MONGODB_ATLAS_PUBLIC_API_KEY:$MONGODB_ATLAS_PRIVATE_API_KEY\"".to_owned());
         }
@@ -145,6 +183,15 @@ pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials)
         parts.push(shell_quote(&r.text(&String::from_utf8_lossy(body))));
     }
     parts.join(" ")
+}
+
+/// `url` without the query pairs named `name` (the API key, which curl adds by reference).
+fn without_query_pair(url: &str, name: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else { return url.to_owned() };
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let kept: Vec<&str> =
+        query.split('&').filter(|pair| pair.split('=').next().is_none_or(|n| n != name && n != encoded)).collect();
+    if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
 }
 
 fn step(r: &Redactor, auth: AuthMode, e: &Example) -> StepView {
@@ -202,6 +249,7 @@ mod tests {
                 ("Authorization".into(), "Bearer tok-secret".into()),
             ],
             body: Some(hyper::body::Bytes::from_static(br#"{"a":"it's"}"#)),
+            api_key: None,
         };
         let line = curl(&r, &sent, AuthMode::Bearer, Credentials::Configured);
         assert_eq!(
@@ -212,6 +260,34 @@ mod tests {
         let digest = curl(&r, &sent, AuthMode::Digest, Credentials::Configured);
         assert!(digest.contains(r#"--digest --user "$MONGODB_ATLAS_PUBLIC_API_KEY:$MONGODB_ATLAS_PRIVATE_API_KEY""#));
         assert!(!curl(&r, &sent, AuthMode::Bearer, Credentials::Omitted).contains("Authorization"));
+    }
+
+    #[test]
+    fn curl_references_the_api_key_where_it_went() {
+        use crate::runner::auth::ApiKeyPlace;
+        use crate::spec::ParamLocation;
+        let r = Redactor::new(&["key-0123456789".into()]);
+        let sent = |location, url: &str, headers: Vec<(String, String)>| Sent {
+            method: "GET".into(),
+            url: url.into(),
+            headers,
+            body: None,
+            api_key: Some(ApiKeyPlace { location, name: "api_key".into() }),
+        };
+        let query = curl(
+            &r,
+            &sent(ParamLocation::Query, "http://h/a?x=1&api_key=key-0123456789", vec![]),
+            AuthMode::ApiKey,
+            Credentials::Configured,
+        );
+        assert_eq!(query, r#"curl -i -X GET 'http://h/a?x=1' --url-query "api_key=$CONFORM_API_KEY""#);
+        let header = vec![("api_key".to_owned(), "key-0123456789".to_owned())];
+        let line =
+            curl(&r, &sent(ParamLocation::Header, "http://h/a", header), AuthMode::ApiKey, Credentials::Configured);
+        assert_eq!(line, r#"curl -i -X GET 'http://h/a' -H "api_key: $CONFORM_API_KEY""#);
+        let cookie = vec![("Cookie".to_owned(), "api_key=key-0123456789".to_owned())];
+        let line = curl(&r, &sent(ParamLocation::Cookie, "http://h/a", cookie), AuthMode::ApiKey, Credentials::Wrong);
+        assert_eq!(line, r#"curl -i -X GET 'http://h/a' -b "api_key=conform-wrong-credentials""#);
     }
 
     /// Long text bodies are cut for display; a secret that straddled the cut used to leave its

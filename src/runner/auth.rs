@@ -1,6 +1,7 @@
 //! Authentication for requests conform sends: HTTP Digest (Atlas API keys), OAuth2 client
 //! credentials (service accounts; the token is cached and refreshed before it expires),
-//! Bearer, and Basic. Also makes the deliberately wrong credentials of `ignored_auth` probes.
+//! Bearer, Basic, and API keys (`apiKey` schemes: the spec names the header, query parameter or
+//! cookie). Also makes the deliberately wrong credentials of `ignored_auth` probes.
 //!
 //! Secrets live only here. [`Authenticator::secrets`] lists every value a reporter must redact;
 //! nothing in this module prints or formats a secret.
@@ -21,6 +22,15 @@ pub enum AuthMode {
     Bearer,
     OAuth,
     Basic,
+    /// The spec's `apiKey` scheme, with the key from `CONFORM_API_KEY`.
+    ApiKey,
+}
+
+/// Where the API key goes, as the spec's `apiKey` scheme names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyPlace {
+    pub location: ParamLocation,
+    pub name: String,
 }
 
 impl std::str::FromStr for AuthMode {
@@ -32,7 +42,8 @@ impl std::str::FromStr for AuthMode {
             "bearer" => Ok(AuthMode::Bearer),
             "oauth" => Ok(AuthMode::OAuth),
             "basic" => Ok(AuthMode::Basic),
-            other => Err(format!("unknown auth mode `{other}` (none, digest, bearer, oauth, basic)")),
+            "apikey" => Ok(AuthMode::ApiKey),
+            other => Err(format!("unknown auth mode `{other}` (none, digest, bearer, oauth, basic, apikey)")),
         }
     }
 }
@@ -52,6 +63,8 @@ pub struct AuthSettings {
     pub token_url: Option<String>,
     /// `CONFORM_TOKEN` (Bearer).
     pub token: Option<String>,
+    /// `CONFORM_API_KEY` (the spec's `apiKey` scheme).
+    pub api_key: Option<String>,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -76,6 +89,8 @@ pub enum AuthError {
     Token { url: String, message: String },
     #[error("the server's Digest challenge cannot be used: {0}")]
     Challenge(String),
+    #[error("--auth apikey needs an apiKey security scheme in the spec, and it declares none")]
+    NoApiKeyScheme,
 }
 
 struct OAuthToken {
@@ -92,6 +107,9 @@ pub struct Authenticator {
     client_secret: String,
     token_url: String,
     bearer: String,
+    api_key: String,
+    /// Where the key goes (API-key mode only).
+    api_key_place: Option<ApiKeyPlace>,
     /// The last Digest challenge; `respond` increments its nonce count.
     challenge: Mutex<Option<digest_auth::WwwAuthenticateHeader>>,
     token: tokio::sync::Mutex<Option<OAuthToken>>,
@@ -123,6 +141,8 @@ impl Authenticator {
         let mode = settings.mode.unwrap_or_else(|| {
             if given(&settings.token).is_some() {
                 AuthMode::Bearer
+            } else if given(&settings.api_key).is_some() && api_key_place(spec).is_some() {
+                AuthMode::ApiKey
             } else if given(&settings.client_id).is_some() && given(&settings.client_secret).is_some() {
                 AuthMode::OAuth
             } else if given(&settings.username).is_some() && given(&settings.password).is_some() {
@@ -148,6 +168,8 @@ impl Authenticator {
             client_secret: String::new(),
             token_url: String::new(),
             bearer: String::new(),
+            api_key: String::new(),
+            api_key_place: None,
             challenge: Mutex::new(None),
             token: tokio::sync::Mutex::new(None),
             token_fetches: Default::default(),
@@ -173,6 +195,10 @@ impl Authenticator {
             }
             AuthMode::Bearer => {
                 auth.bearer = need(&settings.token, "bearer", "CONFORM_TOKEN (or --token)")?;
+            }
+            AuthMode::ApiKey => {
+                auth.api_key = need(&settings.api_key, "apikey", "CONFORM_API_KEY (or --api-key)")?;
+                auth.api_key_place = Some(api_key_place(spec).ok_or(AuthError::NoApiKeyScheme)?);
             }
             AuthMode::OAuth => {
                 auth.client_id = need(&settings.client_id, "oauth", "MONGODB_ATLAS_CLIENT_ID (or --client-id)")?;
@@ -202,7 +228,7 @@ impl Authenticator {
     /// an `Authorization` header shows them).
     pub fn secrets(&self) -> Vec<String> {
         let mut secrets: Vec<String> =
-            [&self.password, &self.client_secret, &self.bearer, &self.username, &self.client_id]
+            [&self.password, &self.client_secret, &self.bearer, &self.username, &self.client_id, &self.api_key]
                 .into_iter()
                 .filter(|s| s.len() >= 4)
                 .cloned()
@@ -245,7 +271,7 @@ impl Authenticator {
         body: Option<&[u8]>,
     ) -> Result<Option<String>, AuthError> {
         Ok(match self.mode {
-            AuthMode::None => None,
+            AuthMode::None | AuthMode::ApiKey => None,
             AuthMode::Bearer => Some(format!("Bearer {}", self.bearer)),
             AuthMode::Basic => Some(basic(&self.username, &self.password)),
             AuthMode::OAuth => Some(format!("Bearer {}", self.oauth_token(client).await?)),
@@ -253,15 +279,28 @@ impl Authenticator {
         })
     }
 
-    /// A wrong `Authorization` value of the same kind, for `ignored_auth` probes.
-    pub fn wrong_authorization(&self, method: &str, uri: &str, body: Option<&[u8]>) -> String {
-        match self.mode {
+    /// Where the API key goes and the value to send for these credentials (a wrong key for
+    /// probes); `None` outside API-key mode and for requests without credentials.
+    pub fn api_key(&self, credentials: super::transport::Credentials) -> Option<(&ApiKeyPlace, &str)> {
+        let place = self.api_key_place.as_ref()?;
+        match credentials {
+            super::transport::Credentials::Configured => Some((place, self.api_key.as_str())),
+            super::transport::Credentials::Wrong => Some((place, WRONG)),
+            super::transport::Credentials::Omitted => None,
+        }
+    }
+
+    /// A wrong `Authorization` value of the same kind, for `ignored_auth` probes (`None` in
+    /// API-key mode, whose wrong key goes where the right one would).
+    pub fn wrong_authorization(&self, method: &str, uri: &str, body: Option<&[u8]>) -> Option<String> {
+        Some(match self.mode {
+            AuthMode::ApiKey => return None,
             AuthMode::Digest => {
                 self.digest_response(&self.username, WRONG, method, uri, body).unwrap_or_else(|| basic(WRONG, WRONG))
             }
             AuthMode::Basic => basic(&self.username, WRONG),
             _ => format!("Bearer {WRONG}"),
-        }
+        })
     }
 
     fn digest_response(&self, user: &str, pass: &str, method: &str, uri: &str, body: Option<&[u8]>) -> Option<String> {
@@ -342,6 +381,27 @@ impl Authenticator {
     }
 }
 
+/// The spec's `apiKey` scheme that most operations require (the first declared on a tie).
+fn api_key_place(spec: &Spec) -> Option<ApiKeyPlace> {
+    let uses = |scheme: &str| {
+        spec.operations
+            .iter()
+            .filter(|op| op.security.iter().any(|alt| alt.schemes.iter().any(|(name, _)| name == scheme)))
+            .count()
+    };
+    spec.security_schemes
+        .iter()
+        .filter_map(|(name, s)| match s {
+            SecuritySchemeSpec::ApiKey { location, name: key } => {
+                Some((uses(name), ApiKeyPlace { location: *location, name: key.clone() }))
+            }
+            _ => None,
+        })
+        .rev()
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, place)| place)
+}
+
 fn basic(user: &str, pass: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")))
 }
@@ -408,7 +468,7 @@ mod tests {
         assert!(first.contains("nc=00000001") && second.contains("nc=00000002"), "{first} / {second}");
         assert!(first.contains("qop=auth") && first.contains(r#"username="public""#));
         assert!(!first.contains("private-key"));
-        let wrong = auth.wrong_authorization("GET", "/a", None);
+        let wrong = auth.wrong_authorization("GET", "/a", None).unwrap();
         assert!(wrong.starts_with("Digest ") && wrong != first);
     }
 }

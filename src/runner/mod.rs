@@ -11,6 +11,8 @@
 //! finding is the one from the earliest case, whatever order the tasks finished in.
 
 pub mod auth;
+pub mod filter;
+mod lockout;
 mod stateful;
 pub mod transport;
 
@@ -31,6 +33,9 @@ use transport::{Credentials, Outcome, RateLimiter, Sent, Transport};
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 /// At most this many extra requests are spent shrinking one finding.
 const SHRINK_BUDGET: usize = 64;
+/// Bytes of an answer's body kept in a finding's example (reports show less still): answers
+/// are dropped once judged, so a run's memory does not grow with the bodies it found wrong.
+pub const EXCERPT: usize = 64 * 1024;
 
 /// Where to send requests.
 #[derive(Debug, Clone)]
@@ -52,6 +57,10 @@ pub struct RunConfig {
     pub timeout: Duration,
     /// Operation ids to test; empty: all.
     pub operations: Vec<String>,
+    /// `--include`: when any is given, only operations matching one of them run.
+    pub include: Vec<filter::Filter>,
+    /// `--exclude`: operations matching any of them do not run.
+    pub exclude: Vec<filter::Filter>,
     pub checks: CheckSet,
     /// `--param NAME=VALUE`.
     pub params: Vec<(String, String)>,
@@ -84,6 +93,8 @@ impl Default for RunConfig {
             rate_limit: None,
             timeout: Duration::from_secs(10),
             operations: Vec::new(),
+            include: Vec::new(),
+            exclude: Vec::new(),
             checks: CheckSet::all(),
             params: Vec::new(),
             headers: Vec::new(),
@@ -136,7 +147,40 @@ pub enum RunError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     pub operation: String,
+    pub method: String,
+    pub path: String,
+    /// The kind of reason, for scripts.
+    pub cause: SkipCause,
+    /// The precise reason: the filter, the parameter or body, the flag that would allow it.
     pub reason: String,
+}
+
+/// Why an operation was left out, in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipCause {
+    /// `--operation`, `--include` or `--exclude` left it out.
+    Filter,
+    /// It changes state and the target is not loopback.
+    Mutations,
+    /// No valid request could be generated for it.
+    Generation,
+    /// `--partition` gave its cases to other shares.
+    Partition,
+    /// The run stopped before reaching it (credentials stopped working).
+    NotReached,
+}
+
+impl Skipped {
+    fn new(op: &Operation, cause: SkipCause, reason: String) -> Skipped {
+        Skipped {
+            operation: op.id.clone(),
+            method: op.method.as_str().to_owned(),
+            path: op.path.clone(),
+            cause,
+            reason,
+        }
+    }
 }
 
 /// Everything prepared for a run.
@@ -256,7 +300,7 @@ impl RunPlan {
             auth.authorization(&client, "GET", "/", None).await?;
         }
 
-        let (only, skipped) = select_operations(&spec, &config, loopback);
+        let (only, mut skipped) = select_operations(&spec, &config, loopback);
         let nothing_to_run = only.is_empty();
         let generate = GenerateConfig {
             seed,
@@ -267,6 +311,13 @@ impl RunPlan {
             path_slashes: config.path_slashes,
         };
         let generator = Generator::new(spec.clone(), generate)?;
+        if !nothing_to_run {
+            for (i, why) in generator.skipped() {
+                let op = &spec.operations[i];
+                let cause = if why.starts_with("partition") { SkipCause::Partition } else { SkipCause::Generation };
+                skipped.push(Skipped::new(op, cause, why));
+            }
+        }
         // An empty `only` means "all" to the generator; here it means every operation was skipped.
         let ids = if nothing_to_run { Vec::new() } else { generator.case_ids() };
         let accept = spec.operations.iter().map(|op| accept_header(op, config.api_version.as_deref())).collect();
@@ -362,23 +413,30 @@ fn embedded_credentials(spec: &Spec, mock: &mut MockConfig, secret: String) -> A
     AuthSettings { mode: Some(AuthMode::Bearer), token: Some(secret), ..AuthSettings::default() }
 }
 
-/// Which operations run: `--operation` filters; against a target that is not loopback,
-/// mutating operations are skipped (and say why) unless `--allow-mutations`.
+/// Which operations run: `--operation`, `--include` and `--exclude` filter; against a target
+/// that is not loopback, mutating operations are skipped unless `--allow-mutations`. Every
+/// operation left out says why.
 fn select_operations(spec: &Spec, config: &RunConfig, loopback: bool) -> (Vec<String>, Vec<Skipped>) {
     let mut skipped = Vec::new();
     let mut only = Vec::new();
     for op in &spec.operations {
         if !config.operations.is_empty() && !config.operations.contains(&op.id) {
+            skipped.push(Skipped::new(op, SkipCause::Filter, "not named by --operation".to_owned()));
+            continue;
+        }
+        if let Some(why) = filter::excluded_by(op, &config.include, &config.exclude) {
+            skipped.push(Skipped::new(op, SkipCause::Filter, why));
             continue;
         }
         if op.method.is_mutating() && !loopback && !config.allow_mutations {
-            skipped.push(Skipped {
-                operation: op.id.clone(),
-                reason: format!(
-                    "{} changes state and the target is not loopback; pass --allow-mutations to test it",
+            skipped.push(Skipped::new(
+                op,
+                SkipCause::Mutations,
+                format!(
+                    "{} changes state and the target is not loopback; mutations are not allowed (--allow-mutations)",
                     op.method
                 ),
-            });
+            ));
             continue;
         }
         only.push(op.id.clone());
@@ -480,6 +538,8 @@ pub struct Stats {
     pub duration_ms: u64,
     pub failures: usize,
     pub skipped_operations: Vec<Skipped>,
+    /// Operations in the spec: `operations` tested plus `skipped_operations`.
+    pub operations_total: usize,
 }
 
 /// One exchange kept as an example of a finding.
@@ -487,9 +547,37 @@ pub struct Stats {
 pub struct Example {
     pub case: Case,
     pub sent: Sent,
+    /// The answer, its body cut to [`EXCERPT`] bytes (then `truncated`).
     pub response: Option<check::Response>,
     /// Which credentials the request carried (curl lines reproduce them by reference).
     pub credentials: Credentials,
+}
+
+/// A copy of an answer with at most [`EXCERPT`] bytes of its body (without copying the rest).
+fn excerpt(response: &check::Response) -> check::Response {
+    let cut = response.body.len() > EXCERPT;
+    check::Response {
+        status: response.status,
+        headers: response.headers.clone(),
+        body: response.body[..response.body.len().min(EXCERPT)].to_vec(),
+        truncated: response.truncated || cut,
+        elapsed: response.elapsed,
+    }
+}
+
+impl Example {
+    /// The example as kept: a body longer than [`EXCERPT`] is cut (and marked `truncated`), and
+    /// the buffer is shrunk, so that a finding never holds a whole large answer.
+    fn bounded(mut self) -> Example {
+        if let Some(response) = &mut self.response
+            && response.body.len() > EXCERPT
+        {
+            response.body.truncate(EXCERPT);
+            response.body.shrink_to_fit();
+            response.truncated = true;
+        }
+        self
+    }
 }
 
 /// One deduplicated finding: the same check failing the same way on the same operation.
@@ -531,12 +619,44 @@ pub struct RunReport {
     pub warnings: Vec<String>,
     /// `--strict`: warning-level findings fail the run too.
     pub strict: bool,
+    /// Why the run could not finish (credentials stopped working): exit 2, whatever was found.
+    pub errors: Vec<String>,
 }
 
 impl RunReport {
     /// Whether any check failed (warnings count only with `--strict`).
     pub fn failed(&self) -> bool {
         self.findings.iter().any(|f| self.strict || f.severity == check::Severity::Error)
+    }
+
+    /// `Some(why)`, on one line, when the run must end with exit 2 whatever it found: an error
+    /// of the run (credentials stopped working), or no operation tested at all (then the
+    /// reasons of the skipped operations, most common first).
+    pub fn run_error(&self) -> Option<String> {
+        if let Some(error) = self.errors.first() {
+            return Some(error.clone());
+        }
+        if self.stats.operations > 0 {
+            return None;
+        }
+        let skipped = &self.stats.skipped_operations;
+        if skipped.is_empty() {
+            return Some("nothing was tested: the spec has no operations".to_owned());
+        }
+        if let [only] = skipped.as_slice() {
+            return Some(format!("nothing was tested: {} was skipped: {}", only.operation, only.reason));
+        }
+        let mut by_reason: Vec<(&str, usize)> = Vec::new();
+        for s in skipped {
+            match by_reason.iter_mut().find(|(r, _)| *r == s.reason) {
+                Some((_, n)) => *n += 1,
+                None => by_reason.push((s.reason.as_str(), 1)),
+            }
+        }
+        by_reason.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        let shown: Vec<String> = by_reason.iter().take(3).map(|(r, n)| format!("{n} {r}")).collect();
+        let more = if by_reason.len() > 3 { format!("; {} other reasons", by_reason.len() - 3) } else { String::new() };
+        Some(format!("nothing was tested: all {} operations were skipped ({}{more})", skipped.len(), shown.join("; ")))
     }
 }
 
@@ -563,6 +683,8 @@ struct Collector {
     valid_refused: AtomicUsize,
     /// Stateful sequences dropped because they could not say anything: operation ids by why.
     notes: Mutex<BTreeMap<String, std::collections::BTreeSet<String>>>,
+    /// Credentials that stop working mid-run.
+    watch: lockout::Watch,
 }
 
 impl Collector {
@@ -588,11 +710,12 @@ impl Collector {
                     if order < entry.order {
                         entry.order = order;
                         entry.failure = failure;
-                        entry.example = example();
+                        entry.example = example().bounded();
                     }
                 }
                 None => {
-                    findings.insert(key, Entry { failure, count: 1, order, example: example(), steps: Vec::new() });
+                    let example = example().bounded();
+                    findings.insert(key, Entry { failure, count: 1, order, example, steps: Vec::new() });
                 }
             }
         }
@@ -606,6 +729,7 @@ impl Collector {
 
     /// Records a failing sequence with all its steps (the last one is the example).
     fn record_sequence(&self, op: usize, order: (usize, usize, u8), failure: Failure, steps: Vec<Example>) {
+        let steps: Vec<Example> = steps.into_iter().map(Example::bounded).collect();
         let Some(example) = steps.last().cloned() else { return };
         *self
             .by_check
@@ -629,7 +753,7 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
     let started = Instant::now();
     let plan = Arc::new(plan);
     let ids = plan.ids.clone();
-    let probes = auth_probe_ops(&plan);
+    let mut probes = auth_probe_ops(&plan);
     progress.start((ids.len() + probes.len() * 2) as u64);
     let collector = Arc::new(Collector::new(plan.spec.operations.len()));
     let next = Arc::new(AtomicUsize::new(0));
@@ -641,6 +765,9 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
             (plan.clone(), ids.clone(), collector.clone(), next.clone(), done.clone());
         tasks.spawn(async move {
             loop {
+                if collector.watch.stopped() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&id) = ids.get(i) else { break };
                 if let Some(case) = plan.generator.case(id) {
@@ -679,6 +806,9 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
     // Probes share the run's concurrency: one at a time, a server that stalls requests without
     // credentials cost two timeouts per secured operation. Their order keys keep reports
     // deterministic whatever order they finish in.
+    if collector.watch.stopped() {
+        probes.clear();
+    }
     let probes = Arc::new(probes);
     let next_probe = Arc::new(AtomicUsize::new(0));
     let mut probe_tasks = tokio::task::JoinSet::new();
@@ -699,11 +829,15 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
         }
     }
     progress.advance(2 * probes.len() as u64);
-    if plan.checks.contains(CheckName::StatefulConformance) {
+    // Once the credentials stopped working, every later request would only be refused.
+    let locked_out = collector.watch.stopped();
+    if plan.checks.contains(CheckName::StatefulConformance) && !locked_out {
         stateful::run(&plan, &collector, &plan.semantics, ids.len() + probes.len()).await;
     }
 
-    shrink_findings(&plan, &collector).await;
+    if !locked_out {
+        shrink_findings(&plan, &collector).await;
+    }
     progress.finish();
     let report = finish(&plan, &collector, started, internal_errors);
     // Every task has ended, so this is the last reference.
@@ -719,8 +853,15 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
     let findings_map =
         std::mem::take(&mut *collector.findings.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     let by_check = collector.by_check.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let stopped = collector.watch.stopped_after();
     let findings: Vec<Finding> = findings_map
         .into_iter()
+        // After a lockout, refusals of the configured credentials are the run's error, not findings.
+        .filter(|(_, e)| {
+            stopped.is_none()
+                || e.example.credentials != Credentials::Configured
+                || !e.example.response.as_ref().is_some_and(|r| matches!(r.status, 401 | 403))
+        })
         .map(|((op, check, signature), e)| Finding {
             check,
             operation: plan.spec.operations[op].id.clone(),
@@ -734,13 +875,23 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
             severity: e.failure.severity,
         })
         .collect();
-    let skipped: Vec<&str> = plan.skipped.iter().map(|s| s.operation.as_str()).collect();
+    let mut skipped_ops = plan.skipped.clone();
+    let is_skipped: std::collections::HashSet<&str> = plan.skipped.iter().map(|s| s.operation.as_str()).collect();
+    for (i, op) in plan.spec.operations.iter().enumerate() {
+        if !is_skipped.contains(op.id.as_str()) && collector.requests[i].load(Ordering::Relaxed) == 0 {
+            skipped_ops.push(Skipped::new(
+                op,
+                SkipCause::NotReached,
+                "no request was sent before the run stopped".into(),
+            ));
+        }
+    }
     let operations: Vec<OperationStats> = plan
         .spec
         .operations
         .iter()
         .enumerate()
-        .filter(|(_, op)| !skipped.contains(&op.id.as_str()))
+        .filter(|(_, op)| !is_skipped.contains(op.id.as_str()))
         .filter(|(i, _)| collector.requests[*i].load(Ordering::Relaxed) > 0)
         .map(|(i, op)| OperationStats {
             operation: op.id.clone(),
@@ -763,23 +914,37 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
             requests: collector.requests.iter().map(|r| r.load(Ordering::Relaxed)).sum(),
             duration_ms: started.elapsed().as_millis() as u64,
             failures: findings.len(),
-            skipped_operations: plan.skipped.clone(),
+            skipped_operations: skipped_ops,
+            operations_total: plan.spec.operations.len(),
         },
         operations,
         findings,
         spec_findings,
         secrets: plan.secrets(),
         internal_errors,
-        warnings: warnings(plan, collector)
-            .into_iter()
-            .chain(collector.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().map(
-                |(why, ops)| {
-                    let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
-                    format!("stateful sequence dropped ({}): {why}", ops.join(", "))
-                },
-            ))
-            .collect(),
+        warnings: if stopped.is_some() {
+            Vec::new()
+        } else {
+            warnings(plan, collector)
+                .into_iter()
+                .chain(collector.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().map(
+                    |(why, ops)| {
+                        let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
+                        format!("stateful sequence dropped ({}): {why}", ops.join(", "))
+                    },
+                ))
+                .collect()
+        },
         strict: plan.strict,
+        errors: stopped
+            .map(|(op, step)| {
+                format!(
+                    "credentials stopped working after {} (step {step}); the run stopped there",
+                    plan.spec.operations[op].id
+                )
+            })
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -815,12 +980,19 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
         if matches!(answer.status, 401 | 403) {
             collector.valid_refused.fetch_add(1, Ordering::Relaxed);
         }
+        let safe = op.method == crate::spec::Method::Get;
+        let next = collector.watch.observe(case.operation, op.method.is_mutating(), safe, &case.request, answer.status);
+        if let lockout::Next::Verify(canary_op, canary) = next {
+            let verify = plan.transport.send(&canary, &plan.accept[canary_op], Credentials::Configured).await;
+            collector.requests[canary_op].fetch_add(verify.requests, Ordering::Relaxed);
+            collector.watch.verdict(verify.result.as_ref().ok().map(|r| r.status));
+        }
     }
     let failures = judge_answer(plan, op, case, &outcome, answer.as_ref(), None);
     collector.record(case.operation, order, failures, || Example {
         case: case.clone(),
         sent: outcome.sent.clone(),
-        response: outcome.result.as_ref().ok().cloned(),
+        response: outcome.result.as_ref().ok().map(excerpt),
         credentials: Credentials::Configured,
     });
 }
@@ -896,7 +1068,7 @@ async fn run_auth_probes(plan: &RunPlan, collector: &Collector, op_index: usize,
         collector.record(op_index, (order, n, 0), failures, || Example {
             case: case.clone(),
             sent: outcome.sent.clone(),
-            response: outcome.result.as_ref().ok().cloned(),
+            response: outcome.result.as_ref().ok().map(excerpt),
             credentials,
         });
     }
@@ -952,7 +1124,8 @@ async fn shrink_findings(plan: &RunPlan, collector: &Collector) {
                     sent: outcome.sent,
                     response: outcome.result.ok(),
                     credentials: Credentials::Configured,
-                };
+                }
+                .bounded();
             }
         }
     }

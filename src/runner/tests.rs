@@ -272,13 +272,26 @@ fn mutations_are_skipped_against_remote_targets_unless_allowed() {
     let (only, skipped) = select_operations(&spec, &config, false);
     assert_eq!(only, ["getGroupMaintenanceWindow"]);
     assert_eq!(skipped.len(), 4);
-    assert!(skipped[0].reason.ends_with("pass --allow-mutations to test it"), "{}", skipped[0].reason);
+    assert!(skipped[0].reason.contains("mutations are not allowed"), "{}", skipped[0].reason);
+    assert_eq!(skipped[0].cause, SkipCause::Mutations);
     let (only, skipped) = select_operations(&spec, &RunConfig { allow_mutations: true, ..RunConfig::default() }, false);
     assert_eq!((only.len(), skipped.len()), (5, 0));
     let (only, _) = select_operations(&spec, &config, true);
     assert_eq!(only.len(), 5, "loopback targets get every operation");
     let one = RunConfig { operations: vec!["resetGroupMaintenanceWindow".into()], ..RunConfig::default() };
-    assert_eq!(select_operations(&spec, &one, true).0, ["resetGroupMaintenanceWindow"]);
+    let (only, skipped) = select_operations(&spec, &one, true);
+    assert_eq!(only, ["resetGroupMaintenanceWindow"]);
+    assert_eq!(skipped.len(), 4, "every other operation says it was filtered out");
+    assert!(skipped.iter().all(|s| s.cause == SkipCause::Filter && s.reason == "not named by --operation"));
+    let filtered = RunConfig {
+        include: filter::parse_list("*MaintenanceWindow*").unwrap(),
+        exclude: filter::parse_list("DELETE,id:defer*").unwrap(),
+        ..RunConfig::default()
+    };
+    let (only, skipped) = select_operations(&spec, &filtered, true);
+    assert_eq!(only.len(), 3, "{only:?}");
+    let reasons: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(reasons, ["excluded by --exclude DELETE", "excluded by --exclude id:defer*"]);
 }
 
 #[test]
@@ -532,4 +545,48 @@ async fn guessed_scenarios_and_missing_items_are_dropped_and_lost_writes_still_c
     let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert!(messages[0].contains("the read shows is_paused ="), "{}", messages[0]);
+}
+
+/// `--auth apikey`: the key goes where the spec's apiKey scheme says (header, query, cookie),
+/// probes get no key and a wrong one, and reports reference `$CONFORM_API_KEY`, never the key.
+#[tokio::test]
+async fn api_keys_go_where_the_scheme_names_them_and_never_into_reports() {
+    const KEY: &str = "api-key-0123456789";
+    for location in ["header", "query", "cookie"] {
+        let server = TestServer::start(move |r: &Received| {
+            let given = match location {
+                "header" => r.header("x-api-key").map(str::to_owned),
+                "query" => r.query().into_iter().find(|(k, _)| k == "X-API-Key").map(|(_, v)| v),
+                _ => r
+                    .header("cookie")
+                    .and_then(|c| c.split("; ").find_map(|p| p.strip_prefix("X-API-Key=")).map(str::to_owned)),
+            };
+            if given.as_deref() == Some(KEY) {
+                // A broken answer on purpose, so that a finding (and its curl line) exists.
+                Reply::json(200, "application/json", &json!({"ok": "not a boolean"}))
+            } else {
+                Reply::json(401, "application/json", &json!({}))
+            }
+        })
+        .await;
+        let scheme = json!({"key": {"type": "apiKey", "in": location, "name": "X-API-Key"}});
+        let spec = spec_with(scheme, json!([{"key": []}]));
+        let settings = AuthSettings { api_key: Some(KEY.into()), ..AuthSettings::default() };
+        let report = run(spec, Target::Url(server.url().parse().unwrap()), quick(settings), &NoProgress).await.unwrap();
+        assert_eq!(report.auth, AuthMode::ApiKey, "{location}: the mode follows the key given");
+        let checks: Vec<CheckName> = report.findings.iter().map(|f| f.check).collect();
+        assert!(checks.contains(&CheckName::ResponseSchemaConformance), "{location}: the key was accepted: {checks:?}");
+        assert!(!checks.contains(&CheckName::IgnoredAuth), "{location}: probes went without the key: {checks:?}");
+        let json = crate::report::json::render(&report);
+        assert!(!json.contains(KEY), "{location}: the key leaked into the report");
+        assert!(json.contains("$CONFORM_API_KEY"), "{location}: curl lines reference the variable");
+    }
+}
+
+#[test]
+fn apikey_mode_without_an_apikey_scheme_is_an_error() {
+    let spec = spec_with(json!({"b": {"type": "http", "scheme": "bearer"}}), json!([{"b": []}]));
+    let settings = AuthSettings { mode: Some(AuthMode::ApiKey), api_key: Some("k-1234".into()), ..Default::default() };
+    let err = Authenticator::new(&settings, &spec).unwrap_err().to_string();
+    assert_eq!(err, "--auth apikey needs an apiKey security scheme in the spec, and it declares none");
 }

@@ -45,6 +45,9 @@ pub struct Sent {
     pub headers: Vec<(String, String)>,
     /// Shared, not copied: the same bytes go to the wire on every attempt and into the report.
     pub body: Option<Bytes>,
+    /// Where an API key was put (header, query pair or cookie), so that `curl` lines reference
+    /// `$CONFORM_API_KEY` there instead of the value.
+    pub api_key: Option<super::auth::ApiKeyPlace>,
 }
 
 /// Why no usable answer came.
@@ -212,7 +215,14 @@ impl Transport {
 
     /// Sends one request (with Digest and 429 handling) and reads the answer.
     pub async fn send(&self, request: &Request, accept: &str, credentials: Credentials) -> Outcome {
-        let url = self.url(request);
+        let mut url = self.url(request);
+        let api_key = self.auth.api_key(credentials);
+        if let Some((place, key)) = api_key.filter(|(p, _)| p.location == crate::spec::ParamLocation::Query) {
+            url.push(if request.query.is_empty() { '?' } else { '&' });
+            url.extend(utf8_percent_encode(&place.name, QUERY));
+            url.push('=');
+            url.extend(utf8_percent_encode(key, QUERY));
+        }
         let body = request.body.as_ref().map(|b| Bytes::from(b.to_bytes()));
         let uri = path_and_query(&url);
         let mut requests = 0;
@@ -226,9 +236,7 @@ impl Transport {
             }
             let authorization = match credentials {
                 Credentials::Omitted => None,
-                Credentials::Wrong => {
-                    Some(self.auth.wrong_authorization(request.method.as_str(), &uri, body.as_deref()))
-                }
+                Credentials::Wrong => self.auth.wrong_authorization(request.method.as_str(), &uri, body.as_deref()),
                 Credentials::Configured => {
                     match self.auth.authorization(&self.client, request.method.as_str(), &uri, body.as_deref()).await {
                         Ok(a) => a,
@@ -299,9 +307,20 @@ impl Transport {
             headers.push(("Content-Type".to_owned(), ct.clone()));
         }
         headers.extend(request.headers.iter().cloned());
-        if !request.cookies.is_empty() {
-            let cookie = request.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-            headers.push(("Cookie".to_owned(), cookie));
+        let api_key = self.auth.api_key(credentials);
+        let mut cookies: Vec<String> = request.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        match api_key {
+            Some((place, key)) if place.location == crate::spec::ParamLocation::Header => {
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&place.name));
+                headers.push((place.name.clone(), key.to_owned()));
+            }
+            Some((place, key)) if place.location == crate::spec::ParamLocation::Cookie => {
+                cookies.push(format!("{}={key}", place.name));
+            }
+            _ => {}
+        }
+        if !cookies.is_empty() {
+            headers.push(("Cookie".to_owned(), cookies.join("; ")));
         }
         // Credentials given with `-H` are the configured ones: a probe leaves them out.
         headers.extend(
@@ -313,7 +332,13 @@ impl Transport {
         if let Some(a) = authorization {
             headers.push(("Authorization".to_owned(), a.to_owned()));
         }
-        Sent { method: request.method.as_str().to_owned(), url: url.to_owned(), headers, body: body.clone() }
+        Sent {
+            method: request.method.as_str().to_owned(),
+            url: url.to_owned(),
+            headers,
+            body: body.clone(),
+            api_key: api_key.map(|(place, _)| place.clone()),
+        }
     }
 
     async fn exchange(&self, sent: &Sent) -> Result<Response, TransportFailure> {
@@ -410,13 +435,13 @@ impl Transport {
             };
             let status = response.status().as_u16();
             let headers = owned_headers(response.headers());
+            let (mut body, hold) = body_buffer(response.headers(), self.max_body);
             let mut body_stream = response.into_body();
-            let mut body = Vec::new();
             let mut truncated = false;
             while let Some(frame) = body_stream.frame().await {
                 let frame = frame.map_err(|e| (Failed::Body(status, e), None))?;
                 let Ok(chunk) = frame.into_data() else { continue };
-                if !take(&mut body, &chunk, self.max_body) {
+                if !take(&mut body, &chunk, hold) {
                     truncated = true;
                     break;
                 }
@@ -448,12 +473,12 @@ impl Transport {
         let mut response = builder.send().await.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
         let headers = owned_headers(response.headers());
-        let mut body = Vec::new();
+        let (mut body, hold) = body_buffer(response.headers(), self.max_body);
         let mut truncated = false;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    if !take(&mut body, &chunk, self.max_body) {
+                    if !take(&mut body, &chunk, hold) {
                         truncated = true;
                         break;
                     }
@@ -481,10 +506,37 @@ fn owned_headers(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
     headers.iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect()
 }
 
+/// The buffer for a body and how much of it to hold. A body whose `Content-Length` is over
+/// `cap` will be cut whatever it holds, and a cut body is judged by the `transport` check
+/// alone, so only an excerpt of it is read. Otherwise up to `cap` bytes are held, in a buffer
+/// sized once from `Content-Length` when the server gives one.
+fn body_buffer(headers: &hyper::HeaderMap, cap: usize) -> (Vec<u8>, usize) {
+    let declared = headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let hold = match declared {
+        Some(len) if len > cap => super::EXCERPT.min(cap),
+        _ => cap,
+    };
+    (Vec::with_capacity(declared.unwrap_or(0).min(hold)), hold)
+}
+
 /// Appends `chunk` to `body` up to `cap` bytes in all; false when the chunk had to be cut.
+/// The buffer never grows past `cap`: memory per answer in flight is bounded by the cap, not
+/// by the next power of two above it.
 fn take(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> bool {
     let room = cap.saturating_sub(body.len());
-    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    let part = &chunk[..chunk.len().min(room)];
+    let needed = body.len() + part.len();
+    if needed > body.capacity() {
+        // Past 1 MiB, one reservation up to the cap: pages not yet written are not resident,
+        // and no large buffer is copied into a larger one while both are held.
+        let doubled = body.capacity().saturating_mul(2).max(needed).max(8 * 1024);
+        let target = if doubled > 1024 * 1024 { cap } else { doubled.min(cap) };
+        body.reserve_exact(target.max(needed) - body.len());
+    }
+    body.extend_from_slice(part);
     chunk.len() <= room
 }
 

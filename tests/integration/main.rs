@@ -12,6 +12,7 @@ mod no_false_alarms;
 mod prism;
 mod regressions;
 mod reports;
+mod safety;
 mod secrets;
 mod support;
 mod tls;
