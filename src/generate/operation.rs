@@ -492,10 +492,16 @@ impl OpPlan {
             // A method is undocumented for this path only if no operation's template matches
             // the path with it: `PATCH /connections/test` is `PATCH /connections/{id}`. (A
             // `{name}` segment of this path matches another template's variable as any value.)
+            // And a method another template of the same shape documents may be routed there
+            // (`/a/{id}` GET beside `/a/{name}` POST): no probe can say it is unsupported.
             let documented: Vec<Method> = spec
                 .operations
                 .iter()
-                .filter(|o| o.path == op.path || o.template.matches(&op.path).is_some())
+                .filter(|o| {
+                    o.path == op.path
+                        || o.template.matches(&op.path).is_some()
+                        || may_overlap(&o.template, &op.template)
+                })
                 .map(|o| o.method)
                 .collect();
             for m in [Method::Get, Method::Put, Method::Post, Method::Delete, Method::Patch] {
@@ -700,4 +706,31 @@ pub(crate) fn sendable(param: &ParameterSpec, value: &Value) -> bool {
 /// A `--param` value as the JSON the parameter's schema expects (`5` for an integer).
 pub(crate) fn pin_value(param: &ParameterSpec, text: &str) -> Value {
     crate::spec::params::parse(param, &[text], &[(param.name.clone(), text.to_owned())])
+}
+
+/// Whether some concrete path matches both templates: as many segments, and wherever both
+/// segments are plain literal text, the same text.
+pub(crate) fn may_overlap(a: &crate::spec::PathTemplate, b: &crate::spec::PathTemplate) -> bool {
+    use crate::spec::TemplatePart;
+    a.segments.len() == b.segments.len()
+        && a.segments.iter().zip(&b.segments).all(|(x, y)| match (x.as_slice(), y.as_slice()) {
+            ([TemplatePart::Literal(l)], [TemplatePart::Literal(r)]) => l == r,
+            _ => true,
+        })
+}
+
+#[cfg(test)]
+mod overlap_tests {
+    use super::may_overlap;
+    use crate::spec::PathTemplate;
+
+    #[test]
+    fn templates_of_one_shape_overlap_and_different_literals_do_not() {
+        let t = PathTemplate::parse;
+        // Routed either way: a probe with POST on the first may reach the second's POST.
+        assert!(may_overlap(&t("/g/{g}/load/{id}"), &t("/g/{g}/load/{name}")));
+        // A real undocumented method stays probed: literal text tells these apart.
+        assert!(!may_overlap(&t("/g/{g}/load/{id}"), &t("/g/{g}/jobs/{id}")));
+        assert!(!may_overlap(&t("/g/{g}/load"), &t("/g/{g}/load/{id}")));
+    }
 }

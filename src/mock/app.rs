@@ -97,9 +97,20 @@ pub(crate) struct ResourcePlan {
     pub default: Option<Arc<Snapshot>>,
     /// Whether item ids are numbers rather than strings.
     pub id_integer: bool,
+    /// The read operation's success schema and a valid answer for it: every stored state is
+    /// completed to fit it ([`super::state::complete`]), so reads show what writes stored.
+    pub read_shape: Option<(Schema, Option<Value>)>,
 }
 
 impl ResourcePlan {
+    /// A state to store: completed to fit the read's schema where it does not already.
+    pub fn shaped(&self, state: Value) -> Value {
+        match &self.read_shape {
+            Some((schema, base)) => super::state::complete(schema, base.as_ref(), &state).unwrap_or(state),
+            None => state,
+        }
+    }
+
     /// The key of one instance: the instance template's variables joined, as
     /// [`crate::spec::semantics::instance_key`] computes it.
     pub fn instance_key(&self, vars: &[(String, String)]) -> String {
@@ -125,13 +136,32 @@ fn join_vars(names: &[String], vars: &[(String, String)]) -> String {
 
 impl App {
     /// The plan of the path template `path` (below the base path, still percent-encoded)
-    /// matches, as [`Spec::route`] picks it; `vars` then holds the raw variable values.
-    pub fn route<'a, 'p>(&'a self, path: &'p str, vars: &mut Vec<(&'a str, &'p str)>) -> Option<&'a PathPlan> {
+    /// matches; `vars` then holds the raw variable values. Templates are tried most literal
+    /// text first (the precedence of [`Spec::route`]); among the templates that match, the
+    /// first that documents `method` wins, so that `/a/{id}` (GET) and `/a/{name}` (POST),
+    /// which share a shape, both answer their documented method. With no such template the
+    /// first match answers (405).
+    pub fn route<'a, 'p>(
+        &'a self,
+        path: &'p str,
+        method: Option<Method>,
+        vars: &mut Vec<(&'a str, &'p str)>,
+    ) -> Option<&'a PathPlan> {
         let segments: Vec<&str> = PathTemplate::split(path).collect();
-        self.route_order
-            .iter()
-            .map(|&p| &self.paths[p])
-            .find(|plan| self.spec.operations[plan.first_op].template.match_into(&segments, vars))
+        let template = |plan: &PathPlan| &self.spec.operations[plan.first_op].template;
+        let mut first: Option<&PathPlan> = None;
+        for plan in self.route_order.iter().map(|&p| &self.paths[p]) {
+            if !template(plan).match_into(&segments, vars) {
+                continue;
+            }
+            if method.is_some_and(|m| plan.by_method.iter().any(|(pm, _)| *pm == m)) {
+                return Some(plan);
+            }
+            first.get_or_insert(plan);
+        }
+        let plan = first?;
+        template(plan).match_into(&segments, vars);
+        Some(plan)
     }
 
     /// Builds the plan for `spec`.
@@ -158,6 +188,7 @@ impl App {
                     .map(str::to_owned)
                     .collect(),
                 id_integer: false,
+                read_shape: None,
                 default: None,
                 resource: resource.clone(),
             });
@@ -182,6 +213,12 @@ impl App {
                 let value = value.unwrap_or_else(|| json!({}));
                 plan.resource.default = Some(value.clone());
                 plan.default = Some(Snapshot::new(value));
+            }
+            if let Some((op, p)) = read
+                && let Some(schema) = success_schema(op)
+            {
+                let base = p.success.fallback.get(p.success.preferred).cloned().flatten().map(|s| s.value.clone());
+                plan.read_shape = Some((schema.clone(), base));
             }
             if let (Some(id_field), Some((op, _))) = (&plan.resource.id_field, read) {
                 plan.id_integer = success_schema(op).is_some_and(|s| {
@@ -405,6 +442,7 @@ mod tests {
                 .collect(),
             default: None,
             id_integer: false,
+            read_shape: None,
             resource: resource.clone(),
         };
         let vars = vec![("MW-ID".to_owned(), "b".to_owned()), ("PROJECT-ID".to_owned(), "a".to_owned())];

@@ -3,12 +3,12 @@
 //! rendering of the answer (envelope, pretty printing). No HTTP server types beyond headers, so
 //! it can be tested without sockets.
 
-use super::app::{App, OpPlan};
+use super::app::{App, OpPlan, ResourcePlan};
 use super::auth::Verdict;
 use super::errors::{self, FieldError, Problem};
 use super::fault::{EVERY, Fault};
 use super::negotiate;
-use super::state::{Entry, Snapshot, now_rfc3339};
+use super::state::{Entry, Snapshot, complete, now_rfc3339};
 use super::validate::{self, Inputs};
 use crate::spec::semantics::{self, Effect, ResourceKind};
 use crate::spec::{Method, Operation, ParamLocation, ParameterSpec, Schema, media};
@@ -91,11 +91,11 @@ impl App {
             req.path.strip_prefix(self.base.as_str()).filter(|r| r.starts_with('/'))
         };
         let mut raw_vars = Vec::new();
-        let Some(path) = rest.and_then(|r| self.route(r, &mut raw_vars)) else {
+        let method = Method::parse(req.method).filter(|m| m.as_str() == req.method);
+        let Some(path) = rest.and_then(|r| self.route(r, method, &mut raw_vars)) else {
             // No operation: the first one's conventions (envelope, pretty) stand for the API's.
             return self.not_found_path(self.ctx(None, &query), req.path);
         };
-        let method = Method::parse(req.method).filter(|m| m.as_str() == req.method);
         let Some(index) = method.and_then(|m| path.by_method.iter().find(|(pm, _)| *pm == m)).map(|(_, i)| *i) else {
             return self.method_not_allowed(self.ctx(Some(path.first_op), &query), &path.allow, req.method);
         };
@@ -238,7 +238,7 @@ impl App {
                         let id = self.ids.next_hex();
                         let state = current.as_ref().map(|s| &s.value);
                         let next = semantics::apply(effect, &res.resource, state, body, vars, &now_rfc3339(), &id)
-                            .map(Snapshot::new);
+                            .map(|v| Snapshot::new(self.shaped(res, v)));
                         if suppressed {
                             // A write that is "answered but not stored" answers what it would have
                             // stored; the others answer the unchanged state.
@@ -275,11 +275,12 @@ impl App {
                 match effect {
                     Effect::Create { .. } => {
                         let id = if res.id_integer { self.ids.next_number().to_string() } else { self.ids.next_hex() };
-                        let Some(mut state) =
+                        let Some(state) =
                             semantics::apply(effect, &res.resource, None, body, vars, &now_rfc3339(), &id)
                         else {
                             return Ok(Produced::Nothing);
                         };
+                        let mut state = self.shaped(res, state);
                         let id_field = res.resource.id_field.as_deref().unwrap_or("id");
                         if res.id_integer
                             && let Some(slot) = state.get_mut(id_field)
@@ -315,7 +316,7 @@ impl App {
                                     &now_rfc3339(),
                                     &id,
                                 )
-                                .map(Snapshot::new);
+                                .map(|v| Snapshot::new(self.shaped(res, v)));
                                 if suppressed {
                                     let shown = if matches!(effect, Effect::Merge { .. } | Effect::Replace { .. }) {
                                         next
@@ -363,6 +364,11 @@ impl App {
         } else {
             let shown = match produced {
                 Produced::State(snap) if self.state_fits(schema, &snap) => Some(Out::Snap(snap)),
+                // A state the write's own answer schema does not take (a create answered with a
+                // different shape than its read): the state laid over the documented answer.
+                Produced::State(snap) => schema
+                    .and_then(|schema| complete(schema, fallback.as_ref().map(|f| &f.value), &snap.value))
+                    .map(Out::Value),
                 Produced::List(items) => self.list_body(op, schema, fallback.as_deref(), &items, query).map(Out::Value),
                 _ => None,
             };
@@ -401,14 +407,23 @@ impl App {
         self.finish(ctx, status, headers, out)
     }
 
+    /// A state to store, completed to fit the resource's read schema (unless a fault lets
+    /// invalid data in on purpose).
+    fn shaped(&self, res: &ResourcePlan, state: Value) -> Value {
+        if self.lets_bad_data_in() { state } else { res.shaped(state) }
+    }
+
+    fn lets_bad_data_in(&self) -> bool {
+        self.faults.has(Fault::AcceptBadDayOfWeek)
+            || self.faults.has(Fault::AcceptBadHourOfDay)
+            || self.faults.has(Fault::AcceptBadGroupId)
+    }
+
     /// Whether a state may be answered for a response schema. States built from validated
     /// writes normally fit; one that does not (inferred semantics that do not match the
     /// schema) gives way to the fallback, unless a fault let invalid data in on purpose.
     fn state_fits(&self, schema: Option<&Schema>, snap: &Snapshot) -> bool {
-        let lets_bad_data_in = self.faults.has(Fault::AcceptBadDayOfWeek)
-            || self.faults.has(Fault::AcceptBadHourOfDay)
-            || self.faults.has(Fault::AcceptBadGroupId);
-        lets_bad_data_in || schema.is_none_or(|s| snap.fits(s))
+        self.lets_bad_data_in() || schema.is_none_or(|s| snap.fits(s))
     }
 
     /// A list answer: the items in the documented list shape (the array property of the

@@ -156,6 +156,63 @@ pub(crate) fn rfc3339(secs: u64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// A state made to satisfy a response schema: `state` itself when it does, else `base` (a valid
+/// answer for the schema) with every member of `state` laid over it that keeps it valid, nested
+/// objects member by member. The id and the written fields survive wherever the schema allows
+/// them, so what a write answers, what is stored and what a read shows cannot contradict each
+/// other (a write whose state breaks the schema used to be answered with an unrelated example,
+/// whose id was never stored). `None` when neither fits.
+pub(crate) fn complete(schema: &Schema, base: Option<&Value>, state: &Value) -> Option<Value> {
+    if schema.is_valid(state) {
+        return Some(state.clone());
+    }
+    let mut out = base.filter(|b| schema.is_valid(b))?.clone();
+    let Value::Object(members) = state else { return Some(out) };
+    // Every try validates the whole value: bound the work on huge states.
+    for (key, value) in members.iter().take(256) {
+        lay(schema, &mut out, &[key.as_str()], value);
+    }
+    Some(out)
+}
+
+/// Puts `value` at `path` in `out` if `out` stays valid; an object that does not fit whole over
+/// an object is laid member by member (at most two levels down).
+fn lay(schema: &Schema, out: &mut Value, path: &[&str], value: &Value) {
+    let Some((last, parents)) = path.split_last() else { return };
+    let Some(Value::Object(parent)) = walk(out, parents) else { return };
+    let before = parent.insert((*last).to_owned(), value.clone());
+    if schema.is_valid(out) {
+        return;
+    }
+    let Some(Value::Object(parent)) = walk(out, parents) else { return };
+    let was_object = matches!(before, Some(Value::Object(_)));
+    match before {
+        Some(b) => {
+            parent.insert((*last).to_owned(), b);
+        }
+        None => {
+            parent.shift_remove(*last);
+        }
+    }
+    if let Value::Object(members) = value
+        && was_object
+        && path.len() < 3
+    {
+        for (key, inner) in members.iter().take(64) {
+            let mut deeper = path.to_vec();
+            deeper.push(key);
+            lay(schema, out, &deeper, inner);
+        }
+    }
+}
+
+fn walk<'v>(mut v: &'v mut Value, path: &[&str]) -> Option<&'v mut Value> {
+    for key in path {
+        v = v.get_mut(*key)?;
+    }
+    Some(v)
+}
+
 /// Shared hashing for code that wants a stable number from a key (fault rules, nonces).
 pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
     // FNV-1a: stable across runs, unlike `RandomState`.

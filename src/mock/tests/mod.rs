@@ -8,6 +8,7 @@ mod faults;
 mod inferred;
 mod robustness;
 mod router;
+mod shapes;
 mod sweep;
 mod twilio;
 
