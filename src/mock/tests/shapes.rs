@@ -34,7 +34,11 @@ fn shapes_spec() -> Arc<Spec> {
                     },
                     "/things/{thingId}": {
                         "parameters": var("thingId"),
-                        "get": {"responses": answer("200", json!({"$ref": "#/components/schemas/Thing"}))}
+                        // A documented 404 makes the item path a collection (semantics inference).
+                        "get": {"responses": {
+                            "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                            "404": {"description": "missing"}
+                        }}
                     },
                     "/loads/{loadId}": {
                         "parameters": var("loadId"),
