@@ -12,6 +12,7 @@
 //! A *finding* ("the API broke the contract") is data; an *error* ("conform could not run")
 //! is a `Result::Err`. [`exit`] names the process exit codes for both.
 
+mod calendar;
 pub mod check;
 pub mod diff;
 pub mod exit;

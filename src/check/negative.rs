@@ -98,19 +98,10 @@ fn coercions(value: &serde_json::Value) -> Vec<serde_json::Value> {
     out
 }
 
-/// A Unix time in seconds as (`YYYY-MM-DD`, `hh:mm:ss`), UTC (days to civil date after
-/// Howard Hinnant's algorithm).
+/// A Unix time in seconds as (`YYYY-MM-DD`, `hh:mm:ss`), UTC.
 fn unix_time(secs: i64) -> (String, String) {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::calendar::civil_from_days(days);
     (format!("{year:04}-{month:02}-{day:02}"), format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60))
 }
 

@@ -169,18 +169,10 @@ impl Date {
         Date::from_days(i64::try_from(secs / 86_400).unwrap_or(0))
     }
 
-    /// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+    /// The civil date of a day count since 1970-01-01.
     pub(super) fn from_days(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let (year, month, day) = crate::calendar::civil_from_days(days);
+        Date { year: i32::try_from(year).unwrap_or(i32::MAX), month: month as u32, day: day as u32 }
     }
 }
 

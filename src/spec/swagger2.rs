@@ -186,16 +186,7 @@ impl Converter<'_> {
         if map.contains_key("$ref") {
             return item.clone();
         }
-        let shared: Vec<(Value, String)> = map
-            .get("parameters")
-            .and_then(Value::as_array)
-            .map(|ps| {
-                ps.iter()
-                    .enumerate()
-                    .map(|(i, p)| (p.clone(), pointer::join_index(&pointer::join(at, "parameters"), i)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let shared = indexed_parameters(map, at);
         let mut out = Map::new();
         for (key, value) in map {
             match key.as_str() {
@@ -227,16 +218,7 @@ impl Converter<'_> {
         let doc = self.doc;
         // Operation-level parameters override path-level ones with the same name and location.
         let mut params: Vec<(Value, String)> = Vec::new();
-        let own: Vec<(Value, String)> = map
-            .get("parameters")
-            .and_then(Value::as_array)
-            .map(|ps| {
-                ps.iter()
-                    .enumerate()
-                    .map(|(i, p)| (p.clone(), pointer::join_index(&pointer::join(at, "parameters"), i)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let own = indexed_parameters(map, at);
         let key_of = |c: &Converter<'_>, p: &Value| -> (String, String) {
             let p = c.global_parameter(p).map(|(g, _)| g).unwrap_or(p);
             let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
@@ -625,6 +607,15 @@ fn rewrite_refs(node: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(rewrite_refs),
         _ => {}
     }
+}
+
+/// Each entry of an object's `parameters` array, with its pointer in the 2.0 document.
+fn indexed_parameters(map: &Map<String, Value>, at: &str) -> Vec<(Value, String)> {
+    let list = pointer::join(at, "parameters");
+    map.get("parameters")
+        .and_then(Value::as_array)
+        .map(|ps| ps.iter().enumerate().map(|(i, p)| (p.clone(), pointer::join_index(&list, i))).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
