@@ -111,6 +111,14 @@ fn response_view(r: &Redactor, response: &crate::check::Response) -> ResponseVie
     }
 }
 
+/// The environment variable a `curl` line reads a `-H` credential from: `CONFORM_HEADER_`
+/// and the header name in upper case, `-` as `_` (`Authorization` -> `CONFORM_HEADER_AUTHORIZATION`).
+pub fn header_variable(name: &str) -> String {
+    let name: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    format!("CONFORM_HEADER_{name}")
+}
+
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
@@ -131,6 +139,13 @@ pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials)
     let mut parts =
         vec!["curl".to_owned(), "-i".to_owned(), "-X".to_owned(), sent.method.clone(), shell_quote(&r.text(&url))];
     for (name, value) in &sent.headers {
+        // Credentials given with `-H` (no auth mode of conform's own): the rerun needs them, so
+        // the line names a variable to hold the value instead of dropping or printing it.
+        if auth == AuthMode::None && credentials == Credentials::Configured && super::redact::is_credential_header(name)
+        {
+            parts.push(format!("-H \"{name}: ${}\"", header_variable(name)));
+            continue;
+        }
         if name.eq_ignore_ascii_case("authorization") && at(ParamLocation::Header).is_none() {
             continue;
         }
@@ -260,6 +275,32 @@ mod tests {
         let digest = curl(&r, &sent, AuthMode::Digest, Credentials::Configured);
         assert!(digest.contains(r#"--digest --user "$MONGODB_ATLAS_PUBLIC_API_KEY:$MONGODB_ATLAS_PRIVATE_API_KEY""#));
         assert!(!curl(&r, &sent, AuthMode::Bearer, Credentials::Omitted).contains("Authorization"));
+    }
+
+    /// Issue 11, class 7: a credential given with `-H` is referenced, never printed or dropped.
+    #[test]
+    fn curl_references_credentials_given_with_h() {
+        let r = Redactor::new(&["Token abc-secret".into()]);
+        let sent = Sent {
+            method: "GET".into(),
+            url: "http://127.0.0.1:1/a".into(),
+            headers: vec![
+                ("Accept".into(), "application/json".into()),
+                ("Authorization".into(), "Token abc-secret".into()),
+                ("X-Api-Key".into(), "k-secret-1".into()),
+            ],
+            body: None,
+            api_key: None,
+        };
+        let line = curl(&r, &sent, AuthMode::None, Credentials::Configured);
+        assert_eq!(
+            line,
+            r#"curl -i -X GET 'http://127.0.0.1:1/a' -H 'Accept: application/json' -H "Authorization: $CONFORM_HEADER_AUTHORIZATION" -H "X-Api-Key: $CONFORM_HEADER_X_API_KEY""#
+        );
+        // A conform auth mode keeps its own variables; an ordinary header stays as it is.
+        let bearer = curl(&r, &sent, AuthMode::Bearer, Credentials::Configured);
+        assert!(bearer.contains(r#"-H "Authorization: Bearer $CONFORM_TOKEN""#), "{bearer}");
+        assert!(bearer.contains("-H 'Accept: application/json'"), "{bearer}");
     }
 
     #[test]

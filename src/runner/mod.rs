@@ -957,7 +957,19 @@ fn warnings(plan: &RunPlan, collector: &Collector) -> Vec<String> {
     let answered = collector.valid_answered.load(Ordering::Relaxed);
     let refused = collector.valid_refused.load(Ordering::Relaxed);
     if answered >= 10 && refused * 2 > answered {
+        let given_with_h: Vec<&str> = plan
+            .transport
+            .extra_headers
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| {
+                crate::report::redact::is_credential_header(name) || plan.transport.auth.is_credential_header(name)
+            })
+            .collect();
         let how = match plan.transport.auth.mode() {
+            AuthMode::None if !given_with_h.is_empty() => {
+                format!("check the credentials given with -H ({})", given_with_h.join(", "))
+            }
             AuthMode::None => "no credentials were given (--auth, or the environment variables in README)".to_owned(),
             mode => format!("check the {mode:?} credentials").to_lowercase(),
         };

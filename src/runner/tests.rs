@@ -329,6 +329,30 @@ async fn a_run_whose_valid_requests_are_all_refused_says_so() {
     assert!(report.warnings[0].ends_with("check the bearer credentials"), "{}", report.warnings[0]);
 }
 
+/// Issue 11, class 7: credentials given with `-H` are not "no credentials".
+#[tokio::test]
+async fn refused_credentials_given_with_h_are_named_as_such() {
+    let server = TestServer::start(|_| Reply::json(401, "application/json", &json!({}))).await;
+    let spec = spec_with(json!({"b": {"type": "http", "scheme": "bearer"}}), json!([{"b": []}]));
+    let config = RunConfig {
+        headers: vec![("Authorization".into(), "Token stale-token-1".into())],
+        ..quick(AuthSettings::default())
+    };
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].ends_with("check the credentials given with -H (Authorization)"),
+        "{}",
+        report.warnings[0]
+    );
+    // And without any credentials it still says none were given.
+    let spec = spec_with(json!({"b": {"type": "http", "scheme": "bearer"}}), json!([{"b": []}]));
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), quick(AuthSettings::default()), &NoProgress)
+        .await
+        .unwrap();
+    assert!(report.warnings[0].contains("no credentials were given"), "{}", report.warnings[0]);
+}
+
 #[tokio::test]
 async fn stateful_sequences_catch_each_state_fault_of_the_mock_and_pass_without() {
     let atlas =
