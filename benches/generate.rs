@@ -15,7 +15,7 @@ fn main() {
     for (name, path, cases) in [
         ("atlas-maintenance-window.yaml", "specs/atlas-maintenance-window.yaml", 40_000),
         ("cloud-manager-maintenance-windows.yaml", "specs/cloud-manager-maintenance-windows.yaml", 40_000),
-        ("twilio_api_v2010.yaml", "tests/data/twilio_api_v2010.yaml", 1_000),
+        ("twilio_api_v2010.yaml", "../shared/fixtures/twilio_api_v2010.yaml", 1_000),
     ] {
         let spec = Arc::new(Spec::load(&format!("{root}/{path}")).expect("spec loads"));
         let started = Instant::now();

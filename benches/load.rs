@@ -45,7 +45,7 @@ fn time(name: &str, bytes: usize, runs: usize, mut f: impl FnMut() -> Spec) {
 
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let twilio = std::fs::read(format!("{root}/tests/data/twilio_api_v2010.yaml")).expect("twilio fixture");
+    let twilio = std::fs::read(format!("{root}/../shared/fixtures/twilio_api_v2010.yaml")).expect("twilio fixture");
     time("twilio v2010 (YAML, from bytes)", twilio.len(), 11, || {
         Spec::from_bytes("twilio.yaml", &twilio).expect("loads")
     });

@@ -296,7 +296,7 @@ fi
 if step 5; then
 say "5. load + compile, whole process: conform lint --spec ..."
 "$ROOT/target/release/examples/large_spec" "$WORK/large.yaml" >/dev/null
-for spec in tests/data/twilio_api_v2010.yaml "$WORK/large.yaml"; do
+for spec in ../shared/fixtures/twilio_api_v2010.yaml "$WORK/large.yaml"; do
   case "$spec" in
     *twilio*) name="Twilio v2010 (real, $(($(stat -c %s "$spec") / 1000)) kB; target < 0.3 s)" ;;
     *) name="synthetic 358 operations ($(($(stat -c %s "$spec") / 1000)) kB)" ;;

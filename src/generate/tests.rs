@@ -20,7 +20,7 @@ fn cloud_manager() -> Arc<Spec> {
 }
 
 fn twilio() -> Arc<Spec> {
-    Arc::new(Spec::load(&repo("tests/data/twilio_api_v2010.yaml")).unwrap())
+    Arc::new(Spec::load(&repo("../shared/fixtures/twilio_api_v2010.yaml")).unwrap())
 }
 
 fn doc(paths: Value, schemas: Value) -> Arc<Spec> {

@@ -461,7 +461,11 @@ async fn the_embedded_mock_uses_a_scheme_the_spec_declares() {
     for (path, operations, mode) in [
         ("specs/atlas-maintenance-window.yaml", vec![], AuthMode::Bearer),
         ("specs/cloud-manager-maintenance-windows.yaml", vec![], AuthMode::Digest),
-        ("tests/data/twilio_api_v2010.yaml", vec!["FetchAccount".to_owned(), "CreateCall".to_owned()], AuthMode::Basic),
+        (
+            "../shared/fixtures/twilio_api_v2010.yaml",
+            vec!["FetchAccount".to_owned(), "CreateCall".to_owned()],
+            AuthMode::Basic,
+        ),
     ] {
         let spec = Arc::new(Spec::load(&repo(path)).unwrap());
         let config = RunConfig { seed: Some(3), cases: 20, concurrency: 32, operations, ..RunConfig::default() };
@@ -471,7 +475,7 @@ async fn the_embedded_mock_uses_a_scheme_the_spec_declares() {
         assert!(findings.is_empty(), "{path}: {findings:#?}");
     }
     // And the mock refuses what it was not configured for.
-    let spec = Arc::new(Spec::load(&repo("tests/data/twilio_api_v2010.yaml")).unwrap());
+    let spec = Arc::new(Spec::load(&repo("../shared/fixtures/twilio_api_v2010.yaml")).unwrap());
     let config = RunConfig { seed: Some(3), cases: 2, operations: vec!["FetchAccount".into()], ..RunConfig::default() };
     let report =
         run(spec, Target::Embedded { faults: vec![Fault::AuthNotEnforced] }, config, &NoProgress).await.unwrap();

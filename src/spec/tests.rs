@@ -178,8 +178,10 @@ fn cloud_manager_operations_cover_the_crud() {
 
 #[test]
 fn shipped_specs_pass_the_openapi_3_0_schema() {
-    let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo("tests/data/openapi-3.0-schema.json")).unwrap()).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("../shared/fixtures/openapi-schemas/openapi-3.0.schema.json")).unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::draft4::options().build(&meta).unwrap();
     for path in [
         "specs/atlas-maintenance-window.yaml",
@@ -201,7 +203,7 @@ fn shipped_specs_pass_the_openapi_3_0_schema() {
 
 #[test]
 fn twilio_loads_every_operation_without_errors() {
-    let spec = Spec::load(&repo("tests/data/twilio_api_v2010.yaml")).unwrap();
+    let spec = Spec::load(&repo("../shared/fixtures/twilio_api_v2010.yaml")).unwrap();
     assert_eq!(spec.operations.len(), 197);
     assert!(
         !spec.has_errors(),

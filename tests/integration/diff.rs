@@ -82,7 +82,7 @@ fn identical_specs_report_nothing_and_exit_0() {
 
 #[test]
 fn a_large_real_spec_compared_with_itself_reports_nothing() {
-    let twilio = load("tests/data/twilio_api_v2010.yaml");
+    let twilio = load("../shared/fixtures/twilio_api_v2010.yaml");
     let report = diff(&twilio, &twilio);
     assert!(report.changes.is_empty(), "{:#?}", &report.changes[..report.changes.len().min(20)]);
 }

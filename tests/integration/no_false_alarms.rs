@@ -89,7 +89,7 @@ async fn cloud_manager_mock_raises_no_false_alarm_over_20_seeds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twilio_mock_raises_no_false_alarm() {
-    let reports = reports("tests/data/twilio_api_v2010.yaml", 1..=3, 5).await;
+    let reports = reports("../shared/fixtures/twilio_api_v2010.yaml", 1..=3, 5).await;
     assert_quiet("Twilio", &reports, 197, 5);
 }
 

@@ -42,7 +42,7 @@ pub(super) fn cloud_manager_spec() -> Arc<Spec> {
 
 pub(super) fn twilio_spec() -> Arc<Spec> {
     static CELL: OnceLock<Arc<Spec>> = OnceLock::new();
-    load(&CELL, "tests/data/twilio_api_v2010.yaml")
+    load(&CELL, "../shared/fixtures/twilio_api_v2010.yaml")
 }
 
 pub(super) async fn start(spec: Arc<Spec>, config: MockConfig) -> MockServer {
