@@ -143,8 +143,8 @@ impl std::str::FromStr for CheckName {
 }
 
 /// A set of checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CheckSet(u16);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CheckSet(u32);
 
 impl CheckSet {
     pub fn all() -> CheckSet {
@@ -156,15 +156,35 @@ impl CheckSet {
     }
 
     pub fn contains(self, check: CheckName) -> bool {
-        self.0 & (1 << check as u16) != 0
+        self.0 & (1 << check as u32) != 0
     }
 
     pub fn with(self, check: CheckName) -> CheckSet {
-        CheckSet(self.0 | (1 << check as u16))
+        CheckSet(self.0 | (1 << check as u32))
     }
 
     pub fn without(self, check: CheckName) -> CheckSet {
-        CheckSet(self.0 & !(1 << check as u16))
+        CheckSet(self.0 & !(1 << check as u32))
+    }
+
+    /// The checks in both sets.
+    pub fn intersect(self, other: CheckSet) -> CheckSet {
+        CheckSet(self.0 & other.0)
+    }
+
+    /// The checks in either set.
+    pub fn union(self, other: CheckSet) -> CheckSet {
+        CheckSet(self.0 | other.0)
+    }
+
+    /// The set as bits (for an atomic accumulator).
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The set from [`CheckSet::bits`] (unknown bits are dropped).
+    pub fn from_bits(bits: u32) -> CheckSet {
+        CheckSet(bits & CheckSet::all().0)
     }
 
     /// `--checks` (empty: all) minus `--exclude-checks`.
@@ -282,6 +302,43 @@ impl Failure {
     pub fn warning(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> Failure {
         Failure { severity: Severity::Warning, ..Failure::new(check, message, signature) }
     }
+}
+
+/// The selected checks that judge this exchange, whatever their verdict: the same conditions
+/// [`run_on`] applies before it calls each check. Reports list a check on an operation only if
+/// it judged at least one of its exchanges (`max_response_time` without a limit, `ignored_auth`
+/// on an operation that was never probed, `negative_data_rejection` without an invalid case
+/// say nothing, so they are not shown as passed).
+pub fn judged(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>) -> CheckSet {
+    use CheckName as C;
+    let mut on = CheckSet::none().with(C::NotAServerError).with(C::Transport);
+    if method::is_method_probe(ex.case) {
+        return checks.intersect(on.with(C::UnsupportedMethod));
+    }
+    if ex.request.wants_envelope() {
+        on = on.with(C::EnvelopeConformance);
+    }
+    if ex.probe.is_some() {
+        return checks.intersect(on.with(C::IgnoredAuth));
+    }
+    on = on
+        .with(C::StatusCodeConformance)
+        .with(C::ContentTypeConformance)
+        .with(C::ResponseSchemaConformance)
+        .with(C::ResponseHeadersConformance);
+    if ex.case.mutation().is_some() {
+        on = on.with(C::NegativeDataRejection).with(C::TypeCoercionAccepted);
+    }
+    if ctx.expect_acceptance && ex.case.is_valid() {
+        on = on.with(C::PositiveDataAcceptance);
+    }
+    if ctx.max_response_time.is_some() {
+        on = on.with(C::MaxResponseTime);
+    }
+    if ex.case.is_valid() && ctx.identity.contains_key(&ex.operation.id) {
+        on = on.with(C::StatefulConformance);
+    }
+    checks.intersect(on)
 }
 
 /// Runs every selected check on one exchange.

@@ -39,6 +39,14 @@ impl Redactor {
         Redactor { secrets }
     }
 
+    /// A redactor for `Debug` output: also matches each secret as `{:?}` escapes it inside a
+    /// quoted string (a secret with `"` or `\\` in it is written differently there).
+    pub fn for_debug(secrets: &[String]) -> Redactor {
+        let mut all = secrets.to_vec();
+        all.extend(secrets.iter().map(|s| s.escape_debug().to_string()).filter(|e| !secrets.contains(e)));
+        Redactor::new(&all)
+    }
+
     /// The length in bytes of the longest secret (0 without any).
     pub fn longest(&self) -> usize {
         self.secrets.first().map_or(0, String::len)

@@ -24,7 +24,7 @@ use auth::{AuthMode, AuthSettings, Authenticator};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use transport::{Credentials, Outcome, RateLimiter, Sent, Transport};
@@ -37,8 +37,8 @@ const SHRINK_BUDGET: usize = 64;
 /// are dropped once judged, so a run's memory does not grow with the bodies it found wrong.
 pub const EXCERPT: usize = 64 * 1024;
 
-/// Where to send requests.
-#[derive(Debug, Clone)]
+/// Where to send requests. Its `Debug` output hides the URL's user name and password.
+#[derive(Clone)]
 pub enum Target {
     /// An HTTP(S) base URL. With no path, the spec's first server path is appended.
     Url(url::Url),
@@ -46,8 +46,28 @@ pub enum Target {
     Embedded { faults: Vec<Fault> },
 }
 
-/// What the user asked for.
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Url(url) => {
+                let mut shown = url.clone();
+                // Userinfo is a credential (user name included: an Atlas public key, a SID).
+                if !shown.username().is_empty() {
+                    let _ = shown.set_username("redacted");
+                }
+                if shown.password().is_some() {
+                    let _ = shown.set_password(Some("redacted"));
+                }
+                f.debug_tuple("Url").field(&shown.as_str()).finish()
+            }
+            Target::Embedded { faults } => f.debug_struct("Embedded").field("faults", faults).finish(),
+        }
+    }
+}
+
+/// What the user asked for. Its `Debug` output shows no credential: `-H` values are hidden,
+/// and so are `--param` values whose names mark them as credentials.
+#[derive(Clone)]
 pub struct RunConfig {
     /// `None`: pick one at random (and report it).
     pub seed: Option<u64>,
@@ -82,6 +102,41 @@ pub struct RunConfig {
     pub path_slashes: bool,
     /// `--strict`: warning-level findings fail the run too.
     pub strict: bool,
+}
+
+impl std::fmt::Debug for RunConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::report::redact::{REDACTED, is_credential_header};
+        let headers: Vec<(&str, &str)> = self.headers.iter().map(|(name, _)| (name.as_str(), REDACTED)).collect();
+        let params: Vec<(&str, &str)> = self
+            .params
+            .iter()
+            .map(|(name, value)| (name.as_str(), if is_credential_header(name) { REDACTED } else { value.as_str() }))
+            .collect();
+        f.debug_struct("RunConfig")
+            .field("seed", &self.seed)
+            .field("cases", &self.cases)
+            .field("concurrency", &self.concurrency)
+            .field("rate_limit", &self.rate_limit)
+            .field("timeout", &self.timeout)
+            .field("operations", &self.operations)
+            .field("include", &self.include)
+            .field("exclude", &self.exclude)
+            .field("checks", &self.checks)
+            .field("params", &params)
+            .field("headers", &headers)
+            .field("auth", &self.auth)
+            .field("allow_mutations", &self.allow_mutations)
+            .field("partition", &self.partition)
+            .field("max_response_time", &self.max_response_time)
+            .field("api_version", &self.api_version)
+            .field("max_body", &self.max_body)
+            .field("base_path", &self.base_path)
+            .field("tls", &self.tls)
+            .field("path_slashes", &self.path_slashes)
+            .field("strict", &self.strict)
+            .finish()
+    }
 }
 
 impl Default for RunConfig {
@@ -528,6 +583,9 @@ pub struct OperationStats {
     pub failures: usize,
     /// Failing exchanges per check.
     pub by_check: BTreeMap<CheckName, usize>,
+    /// The checks that judged at least one exchange of this operation (whatever the verdict):
+    /// JUnit lists these and no others.
+    pub checks: Vec<CheckName>,
 }
 
 /// Run totals.
@@ -599,8 +657,10 @@ pub struct Finding {
     pub severity: check::Severity,
 }
 
-/// What a run found.
-#[derive(Debug, Clone)]
+/// What a run found. Its `Debug` output goes through the same redaction as every report: the
+/// secret values are listed by count only and replaced wherever else they appear (a server may
+/// echo a credential into a body).
+#[derive(Clone)]
 pub struct RunReport {
     pub spec: String,
     pub target: String,
@@ -621,6 +681,34 @@ pub struct RunReport {
     pub strict: bool,
     /// Why the run could not finish (credentials stopped working): exit 2, whatever was found.
     pub errors: Vec<String>,
+}
+
+impl std::fmt::Debug for RunReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Fields<'a>(&'a RunReport);
+        impl std::fmt::Debug for Fields<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let r = self.0;
+                f.debug_struct("RunReport")
+                    .field("spec", &r.spec)
+                    .field("target", &r.target)
+                    .field("seed", &r.seed)
+                    .field("auth", &r.auth)
+                    .field("stats", &r.stats)
+                    .field("operations", &r.operations)
+                    .field("findings", &r.findings)
+                    .field("spec_findings", &r.spec_findings)
+                    .field("secrets", &format_args!("[{} redacted]", r.secrets.len()))
+                    .field("internal_errors", &r.internal_errors)
+                    .field("warnings", &r.warnings)
+                    .field("strict", &r.strict)
+                    .field("errors", &r.errors)
+                    .finish()
+            }
+        }
+        let text = if f.alternate() { format!("{:#?}", Fields(self)) } else { format!("{:?}", Fields(self)) };
+        f.write_str(&crate::report::redact::Redactor::for_debug(&self.secrets).text(&text))
+    }
 }
 
 impl RunReport {
@@ -678,6 +766,8 @@ struct Collector {
     /// Failing exchanges per (operation, check).
     by_check: Mutex<BTreeMap<(usize, CheckName), usize>>,
     requests: Vec<AtomicUsize>,
+    /// Per operation, the checks that judged at least one of its exchanges ([`CheckSet::bits`]).
+    judged: Vec<AtomicU32>,
     /// Valid cases answered, and how many of them 401 or 403 (a sign of bad credentials).
     valid_answered: AtomicUsize,
     valid_refused: AtomicUsize,
@@ -689,7 +779,18 @@ struct Collector {
 
 impl Collector {
     fn new(operations: usize) -> Collector {
-        Collector { requests: (0..operations).map(|_| AtomicUsize::new(0)).collect(), ..Collector::default() }
+        Collector {
+            requests: (0..operations).map(|_| AtomicUsize::new(0)).collect(),
+            judged: (0..operations).map(|_| AtomicU32::new(0)).collect(),
+            ..Collector::default()
+        }
+    }
+
+    /// Notes that `checks` judged an exchange of operation `op`.
+    fn judged(&self, op: usize, checks: CheckSet) {
+        if let Some(slot) = self.judged.get(op) {
+            slot.fetch_or(checks.bits(), Ordering::Relaxed);
+        }
     }
 
     fn record(&self, op: usize, order: (usize, usize, u8), failures: Vec<Failure>, example: impl Fn() -> Example) {
@@ -900,6 +1001,7 @@ fn finish(plan: &RunPlan, collector: &Collector, started: Instant, internal_erro
             requests: collector.requests[i].load(Ordering::Relaxed),
             failures: findings.iter().filter(|f| f.operation_index == i).count(),
             by_check: by_check.iter().filter(|((o, _), _)| *o == i).map(|((_, c), n)| (*c, *n)).collect(),
+            checks: CheckSet::from_bits(collector.judged[i].load(Ordering::Relaxed)).iter().collect(),
         })
         .collect();
     let mut spec_findings = plan.spec.findings.clone();
@@ -1000,7 +1102,8 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
             collector.watch.verdict(verify.result.as_ref().ok().map(|r| r.status));
         }
     }
-    let failures = judge_answer(plan, op, case, &outcome, answer.as_ref(), None);
+    let (failures, judged) = judge_answer(plan, op, case, &outcome, answer.as_ref(), None);
+    collector.judged(case.operation, judged);
     collector.record(case.operation, order, failures, || Example {
         case: case.clone(),
         sent: outcome.sent.clone(),
@@ -1011,10 +1114,11 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
 
 /// Runs the checks on an outcome (a transport failure is the `transport` check's).
 fn judge(plan: &RunPlan, op: &Operation, case: &Case, outcome: &Outcome, probe: Option<AuthProbe>) -> Vec<Failure> {
-    judge_answer(plan, op, case, outcome, None, probe)
+    judge_answer(plan, op, case, outcome, None, probe).0
 }
 
-/// [`judge`] with the effective answer of `outcome`, when the caller has unwrapped it already.
+/// [`judge`] with the effective answer of `outcome`, when the caller has unwrapped it already;
+/// also gives the checks that judged the exchange (see [`check::judged`]).
 fn judge_answer(
     plan: &RunPlan,
     op: &Operation,
@@ -1022,13 +1126,14 @@ fn judge_answer(
     outcome: &Outcome,
     answer: Option<&check::envelope::Answer<'_>>,
     probe: Option<AuthProbe>,
-) -> Vec<Failure> {
+) -> (Vec<Failure>, CheckSet) {
+    let transport_only = plan.checks.intersect(CheckSet::none().with(CheckName::Transport));
     match &outcome.result {
         Err(t) => {
             if plan.checks.contains(CheckName::Transport) {
-                vec![Failure::new(CheckName::Transport, t.message.clone(), t.kind)]
+                (vec![Failure::new(CheckName::Transport, t.message.clone(), t.kind)], transport_only)
             } else {
-                Vec::new()
+                (Vec::new(), transport_only)
             }
         }
         Ok(response) => {
@@ -1048,7 +1153,7 @@ fn judge_answer(
                 Some(answer) => failures.extend(check::run_on(plan.checks, &plan.context, &exchange, answer)),
                 None => failures.extend(check::run(plan.checks, &plan.context, &exchange)),
             }
-            failures
+            (failures, check::judged(plan.checks, &plan.context, &exchange))
         }
     }
 }
@@ -1076,7 +1181,8 @@ async fn run_auth_probes(plan: &RunPlan, collector: &Collector, op_index: usize,
     {
         let outcome = plan.transport.send(&case.request, &plan.accept[op_index], credentials).await;
         collector.requests[op_index].fetch_add(outcome.requests, Ordering::Relaxed);
-        let failures = judge(plan, op, &case, &outcome, Some(probe));
+        let (failures, judged) = judge_answer(plan, op, &case, &outcome, None, Some(probe));
+        collector.judged(op_index, judged);
         collector.record(op_index, (order, n, 0), failures, || Example {
             case: case.clone(),
             sent: outcome.sent.clone(),

@@ -11,7 +11,7 @@
 
 use super::transport::{Credentials, Outcome};
 use super::{Collector, Example, RunPlan};
-use crate::check::{CheckName, Failure};
+use crate::check::{CheckName, CheckSet, Failure};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
 use crate::spec::{Operation, ParamLocation, Schema, pointer};
@@ -146,6 +146,9 @@ pub(super) async fn run(plan: &RunPlan, collector: &Collector, semantics: &Seman
             let mut runner = Sequence::new(plan, semantics, seed, seed, Shape::Full);
             let result = runner.run(scenario).await;
             collector.requests[scenario.operation()].fetch_add(runner.requests, std::sync::atomic::Ordering::Relaxed);
+            if !matches!(result, Err(Stop::Drop(_))) {
+                collector.judged(scenario.operation(), CheckSet::none().with(CheckName::StatefulConformance));
+            }
             match result {
                 Ok(()) => {}
                 Err(Stop::Fail(failure)) => {

@@ -12,6 +12,7 @@
 use super::auth::Authenticator;
 use crate::check::Response;
 use crate::generate::Request;
+use crate::spec::ParamLocation;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1;
@@ -37,8 +38,9 @@ pub enum Credentials {
     Wrong,
 }
 
-/// The request as it went on the wire (reporters redact it).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The request as it went on the wire (reporters redact it). Its `Debug` output hides the
+/// values of credential headers and of the API key, wherever it was put.
+#[derive(Clone, PartialEq, Default)]
 pub struct Sent {
     pub method: String,
     pub url: String,
@@ -48,6 +50,50 @@ pub struct Sent {
     /// Where an API key was put (header, query pair or cookie), so that `curl` lines reference
     /// `$CONFORM_API_KEY` there instead of the value.
     pub api_key: Option<super::auth::ApiKeyPlace>,
+}
+
+impl std::fmt::Debug for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::report::redact::{REDACTED, is_credential_header};
+        let key = self.api_key.as_ref();
+        let hidden = |name: &str, location: ParamLocation| {
+            is_credential_header(name)
+                || key.is_some_and(|k| k.location == location && k.name.eq_ignore_ascii_case(name))
+        };
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let cookie_key =
+                    name.eq_ignore_ascii_case("cookie") && key.is_some_and(|k| k.location == ParamLocation::Cookie);
+                (
+                    name.as_str(),
+                    if hidden(name, ParamLocation::Header) || cookie_key { REDACTED } else { value.as_str() },
+                )
+            })
+            .collect();
+        // The URL with the values of credential-named query pairs (and the API key's) hidden.
+        let url = match self.url.split_once('?') {
+            Some((path, query)) => {
+                let pairs: Vec<String> = query
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((name, _)) if hidden(name, ParamLocation::Query) => format!("{name}={REDACTED}"),
+                        _ => pair.to_owned(),
+                    })
+                    .collect();
+                format!("{path}?{}", pairs.join("&"))
+            }
+            None => self.url.clone(),
+        };
+        f.debug_struct("Sent")
+            .field("method", &self.method)
+            .field("url", &url)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .field("api_key", &self.api_key)
+            .finish()
+    }
 }
 
 /// Why no usable answer came.

@@ -78,6 +78,23 @@ fn json_and_junit_reports_carry_the_findings() {
     pairs.sort();
     pairs.dedup();
     assert_eq!(failing, pairs.len(), "{xml}");
+    // Only checks that judged an exchange are listed: no limit was set, so `max_response_time`
+    // never ran; and every check with a finding on an operation is among that operation's checks.
+    assert!(!xml.contains("::max_response_time"), "{xml}");
+    assert!(xml.contains("::transport"), "{xml}");
+    for op in report["operations"].as_array().unwrap() {
+        let checks: Vec<&str> = op["checks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert!(!checks.contains(&"max_response_time"), "{op}");
+        assert!(checks.contains(&"not_a_server_error"), "{op}");
+        for (name, _) in op["by_check"].as_object().unwrap() {
+            assert!(checks.contains(&name.as_str()), "{name} found but not listed as run: {op}");
+        }
+    }
+    let listed = xml.matches("<testcase ").count();
+    let expected: usize =
+        report["operations"].as_array().unwrap().iter().map(|o| o["checks"].as_array().unwrap().len()).sum::<usize>()
+            + report["skipped_operations"].as_array().unwrap().len();
+    assert_eq!(listed, expected, "{xml}");
     runtime.block_on(server.shutdown());
 }
 

@@ -241,6 +241,19 @@ async fn no_secret_leaks(mode: Mode) {
         ("junit".to_owned(), conform::report::junit::render(&report, &CheckName::ALL)),
     ];
     outputs.extend(files(&snapshots).into_iter().map(|(p, t)| (p.display().to_string(), t)));
+    // `{:?}` of every public type that holds a secret: the report (with echoes in its bodies),
+    // each finding's request, and the configuration the run started from.
+    outputs.push(("debug report".to_owned(), format!("{report:?}")));
+    outputs.push(("debug report (alternate)".to_owned(), format!("{report:#?}")));
+    for finding in &report.findings {
+        outputs.push(("debug sent".to_owned(), format!("{:?}", finding.example.sent)));
+    }
+    let mut config = RunConfig { auth: mode.settings(), ..RunConfig::default() };
+    config.headers = vec![("X-Api-Key".into(), API_KEY.into()), ("X-Custom".into(), TOKEN.into())];
+    config.params = vec![("Authorization".into(), format!("Bearer {TOKEN}"))];
+    outputs.push(("debug config".to_owned(), format!("{config:?} {config:#?}")));
+    let with_password: url::Url = format!("http://{USERNAME}:{PASSWORD}@127.0.0.1:1/").parse().unwrap();
+    outputs.push(("debug target".to_owned(), format!("{:?}", Target::Url(with_password))));
     // The server saw them: the echo is real.
     let json = conform::report::json::render(&report);
     assert!(json.contains("[REDACTED]"), "{mode:?}: {json}");
@@ -305,6 +318,8 @@ async fn no_secret_leaks(mode: Mode) {
     assert!(outputs.iter().any(|(p, _)| p.ends_with("junit.xml")));
 
     let mut forbidden = mode.secrets();
+    // The configuration and target above carry these whatever the mode.
+    forbidden.extend([API_KEY, TOKEN, PASSWORD].map(str::to_owned));
     forbidden.extend(issued.lock().unwrap().iter().cloned());
     if mode == Mode::OAuth {
         assert!(!issued.lock().unwrap().is_empty(), "tokens were issued");
