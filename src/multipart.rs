@@ -32,20 +32,20 @@ impl Part {
     }
 }
 
-/// Why a multipart body could not be read.
+/// Why a multipart body could not be read (messages follow "cannot read the body: …").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MultipartError {
-    #[error("read a multipart body: the content type names no boundary")]
+    #[error("the content type names no boundary")]
     MissingBoundary,
-    #[error("read a multipart body: no opening boundary")]
+    #[error("no opening boundary")]
     NoOpening,
-    #[error("read a multipart body: it ends before its closing boundary")]
+    #[error("the body ends before its closing boundary")]
     Unterminated,
-    #[error("read a multipart body: a part has no blank line after its headers")]
+    #[error("a part has no blank line after its headers")]
     BadHeaders,
-    #[error("read a multipart body: a part has no form-data name")]
+    #[error("a part has no form-data name")]
     MissingName,
-    #[error("read a multipart body: more than {MAX_PARTS} parts")]
+    #[error("more than {MAX_PARTS} parts")]
     TooManyParts,
 }
 
