@@ -19,6 +19,7 @@ pub mod exit;
 pub mod generate;
 pub mod harness;
 pub mod mock;
+pub mod multipart;
 pub mod report;
 pub mod runner;
 pub mod spec;

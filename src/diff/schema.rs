@@ -364,6 +364,8 @@ impl<'a> Flat<'a> {
         }
         if let Some(format) = map.get("format").and_then(Value::as_str) {
             self.format = Some(format);
+        } else if let Some(format) = content_format(map) {
+            self.format = Some(format);
         }
         if let Some(items) = map.get("items").filter(|v| v.is_object() || v.is_boolean()) {
             self.items.push(Node { value: items, ptr: pointer::join(at, "items"), via_ref: false });
@@ -448,6 +450,17 @@ impl<'a> Flat<'a> {
             && self.min_properties.is_none()
             && self.max_properties.is_none()
             && self.nots.is_empty()
+    }
+}
+
+/// The 3.0 `format` that 3.1's content keywords stand for, as the 3.1 migration rewrites it:
+/// `contentEncoding: base64` is `format: byte`, a `contentMediaType` without an encoding is
+/// `format: binary`. So a 3.0 -> 3.1 rewrite of either is no change.
+fn content_format(map: &Map<String, Value>) -> Option<&'static str> {
+    match map.get("contentEncoding").and_then(Value::as_str) {
+        Some(e) if e.eq_ignore_ascii_case("base64") => Some("byte"),
+        Some(_) => None,
+        None => map.get("contentMediaType").is_some().then_some("binary"),
     }
 }
 

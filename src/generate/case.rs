@@ -16,6 +16,8 @@ pub enum Body {
     Json(Value),
     /// `application/x-www-form-urlencoded` pairs.
     Form(Vec<(String, String)>),
+    /// `multipart/form-data` parts, with the boundary the `Content-Type` names.
+    Multipart { boundary: String, parts: Vec<crate::multipart::Part> },
     /// Sent as is (malformed JSON, text bodies).
     Text(String),
 }
@@ -32,6 +34,9 @@ impl Body {
                 }
                 out.finish().into_bytes()
             }
+            // No part is no body (as an empty form is), not a lone closing delimiter.
+            Body::Multipart { parts, .. } if parts.is_empty() => Vec::new(),
+            Body::Multipart { boundary, parts } => crate::multipart::encode(boundary, parts),
             Body::Text(t) => t.clone().into_bytes(),
         }
     }
@@ -43,6 +48,7 @@ impl Body {
         match self {
             Body::Json(v) => v.is_null(),
             Body::Form(pairs) => pairs.is_empty(),
+            Body::Multipart { parts, .. } => parts.is_empty(),
             Body::Text(t) => t.is_empty(),
         }
     }

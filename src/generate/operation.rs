@@ -7,9 +7,11 @@ use super::mutate::{Action, Special, Target, Variant, Walker, apply};
 use super::plan::{Node, Plan, plan};
 use super::strategy::{Place, strategy};
 use super::values::{maximal, minimal};
-use super::wire::{breaks_only, encode_path_value, form_pairs, violations};
+use super::wire::{PartRule, breaks_only, encode_path_value, form_pairs, multipart_parts, part_rules, violations};
 use crate::spec::params::{Serialized, serialize};
-use crate::spec::{FindingKind, Method, Operation, ParamLocation, ParamStyle, ParameterSpec, Spec, SpecFinding, media};
+use crate::spec::{
+    FindingKind, MediaTypeSpec, Method, Operation, ParamLocation, ParamStyle, ParameterSpec, Spec, SpecFinding, media,
+};
 use proptest::prelude::*;
 use proptest::strategy::{SBoxedStrategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -30,7 +32,36 @@ pub(crate) struct Raw {
 pub(crate) enum BodyKind {
     Json,
     Form,
+    Multipart,
     Text,
+}
+
+impl BodyKind {
+    /// How bodies of a documented media type are encoded.
+    fn of(media: &MediaTypeSpec) -> BodyKind {
+        if media.is_json() {
+            return BodyKind::Json;
+        }
+        match media.essence().as_str() {
+            "application/x-www-form-urlencoded" => BodyKind::Form,
+            "multipart/form-data" => BodyKind::Multipart,
+            _ => BodyKind::Text,
+        }
+    }
+
+    /// Where the body's values go: form and multipart members are text.
+    pub(crate) fn place(self) -> Place {
+        match self {
+            BodyKind::Json => Place::Json,
+            BodyKind::Form | BodyKind::Multipart => Place::Form,
+            BodyKind::Text => Place::Text,
+        }
+    }
+
+    /// Bodies made of named fields, which go out empty when no member is set.
+    fn is_form(self) -> bool {
+        matches!(self, BodyKind::Form | BodyKind::Multipart)
+    }
 }
 
 pub(crate) struct ParamPlan {
@@ -55,12 +86,17 @@ pub(crate) struct BodyPlan {
     pub base: Option<Value>,
     /// The media type's examples that satisfy its schema.
     pub examples: Vec<Value>,
+    /// How each member goes out, for multipart bodies.
+    pub parts: Vec<PartRule>,
 }
 
 pub(crate) struct OpPlan {
     pub op: usize,
     pub params: Vec<ParamPlan>,
     pub body: Option<BodyPlan>,
+    /// The other documented body encodings (form, multipart, JSON beside the chosen one): each
+    /// gets its own valid cases and a few invalid ones, but no random draws.
+    pub alternates: Vec<BodyPlan>,
     /// Draws whole requests; `None` when the operation has no valid request.
     pub strategy: Option<SBoxedStrategy<Raw>>,
     pub base: Option<Raw>,
@@ -176,26 +212,10 @@ impl OpPlan {
                 .or_else(|| maximal(&node, place).filter(|v| sendable(p, v)));
             params.push(ParamPlan { index: i, required: p.required, place, node, strategy, pinned, base });
         }
-        let body = op.request_body.as_ref().and_then(|rb| {
-            let chosen = rb
-                .content
-                .iter()
-                .find(|m| m.is_json())
-                .or_else(|| rb.content.iter().find(|m| m.essence() == "application/x-www-form-urlencoded"))
-                .or_else(|| rb.content.first())?;
-            let kind = if chosen.is_json() {
-                BodyKind::Json
-            } else if chosen.essence() == "application/x-www-form-urlencoded" {
-                BodyKind::Form
-            } else {
-                BodyKind::Text
-            };
-            let place = match kind {
-                BodyKind::Json => Place::Json,
-                BodyKind::Form => Place::Form,
-                BodyKind::Text => Place::Text,
-            };
-            let node = planned(chosen.schema.as_ref(), findings, &mut exact);
+        let plan_body = |chosen: &MediaTypeSpec, findings: &mut Vec<SpecFinding>, exact: &mut bool| {
+            let kind = BodyKind::of(chosen);
+            let place = kind.place();
+            let node = planned(chosen.schema.as_ref(), findings, exact);
             let examples: Vec<Value> = chosen
                 .examples
                 .iter()
@@ -203,31 +223,53 @@ impl OpPlan {
                 .cloned()
                 .collect();
             let strategy = strategy(&node, place);
-            if rb.required && strategy.is_none() {
-                never.get_or_insert_with(|| match &node {
+            let base = minimal(&node, place);
+            let required = op.request_body.as_ref().is_some_and(|rb| rb.required);
+            let parts = if kind == BodyKind::Multipart { part_rules(chosen) } else { Vec::new() };
+            BodyPlan { content_type: chosen.name.clone(), kind, node, strategy, required, base, examples, parts }
+        };
+        let chosen = op.request_body.as_ref().and_then(|rb| {
+            rb.content
+                .iter()
+                .find(|m| m.is_json())
+                .or_else(|| rb.content.iter().find(|m| m.essence() == "application/x-www-form-urlencoded"))
+                .or_else(|| rb.content.iter().find(|m| m.essence() == "multipart/form-data"))
+                .or_else(|| rb.content.first())
+        });
+        let body = chosen.map(|chosen| {
+            let b = plan_body(chosen, findings, &mut exact);
+            if b.required && b.strategy.is_none() {
+                never.get_or_insert_with(|| match &b.node {
                     Node::Never(ptr, why) => (ptr.clone(), why.clone()),
                     _ => (chosen.pointer.clone(), "no request body can be generated".to_owned()),
                 });
             }
-            let base = minimal(&node, place);
-            if rb.required && kind == BodyKind::Form && base.as_ref().is_some_and(|v| form_pairs(v).is_empty()) {
+            if b.required && b.kind.is_form() && b.base.as_ref().is_some_and(|v| form_pairs(v).is_empty()) {
                 // Draws may go out empty, which reads as a missing body: check every one.
                 exact = false;
             }
-            Some(BodyPlan {
-                content_type: chosen.name.clone(),
-                kind,
-                node,
-                strategy,
-                required: rb.required,
-                base,
-                examples,
-            })
+            b
         });
+        // One more plan per other encoding (never two of a kind: versioned JSON types of one
+        // body stay with the chosen one). Their problems were reported with the chosen one's,
+        // or are reported when they are chosen; their cases are always checked.
+        let mut alternates = Vec::new();
+        if let (Some(rb), Some(b)) = (&op.request_body, &body) {
+            let mut kinds = vec![b.kind];
+            for m in &rb.content {
+                let kind = BodyKind::of(m);
+                if kind == BodyKind::Text || kinds.contains(&kind) || m.name.contains('*') {
+                    continue;
+                }
+                kinds.push(kind);
+                alternates.push(plan_body(m, &mut Vec::new(), &mut true));
+            }
+        }
         let mut plan = OpPlan {
             op: index,
             params,
             body,
+            alternates,
             strategy: None,
             base: None,
             check: !exact,
@@ -344,7 +386,7 @@ impl OpPlan {
             body.as_ref()?;
             // A required form body whose minimal value is `{}` would go out empty, which a
             // server reads as no body: send its optional members instead.
-            if b.kind == BodyKind::Form && body.as_ref().is_some_and(|v| form_pairs(v).is_empty()) {
+            if b.kind.is_form() && body.as_ref().is_some_and(|v| form_pairs(v).is_empty()) {
                 body = maximal(&b.node, Place::Form).filter(|v| !form_pairs(v).is_empty()).or(body);
             }
         }
@@ -367,6 +409,11 @@ impl OpPlan {
 
     /// Serialises raw values into a request.
     pub fn render(&self, op: &Operation, raw: &Raw) -> Request {
+        self.render_with(op, raw, self.body.as_ref())
+    }
+
+    /// Serialises raw values into a request whose body is encoded as `body` says.
+    fn render_with(&self, op: &Operation, raw: &Raw, body_plan: Option<&BodyPlan>) -> Request {
         let mut path_values: Vec<(&str, String)> = Vec::new();
         let mut query = Vec::new();
         let mut headers = Vec::new();
@@ -386,12 +433,17 @@ impl OpPlan {
             }
         }
         let path = op.template.render(|name| path_values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()));
-        let (content_type, body) = match (&self.body, &raw.body) {
+        let (content_type, body) = match (body_plan, &raw.body) {
+            (Some(b), Some(v)) if b.kind == BodyKind::Multipart => {
+                let parts = multipart_parts(&b.parts, v);
+                let boundary = crate::multipart::boundary(&parts);
+                (Some(format!("{}; boundary={boundary}", b.content_type)), Some(Body::Multipart { boundary, parts }))
+            }
             (Some(b), Some(v)) => (
                 Some(b.content_type.clone()),
                 Some(match b.kind {
                     BodyKind::Json => Body::Json(v.clone()),
-                    BodyKind::Form => Body::Form(form_pairs(v)),
+                    BodyKind::Form | BodyKind::Multipart => Body::Form(form_pairs(v)),
                     BodyKind::Text => Body::Text(match v {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
@@ -444,11 +496,7 @@ impl OpPlan {
             out.extend(vs);
         }
         if let Some(b) = &self.body {
-            let place = match b.kind {
-                BodyKind::Json => Place::Json,
-                BodyKind::Form => Place::Form,
-                BodyKind::Text => Place::Text,
-            };
+            let place = b.kind.place();
             let mut w = Walker::new(Target::Body, None);
             w.walk(&b.node, &mut Vec::new(), "body", place, false, 0);
             out.extend(w.out);
@@ -522,6 +570,18 @@ impl OpPlan {
 
     /// Applies variant `v` (candidate `c`) to raw values and renders the request.
     pub fn apply(&self, op: &Operation, raw: &Raw, v: &Variant, c: usize) -> Option<Request> {
+        self.apply_with(op, raw, v, c, self.body.as_ref())
+    }
+
+    /// [`OpPlan::apply`] with the body encoded as `body_plan` says.
+    fn apply_with(
+        &self,
+        op: &Operation,
+        raw: &Raw,
+        v: &Variant,
+        c: usize,
+        body_plan: Option<&BodyPlan>,
+    ) -> Option<Request> {
         let mut raw = raw.clone();
         match &v.target {
             Target::Param(i) => {
@@ -535,22 +595,22 @@ impl OpPlan {
                 {
                     return None;
                 }
-                Some(self.render(op, &raw))
+                Some(self.render_with(op, &raw, body_plan))
             }
             Target::Body => {
-                let fill = self.body.as_ref()?.base.clone()?;
+                let fill = body_plan?.base.clone()?;
                 if !apply(&mut raw.body, &fill, &v.path, &v.action, c) {
                     return None;
                 }
-                Some(self.render(op, &raw))
+                Some(self.render_with(op, &raw, body_plan))
             }
             Target::Request(special) => {
                 if raw.body.is_none()
-                    && let Some(b) = &self.body
+                    && let Some(b) = body_plan
                 {
                     raw.body = b.base.clone();
                 }
-                let mut req = self.render(op, &raw);
+                let mut req = self.render_with(op, &raw, body_plan);
                 match special {
                     Special::MalformedJson => {
                         let text = serde_json::to_string(raw.body.as_ref()?).ok()?;
@@ -586,12 +646,22 @@ impl OpPlan {
 
     /// Applies the first candidate of `v` that gives an acceptable request.
     pub fn realise(&self, op: &Operation, raw: &Raw, v: &Variant) -> Option<(Request, usize)> {
+        self.realise_with(op, raw, v, self.body.as_ref())
+    }
+
+    fn realise_with(
+        &self,
+        op: &Operation,
+        raw: &Raw,
+        v: &Variant,
+        body_plan: Option<&BodyPlan>,
+    ) -> Option<(Request, usize)> {
         let n = match &v.action {
             Action::Set(c) => c.len(),
             Action::Remove(_) => 1,
         };
         for c in 0..n {
-            let Some(req) = self.apply(op, raw, v, c) else { continue };
+            let Some(req) = self.apply_with(op, raw, v, c, body_plan) else { continue };
             let ok = if v.is_valid() {
                 violations(op, &req).is_empty()
             } else {
@@ -634,12 +704,70 @@ impl OpPlan {
             }
         }
         if let Some(b) = &self.body {
-            let place = if b.kind == BodyKind::Form { Place::Form } else { Place::Json };
+            let place = if b.kind.is_form() { Place::Form } else { Place::Json };
             full.body = maximal(&b.node, place).or(full.body);
         }
         let full_req = self.render(op, &full);
         if violations(op, &full_req).is_empty() {
             push(&mut cases, CaseKind::Valid, CaseOrigin::Boundary, full_req);
+        }
+        // 3. Every other documented encoding: its examples and boundaries, then a missing
+        // required field, a field of the wrong type and a Content-Type it is not.
+        for alt in &self.alternates {
+            let with_body = |body: Value| Raw { params: base.params.clone(), body: Some(body) };
+            for example in &alt.examples {
+                let req = self.render_with(op, &with_body(example.clone()), Some(alt));
+                if violations(op, &req).is_empty() {
+                    push(&mut cases, CaseKind::Valid, CaseOrigin::Example, req);
+                }
+            }
+            let mut least = alt.base.clone();
+            if alt.kind.is_form() && least.as_ref().is_some_and(|v| form_pairs(v).is_empty()) {
+                least = maximal(&alt.node, Place::Form).filter(|v| !form_pairs(v).is_empty()).or(least);
+            }
+            let most = maximal(&alt.node, if alt.kind.is_form() { Place::Form } else { Place::Json });
+            let mut alt_base = None;
+            for value in [least, most].into_iter().flatten() {
+                let raw = with_body(value);
+                let req = self.render_with(op, &raw, Some(alt));
+                if violations(op, &req).is_empty() {
+                    alt_base.get_or_insert(raw);
+                    push(&mut cases, CaseKind::Valid, CaseOrigin::Boundary, req);
+                }
+            }
+            let Some(alt_base) = alt_base else { continue };
+            let sent_as = media::essence(&alt.content_type);
+            let mut w = Walker::new(Target::Body, None);
+            w.walk(&alt.node, &mut Vec::new(), "body", alt.kind.place(), false, 0);
+            let documented: Vec<&str> =
+                op.request_body.iter().flat_map(|rb| rb.content.iter().map(|m| m.name.as_str())).collect();
+            let wrong_type = ["text/plain", "application/xml", "application/octet-stream"]
+                .into_iter()
+                .find(|w| !documented.iter().any(|d| media::covers(d, w)))
+                .map(|wrong| Variant {
+                    target: Target::Request(Special::ContentType(wrong.into())),
+                    path: Vec::new(),
+                    action: Action::Remove(format!("body sent as {wrong} (documented: {})", documented.join(", "))),
+                    constraint: Some("content_type"),
+                    origin: CaseOrigin::Catalogue,
+                    location: Location::ContentType,
+                });
+            let required = w.out.iter().find(|v| v.constraint == Some("required"));
+            let typed = w.out.iter().filter(|v| v.constraint == Some("type"));
+            // One wrong type per encoding: the first one a server can tell from the text.
+            let mut typed_done = false;
+            for v in required.into_iter().chain(typed).chain(wrong_type.as_ref()) {
+                if typed_done && v.constraint == Some("type") {
+                    continue;
+                }
+                let Some((req, c)) = self.realise_with(op, &alt_base, v, Some(alt)) else { continue };
+                let Some(mut m) = Self::mutation(v, c) else { continue };
+                if v.constraint != Some("content_type") {
+                    m.description = format!("{} (sent as {sent_as})", m.description);
+                }
+                typed_done |= m.constraint == "type";
+                push(&mut cases, CaseKind::Invalid(m), CaseOrigin::Catalogue, req);
+            }
         }
         let mut pool = Vec::new();
         for origin in [CaseOrigin::Boundary, CaseOrigin::Catalogue] {

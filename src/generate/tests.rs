@@ -770,3 +770,125 @@ fn path_values_hold_no_slash_unless_asked() {
     assert!(plain.len() > 100 && !plain.iter().any(|v| v.contains('/')), "{plain:?}");
     assert!(values(true).iter().any(|v| v.contains('/')), "opted in");
 }
+
+fn content_type_of(c: &Case) -> String {
+    c.request.content_type.as_deref().map(crate::spec::media::essence).unwrap_or_default()
+}
+
+/// Issue 12, item 7: every documented body encoding gets valid cases (the operation's JSON
+/// body is not the only one sent), and form and multipart bodies get invalid ones: a missing
+/// required field, a field of the wrong type, a Content-Type that is not documented.
+#[test]
+fn every_documented_body_encoding_is_exercised() {
+    let note = json!({"type": "object", "required": ["title", "priority"], "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 20},
+        "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+        "done": {"type": "boolean"}}});
+    let upload = json!({"type": "object", "required": ["file", "albumId"], "properties": {
+        "file": {"type": "string", "format": "binary", "maxLength": 64},
+        "albumId": {"type": "integer", "minimum": 1},
+        "caption": {"type": "string", "maxLength": 40}}});
+    let ok = json!({"201": {"description": "ok"}});
+    let spec = doc(
+        json!({
+            "/notes": {"post": {"operationId": "createNote", "requestBody": {"required": true, "content": {
+                "application/json": {"schema": note},
+                "application/x-www-form-urlencoded": {"schema": note},
+                "multipart/form-data": {"schema": note}}}, "responses": ok}},
+            "/photos": {"post": {"operationId": "upload", "requestBody": {"required": true, "content": {
+                "multipart/form-data": {"schema": upload, "encoding": {"file": {"contentType": "image/png, image/jpeg"}}}}},
+                "responses": ok}}
+        }),
+        json!({}),
+    );
+    let all = assert_all_keep_their_promise(&spec, 20);
+    let notes: Vec<&Case> = all.iter().filter(|c| c.operation == 0).collect();
+    for essence in ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"] {
+        assert!(notes.iter().any(|c| c.is_valid() && content_type_of(c) == essence), "no valid {essence} case");
+    }
+    for (essence, constraint) in [
+        ("application/x-www-form-urlencoded", "required"),
+        ("application/x-www-form-urlencoded", "type"),
+        ("multipart/form-data", "required"),
+        ("multipart/form-data", "type"),
+    ] {
+        assert!(
+            notes
+                .iter()
+                .any(|c| content_type_of(c) == essence && c.mutation().is_some_and(|m| m.constraint == constraint)),
+            "no {constraint} mutant sent as {essence}"
+        );
+    }
+    let wrong_type = |c: &&Case, multipart: bool| {
+        c.mutation().is_some_and(|m| m.constraint == "content_type")
+            && matches!(
+                (&c.request.body, multipart),
+                (Some(Body::Multipart { .. }), true) | (Some(Body::Form(_)), false)
+            )
+    };
+    assert!(notes.iter().any(|c| wrong_type(c, true)), "a multipart body under a wrong Content-Type");
+    assert!(notes.iter().any(|c| wrong_type(c, false)), "a form body under a wrong Content-Type");
+
+    // The upload: a file part with a file name and the encoding's content type, and the
+    // boundary the Content-Type names.
+    let uploads: Vec<&Case> = all.iter().filter(|c| c.operation == 1).collect();
+    let valid = uploads.iter().find(|c| c.is_valid()).expect("a valid upload");
+    let Some(Body::Multipart { boundary, parts }) = &valid.request.body else { panic!("{valid:?}") };
+    assert_eq!(valid.request.content_type, Some(format!("multipart/form-data; boundary={boundary}")));
+    let file = parts.iter().find(|p| p.name == "file").expect("the file part");
+    assert_eq!((file.filename.as_deref(), file.content_type.as_deref()), (Some("file.png"), Some("image/png")));
+    assert!(file.data.chars().count() <= 64, "bounded by the schema");
+    let album = parts.iter().find(|p| p.name == "albumId").expect("the albumId part");
+    assert_eq!((album.filename.as_deref(), album.content_type.as_deref()), (None, None), "a plain field");
+    let read = crate::multipart::parse(
+        valid.request.content_type.as_deref().unwrap(),
+        &valid.request.body.as_ref().unwrap().to_bytes(),
+    );
+    assert_eq!(read.as_ref(), Ok(parts));
+    assert!(uploads.iter().any(|c| {
+        c.mutation().is_some_and(|m| m.constraint == "required" && m.location == Location::Body("/file".into()))
+    }));
+    assert!(uploads.iter().any(|c| c.mutation().is_some_and(|m| m.constraint == "type")));
+
+    // Reproducible by seed: the same bytes, boundaries included.
+    let again = all_cases(&generator(&spec, 20, 42));
+    assert_eq!(all, again);
+}
+
+/// A file part is recognised in each version's words: `format: binary` (3.0), `type: file`
+/// (Swagger 2.0 formData, converted), `contentMediaType` (3.1, whose type names the part).
+#[test]
+fn file_parts_are_recognised_in_every_version() {
+    let swagger = Arc::new(
+        Spec::from_value(
+            "s2.yaml",
+            json!({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {"/up": {"post": {
+                "operationId": "up", "consumes": ["multipart/form-data"],
+                "parameters": [{"in": "formData", "name": "doc", "type": "file", "required": true},
+                               {"in": "formData", "name": "n", "type": "integer", "maximum": 3}],
+                "responses": {"204": {"description": "ok"}}}}}}),
+        )
+        .unwrap(),
+    );
+    let oas31 = Arc::new(
+        Spec::from_value(
+            "s31.yaml",
+            json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/up": {"post": {
+                "operationId": "up", "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["doc"],
+                    "properties": {"doc": {"type": "string", "contentMediaType": "application/pdf"}}}}}},
+                "responses": {"204": {"description": "ok"}}}}}}),
+        )
+        .unwrap(),
+    );
+    for (spec, filename, part_type) in
+        [(swagger, "doc.bin", "application/octet-stream"), (oas31, "doc.pdf", "application/pdf")]
+    {
+        let all = assert_all_keep_their_promise(&spec, 5);
+        let valid = all.iter().find(|c| c.is_valid()).expect("a valid case");
+        let Some(Body::Multipart { parts, .. }) = &valid.request.body else { panic!("{valid:?}") };
+        let doc = parts.iter().find(|p| p.name == "doc").expect("the file part");
+        assert_eq!((doc.filename.as_deref(), doc.content_type.as_deref()), (Some(filename), Some(part_type)));
+        assert!(all.iter().any(|c| c.mutation().is_some_and(|m| m.constraint == "content_type")));
+    }
+}

@@ -44,6 +44,123 @@ pub(crate) fn form_pairs(value: &Value) -> Vec<(String, String)> {
     out
 }
 
+/// How one member of a multipart body goes out: as a file part (with a file name) or a field,
+/// and with which part `Content-Type` (`None`: plain text, which needs no header).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PartRule {
+    pub name: String,
+    pub file: bool,
+    pub content_type: Option<String>,
+}
+
+/// Whether a schema node describes file content: `format: binary` (3.0, and Swagger 2.0's
+/// `type: file` once converted) or `contentMediaType`/`contentEncoding` (3.1).
+fn is_file(schema: &Schema, node: &Value) -> bool {
+    let node = schema.resolve(node);
+    node.get("format").and_then(Value::as_str) == Some("binary")
+        || node.get("contentMediaType").is_some()
+        || node.get("contentEncoding").is_some()
+}
+
+/// A concrete media type for a part from what `encoding.contentType` allows: the first of a
+/// list, with wildcards made concrete (`image/*` -> `image/octet-stream`).
+fn concrete_type(allowed: &str) -> String {
+    let first = allowed.split(',').next().unwrap_or("").trim();
+    match first.split_once('/') {
+        Some(("*", _)) | None => "application/octet-stream".to_owned(),
+        Some((t, "*")) => format!("{t}/octet-stream"),
+        Some(_) => first.to_owned(),
+    }
+}
+
+/// The part rules of a multipart media type, one per top-level property: `encoding.contentType`
+/// when given, else the schema's `contentMediaType`, else `application/octet-stream` for files
+/// and `application/json` for objects (the OpenAPI defaults), else plain text.
+pub(crate) fn part_rules(media: &crate::spec::MediaTypeSpec) -> Vec<PartRule> {
+    let Some(schema) = &media.schema else { return Vec::new() };
+    let mut names: Vec<String> = Vec::new();
+    collect_property_names(schema, schema.value(), &mut names, 0);
+    names
+        .into_iter()
+        .map(|name| {
+            let node = property_schema(schema, schema.value(), &name);
+            // Arrays of files: each item is a file part.
+            let item = node.and_then(|n| schema.resolve(n).get("items"));
+            let file = node.is_some_and(|n| is_file(schema, n)) || item.is_some_and(|i| is_file(schema, i));
+            let declared = media.part_types.iter().find(|(n, _)| *n == name).map(|(_, t)| concrete_type(t));
+            let from_schema = [node, item]
+                .into_iter()
+                .flatten()
+                .find_map(|n| schema.resolve(n).get("contentMediaType").and_then(Value::as_str).map(str::to_owned));
+            let want = node.and_then(|n| wanted_type(schema, n));
+            let item_want = item.and_then(|i| wanted_type(schema, i));
+            let content_type = declared.or(from_schema).or_else(|| {
+                if file {
+                    Some("application/octet-stream".to_owned())
+                } else if want == Some("object") || item_want == Some("object") {
+                    Some("application/json".to_owned())
+                } else {
+                    None
+                }
+            });
+            PartRule { name, file, content_type }
+        })
+        .collect()
+}
+
+fn collect_property_names(schema: &Schema, node: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let node = schema.resolve(node);
+    if let Some(Value::Object(props)) = node.get("properties") {
+        for name in props.keys() {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(items)) = node.get(key) {
+            for item in items {
+                collect_property_names(schema, item, out, depth + 1);
+            }
+        }
+    }
+}
+
+/// A JSON object as multipart parts: like [`form_pairs`] (arrays repeat their name, `null`
+/// members are left out), objects as JSON text, files with a file name and a content type.
+pub(crate) fn multipart_parts(rules: &[PartRule], value: &Value) -> Vec<crate::multipart::Part> {
+    let mut out = Vec::new();
+    let Value::Object(map) = value else { return out };
+    for (k, v) in map {
+        let rule = rules.iter().find(|r| r.name == *k);
+        let items: Vec<&Value> = match v {
+            Value::Array(items) => items.iter().collect(),
+            Value::Null => continue,
+            other => vec![other],
+        };
+        for item in items {
+            let data = match item {
+                Value::Object(_) | Value::Array(_) => item.to_string(),
+                other => scalar_text(other),
+            };
+            let content_type = rule.and_then(|r| r.content_type.clone());
+            let filename = rule.filter(|r| r.file).map(|_| {
+                let ext = content_type
+                    .as_deref()
+                    .and_then(|t| t.split(';').next()?.split_once('/').map(|(_, s)| s.trim().to_owned()))
+                    .filter(|s| !s.is_empty() && s.len() <= 12 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    .unwrap_or_else(|| "bin".to_owned());
+                format!("{k}.{ext}")
+            });
+            out.push(crate::multipart::Part { name: k.clone(), filename, content_type, data });
+        }
+    }
+    out
+}
+
 /// The JSON type a schema node wants, following `$ref`s, `allOf` and nullable `anyOf`.
 fn wanted_type<'a>(schema: &'a Schema, node: &'a Value) -> Option<&'a str> {
     let node = schema.resolve(node);
@@ -320,12 +437,24 @@ fn check_where(op: &Operation, req: &Request, detail: Detail<'_>, only: Option<&
         out.push(Failure::simple(Location::ContentType, "content_type"));
         return out;
     };
+    // A multipart body the Content-Type does not give the boundary of cannot be read.
+    if let Body::Multipart { boundary, .. } = body
+        && media::essence(&media.name) == "multipart/form-data"
+        && crate::multipart::header_param(content_type, "boundary").as_deref() != Some(boundary.as_str())
+    {
+        out.push(Failure::simple(Location::ContentType, "content_type"));
+        return out;
+    }
     let Some(schema) = &media.schema else { return out };
     let value: Option<Cow<'_, Value>> = match (body, media.is_json(), media::essence(&media.name).as_str()) {
         (Body::Json(v), true, _) => Some(Cow::Borrowed(v)),
         (Body::Text(t), true, _) => serde_json::from_str(t).ok().map(Cow::Owned),
         (Body::Form(pairs), _, "application/x-www-form-urlencoded") => {
             Some(Cow::Owned(form_to_json(Some(schema), pairs)))
+        }
+        (Body::Multipart { parts, .. }, _, "multipart/form-data") => {
+            let pairs: Vec<(String, String)> = parts.iter().map(|p| (p.name.clone(), p.data.clone())).collect();
+            Some(Cow::Owned(form_to_json(Some(schema), &pairs)))
         }
         (Body::Text(t), false, _) if wanted_type(schema, schema.value()) == Some("string") => {
             Some(Cow::Owned(Value::String(t.clone())))

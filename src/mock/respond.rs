@@ -168,8 +168,10 @@ impl App {
         let mut value = None;
         if let Some(i) = body_media {
             let media = op.request_body.as_ref().and_then(|b| b.content.get(i));
+            let sent_type = req.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
             let parsed = match parse_body(
                 media.map(|m| m.name.as_str()).unwrap_or(""),
+                sent_type,
                 body,
                 media.and_then(|m| m.schema.as_ref()),
             ) {
@@ -597,12 +599,14 @@ impl App {
     }
 }
 
-/// A request body as JSON, by its (documented) media type: JSON parsed, forms typed by the
+/// A request body as JSON, by its (documented) media type: JSON parsed, forms and multipart
+/// bodies (read with the boundary `sent_type`, the request's Content-Type, names) typed by the
 /// schema, text as a string; other types are not inspected (`None`).
 ///
 /// # Errors
-/// A 400 [`Problem`] for malformed JSON or text that is not UTF-8.
-fn parse_body(media: &str, body: &[u8], schema: Option<&Schema>) -> Result<Option<Value>, Problem> {
+/// A 400 [`Problem`] for malformed JSON, a multipart body that cannot be read, or text that is
+/// not UTF-8.
+fn parse_body(media: &str, sent_type: &str, body: &[u8], schema: Option<&Schema>) -> Result<Option<Value>, Problem> {
     if media::is_json(media) {
         return serde_json::from_slice::<Value>(body).map(Some).map_err(|e| {
             Problem::new(400, "MALFORMED_JSON", format!("Received JSON is malformed ({}).", json_error_kind(&e)))
@@ -611,6 +615,13 @@ fn parse_body(media: &str, body: &[u8], schema: Option<&Schema>) -> Result<Optio
     let essence = media::essence(media);
     if essence == "application/x-www-form-urlencoded" {
         return Ok(Some(validate::form(body, schema)));
+    }
+    if essence == "multipart/form-data" {
+        let parts = crate::multipart::parse(sent_type, body).map_err(|e| {
+            Problem::new(400, "INVALID_REQUEST_BODY", format!("The multipart body cannot be read: {e}."))
+        })?;
+        let fields = parts.into_iter().map(|p| (p.name, p.data));
+        return Ok(Some(validate::fields(fields, schema)));
     }
     if essence.starts_with("text/") {
         return std::str::from_utf8(body)
@@ -719,12 +730,21 @@ mod tests {
 
     #[test]
     fn bodies_parse_by_media_type() {
-        assert_eq!(parse_body("application/vnd.atlas.2023-01-01+json", b"{\"a\":1}", None), Ok(Some(json!({"a": 1}))));
-        assert_eq!(parse_body("application/json", b"{", None).unwrap_err().code, "MALFORMED_JSON");
-        assert_eq!(parse_body("application/x-www-form-urlencoded", b"a=1", None), Ok(Some(json!({"a": "1"}))));
-        assert_eq!(parse_body("text/plain; charset=utf-8", b"hi", None), Ok(Some(json!("hi"))));
-        assert_eq!(parse_body("text/plain", b"\xff", None).unwrap_err().status, 400);
-        assert_eq!(parse_body("application/octet-stream", b"\xff", None), Ok(None));
+        assert_eq!(
+            parse_body("application/vnd.atlas.2023-01-01+json", "", b"{\"a\":1}", None),
+            Ok(Some(json!({"a": 1})))
+        );
+        assert_eq!(parse_body("application/json", "", b"{", None).unwrap_err().code, "MALFORMED_JSON");
+        assert_eq!(parse_body("application/x-www-form-urlencoded", "", b"a=1", None), Ok(Some(json!({"a": "1"}))));
+        assert_eq!(parse_body("text/plain; charset=utf-8", "", b"hi", None), Ok(Some(json!("hi"))));
+        assert_eq!(parse_body("text/plain", "", b"\xff", None).unwrap_err().status, 400);
+        assert_eq!(parse_body("application/octet-stream", "", b"\xff", None), Ok(None));
+        let parts = vec![crate::multipart::Part::text("n", "3"), crate::multipart::Part::text("n", "4")];
+        let sent = "multipart/form-data; boundary=XY";
+        let bytes = crate::multipart::encode("XY", &parts);
+        assert_eq!(parse_body("multipart/form-data", sent, &bytes, None), Ok(Some(json!({"n": "3"}))));
+        let unread = parse_body("multipart/form-data", "multipart/form-data", &bytes, None).unwrap_err();
+        assert_eq!((unread.status, unread.code), (400, "INVALID_REQUEST_BODY"));
     }
 
     #[test]

@@ -257,10 +257,15 @@ fn dotted(segments: &[String]) -> String {
 /// An `application/x-www-form-urlencoded` body as a JSON object, each value typed by the
 /// schema's property (repeated keys make arrays where the schema wants one).
 pub(crate) fn form(bytes: &[u8], schema: Option<&Schema>) -> Value {
+    fields(url::form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())), schema)
+}
+
+/// Named text fields (of a form or a multipart body) as a JSON object, typed as [`form`] does.
+pub(crate) fn fields(pairs: impl Iterator<Item = (String, String)>, schema: Option<&Schema>) -> Value {
     let props = schema.and_then(|s| s.resolve(s.value()).get("properties").and_then(Value::as_object).map(|p| (s, p)));
     let mut out = Map::new();
-    for (key, value) in url::form_urlencoded::parse(bytes) {
-        let (kind, items) = match props.and_then(|(s, p)| p.get(key.as_ref()).map(|sub| (s, s.resolve(sub)))) {
+    for (key, value) in pairs {
+        let (kind, items) = match props.and_then(|(s, p)| p.get(key.as_str()).map(|sub| (s, s.resolve(sub)))) {
             Some((s, sub)) => {
                 let kind = type_name(sub);
                 let items = sub.get("items").map(|i| type_name(s.resolve(i))).unwrap_or("string");
@@ -269,12 +274,12 @@ pub(crate) fn form(bytes: &[u8], schema: Option<&Schema>) -> Value {
             None => ("string", "string"),
         };
         if kind == "array" {
-            let entry = out.entry(key.into_owned()).or_insert_with(|| Value::Array(Vec::new()));
+            let entry = out.entry(key).or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(items_out) = entry {
                 items_out.push(typed(&value, items));
             }
         } else {
-            out.entry(key.into_owned()).or_insert_with(|| typed(&value, kind));
+            out.entry(key).or_insert_with(|| typed(&value, kind));
         }
     }
     Value::Object(out)

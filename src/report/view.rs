@@ -138,7 +138,13 @@ pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials)
     };
     let mut parts =
         vec!["curl".to_owned(), "-i".to_owned(), "-X".to_owned(), sent.method.clone(), shell_quote(&r.text(&url))];
+    let body_args = sent.body.as_ref().map(|body| body_arguments(r, sent, body));
+    // curl writes its own multipart Content-Type, with the boundary it draws.
+    let own_type = matches!(&body_args, Some(BodyArgs::Multipart(_)));
     for (name, value) in &sent.headers {
+        if own_type && name.eq_ignore_ascii_case("content-type") {
+            continue;
+        }
         // Credentials given with `-H` (no auth mode of conform's own): the rerun needs them, so
         // the line names a variable to hold the value instead of dropping or printing it.
         if auth == AuthMode::None && credentials == Credentials::Configured && super::redact::is_credential_header(name)
@@ -193,11 +199,63 @@ pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials)
         }
         (Credentials::Wrong, _) => parts.push("-H 'Authorization: Bearer conform-wrong-credentials'".to_owned()),
     }
-    if let Some(body) = &sent.body {
-        parts.push("--data-binary".to_owned());
-        parts.push(shell_quote(&r.text(&String::from_utf8_lossy(body))));
+    match body_args {
+        Some(BodyArgs::Multipart(args) | BodyArgs::Form(args)) => parts.extend(args),
+        Some(BodyArgs::Raw(text)) => {
+            parts.push("--data-binary".to_owned());
+            parts.push(shell_quote(&text));
+        }
+        None => {}
     }
     parts.join(" ")
+}
+
+/// How a curl line carries a body: one `-F` per multipart part, one `--data-urlencode` per
+/// form pair, else the (redacted) bytes as they were sent.
+enum BodyArgs {
+    Multipart(Vec<String>),
+    Form(Vec<String>),
+    Raw(String),
+}
+
+fn body_arguments(r: &Redactor, sent: &Sent, body: &[u8]) -> BodyArgs {
+    let content_type = sent
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let essence = crate::spec::media::essence(content_type);
+    if essence == "multipart/form-data"
+        && let Ok(fields) = crate::multipart::parse(content_type, body)
+    {
+        // `name="value";type=…;filename=…`: a quoted value is never read as `@file` or `<file`.
+        let quote = |t: &str| format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""));
+        let args = fields
+            .iter()
+            .flat_map(|p| {
+                let mut arg = format!("{}={}", r.text(&p.name), quote(&r.text(&p.data)));
+                if let Some(t) = &p.content_type {
+                    arg.push_str(&format!(";type={}", r.text(t)));
+                }
+                if let Some(f) = &p.filename {
+                    arg.push_str(&format!(";filename={}", quote(&r.text(f))));
+                }
+                ["-F".to_owned(), shell_quote(&arg)]
+            })
+            .collect();
+        return BodyArgs::Multipart(args);
+    }
+    if essence == "application/x-www-form-urlencoded" {
+        let args = url::form_urlencoded::parse(body)
+            .flat_map(|(k, v)| {
+                let name: String = url::form_urlencoded::byte_serialize(r.text(&k).as_bytes()).collect();
+                ["--data-urlencode".to_owned(), shell_quote(&format!("{name}={}", r.text(&v)))]
+            })
+            .collect();
+        return BodyArgs::Form(args);
+    }
+    BodyArgs::Raw(r.text(&String::from_utf8_lossy(body)))
 }
 
 /// `url` without the query pairs named `name` (the API key, which curl adds by reference).
@@ -275,6 +333,47 @@ mod tests {
         let digest = curl(&r, &sent, AuthMode::Digest, Credentials::Configured);
         assert!(digest.contains(r#"--digest --user "$MONGODB_ATLAS_PUBLIC_API_KEY:$MONGODB_ATLAS_PRIVATE_API_KEY""#));
         assert!(!curl(&r, &sent, AuthMode::Bearer, Credentials::Omitted).contains("Authorization"));
+    }
+
+    /// Issue 12, item 7: multipart bodies are `-F` parts (curl writes its own Content-Type and
+    /// boundary), form bodies `--data-urlencode` pairs; secrets in them are redacted, and a
+    /// body that does not read as its Content-Type says goes out as sent.
+    #[test]
+    fn curl_renders_multipart_as_parts_and_forms_as_pairs() {
+        use crate::multipart::{Part, encode};
+        let r = Redactor::new(&["tok-secret".into()]);
+        let parts = vec![
+            Part::text("caption", "it's \"tok-secret\""),
+            Part {
+                name: "file".into(),
+                filename: Some("file.png".into()),
+                content_type: Some("image/png".into()),
+                data: "@abc".into(),
+            },
+        ];
+        let sent = |content_type: &str, body: Vec<u8>| Sent {
+            method: "POST".into(),
+            url: "http://h/up".into(),
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: Some(hyper::body::Bytes::from(body)),
+            api_key: None,
+        };
+        let multipart = sent("multipart/form-data; boundary=XY", encode("XY", &parts));
+        assert_eq!(
+            curl(&r, &multipart, AuthMode::None, Credentials::Omitted),
+            r#"curl -i -X POST 'http://h/up' -F 'caption="it'\''s \"[REDACTED]\""' -F 'file="@abc";type=image/png;filename="file.png"'"#
+        );
+        let form = sent("application/x-www-form-urlencoded", b"a+b=1%262&token=tok-secret".to_vec());
+        assert_eq!(
+            curl(&r, &form, AuthMode::None, Credentials::Omitted),
+            r#"curl -i -X POST 'http://h/up' -H 'Content-Type: application/x-www-form-urlencoded' --data-urlencode 'a+b=1&2' --data-urlencode 'token=[REDACTED]'"#
+        );
+        // Sent under a wrong Content-Type on purpose: the bytes as they went.
+        let wrong = sent("text/plain", encode("XY", &parts[..1]));
+        let line = curl(&r, &wrong, AuthMode::None, Credentials::Omitted);
+        assert!(line.contains("-H 'Content-Type: text/plain' --data-binary '--XY"), "{line}");
+        let unreadable = sent("multipart/form-data", encode("XY", &parts[..1]));
+        assert!(curl(&r, &unreadable, AuthMode::None, Credentials::Omitted).contains("--data-binary"));
     }
 
     /// Issue 11, class 7: a credential given with `-H` is referenced, never printed or dropped.

@@ -295,6 +295,9 @@ pub struct MediaTypeSpec {
     pub schema: Option<Schema>,
     /// `example` and `examples` values, spec order.
     pub examples: Vec<Value>,
+    /// `encoding.<property>.contentType` of form and multipart bodies: the media type each
+    /// named part is sent as (`image/png, image/jpeg`), in spec order.
+    pub part_types: Vec<(String, String)>,
     pub pointer: String,
 }
 

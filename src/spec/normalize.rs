@@ -231,6 +231,7 @@ impl Ctx<'_> {
                     name: name.clone(),
                     schema: self.schema(media, &at, direction),
                     examples: self.examples(media),
+                    part_types: part_types(media),
                     pointer: at,
                 }
             })
@@ -608,6 +609,12 @@ impl Ctx<'_> {
         }
         out
     }
+}
+
+/// `encoding.<property>.contentType` of a media type object, where written as a string.
+fn part_types(media: &Value) -> Vec<(String, String)> {
+    let Some(Value::Object(encoding)) = media.get("encoding") else { return Vec::new() };
+    encoding.iter().filter_map(|(name, e)| Some((name.clone(), e.get("contentType")?.as_str()?.to_owned()))).collect()
 }
 
 fn security_scheme(scheme: oa::SecurityScheme) -> SecuritySchemeSpec {

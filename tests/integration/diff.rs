@@ -114,3 +114,110 @@ fn renderings_of_the_2023_to_current_diff() {
         insta::assert_snapshot!("diff_atlas_2023_markdown", report.render_markdown());
     });
 }
+
+/// Issue 13, item 3: the same API described as Swagger 2.0, OpenAPI 3.0 and OpenAPI 3.1
+/// (body and formData parameters, collectionFormat, produces, securityDefinitions; nullable,
+/// boolean exclusive bounds, `example` and `format: binary`/`byte` rewritten the 3.1 way).
+const VERSIONS: &str = "tests/data/diff/versions";
+
+fn version(name: &str) -> Spec {
+    load(&format!("{VERSIONS}/{name}.yaml"))
+}
+
+/// The document `name` with `edits` applied to its text, loaded under its own name.
+fn edited(name: &str, edits: &[(&str, &str)]) -> Spec {
+    let path = format!("{VERSIONS}/{name}.yaml");
+    let mut text = std::fs::read_to_string(crate::support::repo(&path)).expect("readable");
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from} is in {name}");
+        text = text.replace(from, to);
+    }
+    Spec::from_bytes(&path, text.as_bytes()).expect("the edited spec loads")
+}
+
+#[test]
+fn converting_the_format_alone_is_no_change() {
+    let pairs = [
+        ("pets-swagger2", "pets-openapi30"),
+        ("pets-openapi30", "pets-swagger2"),
+        ("pets-swagger2", "pets-openapi31"),
+        ("pets-openapi31", "pets-swagger2"),
+        ("pets-openapi30", "pets-openapi31"),
+        ("pets-openapi31", "pets-openapi30"),
+        ("rewrite-openapi30", "rewrite-openapi31"),
+        ("rewrite-openapi31", "rewrite-openapi30"),
+    ];
+    for (old, new) in pairs {
+        let (old_spec, new_spec) = (version(old), version(new));
+        assert!(old_spec.operations.len() >= 2, "{old} has its operations");
+        assert_eq!(old_spec.operations.len(), new_spec.operations.len(), "{old} -> {new}");
+        let report = diff(&old_spec, &new_spec);
+        assert!(report.changes.is_empty(), "{old} -> {new}: {:#?}", report.changes);
+        assert_eq!(exit_code(&report, FailOn::Any), exit::OK);
+    }
+}
+
+fn kinds(report: &DiffReport) -> Vec<(&str, &str)> {
+    let mut out: Vec<(&str, &str)> = report.changes.iter().map(|c| (c.kind, c.location.as_str())).collect();
+    out.sort();
+    out
+}
+
+/// The other way: a real change made while converting is still reported, each one once per
+/// place it is reached.
+#[test]
+fn a_real_change_made_while_converting_is_still_reported() {
+    // 3.0 -> 3.1 that drops `null`, makes the bound inclusive and encodes the file as base64.
+    let new = edited(
+        "pets-openapi31",
+        &[
+            ("tag: {type: [string, \"null\"]}", "tag: {type: string}"),
+            ("weight: {type: number, exclusiveMinimum: 0}", "weight: {type: number, minimum: 0}"),
+            ("contentMediaType: application/octet-stream", "contentEncoding: base64"),
+        ],
+    );
+    let report = diff(&version("pets-openapi30"), &new);
+    assert_eq!(
+        kinds(&report),
+        [
+            ("request_exclusive_minimum_removed", "request body /weight"),
+            ("request_format_changed", "request body /file"),
+            ("request_nullable_removed", "request body /tag"),
+            ("response_exclusive_minimum_removed", "schema Pet /weight"),
+            ("response_nullable_removed", "schema Pet /tag"),
+        ],
+        "{:#?}",
+        report.changes
+    );
+    // 3.0 -> 2.0 that changes a collectionFormat, drops a produced type and the oauth flow.
+    let new = edited(
+        "pets-swagger2",
+        &[
+            ("collectionFormat: csv", "collectionFormat: multi"),
+            ("produces: [application/json, application/xml]", "produces: [application/json]"),
+            ("flow: application", "flow: password"),
+        ],
+    );
+    let report = diff(&version("pets-openapi30"), &new);
+    let found: Vec<&str> = kinds(&report).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        found,
+        ["parameter_explode_changed", "response_media_type_removed", "security_scheme_changed"],
+        "{:#?}",
+        report.changes
+    );
+    // 3.0 -> 3.1 where a type array forgets `null`, and where `nullable` becomes a oneOf
+    // that forgets it (reported as the union it now is: an alternative changed).
+    let new = edited("rewrite-openapi31", &[("label: {type: [string, \"null\"]", "label: {type: string")]);
+    let report = diff(&version("rewrite-openapi30"), &new);
+    assert_eq!(
+        kinds(&report),
+        [("request_nullable_removed", "schema Thing /label"), ("response_nullable_removed", "schema Thing /label")],
+        "{:#?}",
+        report.changes
+    );
+    let new = edited("rewrite-openapi31", &[("            - type: \"null\"\n", "")]);
+    let report = diff(&version("rewrite-openapi30"), &new);
+    assert!(report.changes.iter().all(|c| c.location == "schema Thing /owner"), "{:#?}", report.changes);
+    assert!(report.breaking() > 0, "{:#?}", report.changes);
+}

@@ -1,5 +1,6 @@
 //! Integration tests: one binary (link once), one module per area.
 
+mod bodies;
 mod checks;
 mod cli;
 mod cli_errors;
