@@ -451,12 +451,12 @@ impl Walker {
         let describe = |s: &str, why: &str| format!("{label} \"{}\" does not match {src} ({why})", abbreviate(s));
         let chars = |s: &str| s.chars().count();
         for (index, min, max) in repetitions(&pattern.hir).into_iter().take(3) {
-            let draw = |count: u32| sample(&pattern.hir, &mut Mix(7), &[(index, count)]);
+            let draw = |count: u32| pattern.generator.finish(sample(&pattern.hir, &mut Mix(7), &[(index, count)]));
             let mut valid_counts = vec![min];
             valid_counts.extend(max.filter(|m| *m != min && *m as usize <= MAX_BUILT));
             for c in valid_counts {
                 let s = draw(c);
-                if place.carries(&s) {
+                if place.carries(&s) && (!pattern.generator.lossy || pattern.generator.accepts(&s)) {
                     self.valid(path, json!(s));
                 }
             }

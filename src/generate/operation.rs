@@ -288,7 +288,7 @@ impl OpPlan {
             return plan;
         }
         plan.strategy = plan.raw_strategy();
-        plan.base = plan.minimal_raw(op);
+        plan.base = plan.minimal_raw(op).or_else(|| plan.drawn_raw(op));
         if plan.base.is_none() {
             let why = plan.why_no_minimal(op);
             findings.push(SpecFinding::new(
@@ -405,6 +405,16 @@ impl OpPlan {
             return Some(plain);
         }
         Some(raw)
+    }
+
+    /// A valid request drawn from the strategy, when the minimal one is not valid (a keyword
+    /// the plan does not honour, such as `if`/`then`, made it break its contract). Bounded.
+    fn drawn_raw(&self, op: &Operation) -> Option<Raw> {
+        let config = runner_config();
+        (0..32u64).find_map(|seed| {
+            let raw = self.draw(&config, super::plan::mix64(seed ^ 0xba5e))?.current();
+            violations(op, &self.render(op, &raw)).is_empty().then_some(raw)
+        })
     }
 
     /// Serialises raw values into a request.

@@ -8,8 +8,9 @@
 //! compiled validator before it is used. A schema nothing can satisfy becomes [`Node::Never`]
 //! with the pointer and reason, so the caller can report it; planning never panics.
 
-use crate::spec::{DISCRIMINATOR_KEY, Schema, pointer, translate_pattern};
-use regex_syntax::hir::{self, Hir, HirKind, Look};
+use crate::spec::pattern::{GenPattern, generator};
+use crate::spec::{DISCRIMINATOR_KEY, Schema, pointer};
+use regex_syntax::hir::{self, Hir, HirKind};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -95,12 +96,23 @@ pub(crate) fn next_down(x: f64) -> f64 {
     -next_up(-x)
 }
 
-/// A `pattern`, parsed for generation (anchors removed: a string matching the whole
-/// expression also matches it as a search).
+/// A `pattern`, relaxed for generation (see [`crate::spec::pattern`]): anchors and
+/// look-arounds removed, back-references marked. Strings drawn from `hir` go through
+/// [`Pattern::keep`] before use.
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     pub source: String,
     pub hir: Arc<Hir>,
+    pub generator: Arc<GenPattern>,
+}
+
+impl Pattern {
+    /// A string drawn from `hir`, finished (back-references filled in) if the full pattern
+    /// accepts it.
+    pub fn keep(&self, drawn: String) -> Option<String> {
+        let s = self.generator.finish(drawn);
+        (!self.generator.lossy || self.generator.accepts(&s)).then_some(s)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -235,7 +247,10 @@ impl Planner<'_> {
             Value::Object(_) => {}
             _ => return Node::Any,
         }
-        if let Some(reference) = v.get("$ref").and_then(Value::as_str) {
+        // Keywords beside a `$ref` apply (OpenAPI 3.1; 3.0's are dropped on conversion): such a
+        // node is planned like an `allOf`, through `flatten`.
+        let siblings = v.as_object().is_some_and(|m| m.keys().any(|k| k != "$ref" && !is_annotation(k)));
+        if let Some(reference) = v.get("$ref").and_then(Value::as_str).filter(|_| !siblings) {
             let Some(fragment) = pointer::local_fragment(reference) else { return Node::Any };
             if self.refs.iter().filter(|r| r.as_str() == fragment).count() >= MAX_SAME_REF {
                 return self.never(fragment, "recursion is cut here");
@@ -272,6 +287,11 @@ impl Planner<'_> {
                 }
                 self.refs.push(fragment.to_owned());
                 pushed += 1;
+            }
+            if let Some(own) = v.as_object().filter(|m| m.len() > 1) {
+                let mut own = own.clone();
+                own.shift_remove("$ref");
+                pushed += self.flatten(&Value::Object(own), at, out, hops + 1);
             }
             node = target;
         }
@@ -596,22 +616,24 @@ impl Planner<'_> {
         if let Some(source) = map.get("pattern").and_then(Value::as_str) {
             let checker = jsonschema::options().build(&json!({"pattern": source})).ok();
             examples.retain(|e| checker.as_ref().is_some_and(|c| c.is_valid(&json!(e))));
-            match parse_pattern(source) {
-                Some((hir, exact)) => {
-                    self.exact &= exact;
-                    pattern = Some(Pattern { source: source.to_owned(), hir: Arc::new(hir) });
+            match generator(source) {
+                Ok(generator) => {
+                    // Lossy draws are filtered against the full pattern where they are drawn;
+                    // the request is checked as well.
+                    self.exact &= !generator.lossy;
+                    pattern = Some(Pattern { source: source.to_owned(), hir: generator.hir.clone(), generator });
                     if min > 0 || max.is_some() || format.is_some() {
                         self.exact = false; // Drawn from the pattern, then filtered.
                     }
                 }
-                None => {
+                Err(why) => {
                     let pattern_at = pointer::join(at, "pattern");
                     self.ungeneratable.push((pattern_at.clone(), source.to_owned(), !examples.is_empty()));
                     if examples.is_empty() {
                         return self.never(
                             &pattern_at,
                             format!(
-                                "no value can be generated from pattern `{source}` and the schema gives no example"
+                                "no value can be generated from pattern `{source}` ({why}) and the schema gives no example"
                             ),
                         );
                     }
@@ -639,6 +661,18 @@ impl Planner<'_> {
         let unique = map.get("uniqueItems") == Some(&Value::Bool(true));
         if unique {
             self.exact = false; // Duplicates are removed after drawing; the count is re-checked.
+        }
+        if map.contains_key("prefixItems") {
+            // Tuples are not generated from: an empty array where that is allowed, else a
+            // finding at the keyword (the operation is skipped unless examples help).
+            if min == 0 {
+                self.exact = false;
+                return Node::Const(json!([]));
+            }
+            return self.never(
+                &pointer::join(at, "prefixItems"),
+                "tuples (`prefixItems`) are not generated from and the array may not be empty",
+            );
         }
         let items = match map.get("items") {
             Some(items) => self.node(items, &pointer::join(at, "items"), depth + 1),
@@ -833,52 +867,6 @@ fn inferred_types(map: &Map<String, Value>) -> Vec<String> {
     }
 }
 
-/// Parses an ECMA-262 pattern for generation. Returns the HIR without anchors and whether
-/// every string drawn from it surely matches (word boundaries dropped make it inexact).
-pub(crate) fn parse_pattern(source: &str) -> Option<(Hir, bool)> {
-    let translated = translate_pattern(source)?;
-    let hir = regex_syntax::ParserBuilder::new().build().parse(&translated).ok()?;
-    if has_empty_class(&hir) {
-        return None; // proptest's generator cannot draw from a class with no member.
-    }
-    let mut exact = true;
-    let stripped = strip_looks(&hir, &mut exact);
-    Some((stripped, exact))
-}
-
-fn has_empty_class(h: &Hir) -> bool {
-    match h.kind() {
-        HirKind::Class(hir::Class::Unicode(c)) => c.ranges().is_empty(),
-        HirKind::Class(hir::Class::Bytes(c)) => c.ranges().is_empty(),
-        HirKind::Repetition(r) => has_empty_class(&r.sub),
-        HirKind::Capture(c) => has_empty_class(&c.sub),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(has_empty_class),
-        _ => false,
-    }
-}
-
-fn strip_looks(h: &Hir, exact: &mut bool) -> Hir {
-    match h.kind() {
-        HirKind::Look(look) => {
-            if !matches!(look, Look::Start | Look::End | Look::StartLF | Look::EndLF | Look::StartCRLF | Look::EndCRLF)
-            {
-                *exact = false;
-            }
-            Hir::empty()
-        }
-        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
-            min: r.min,
-            max: r.max,
-            greedy: r.greedy,
-            sub: Box::new(strip_looks(&r.sub, exact)),
-        }),
-        HirKind::Capture(c) => strip_looks(&c.sub, exact),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(|s| strip_looks(s, exact)).collect()),
-        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(|s| strip_looks(s, exact)).collect()),
-        _ => h.clone(),
-    }
-}
-
 /// A tiny deterministic PRNG (splitmix64) for samples that must not depend on proptest.
 #[derive(Debug, Clone)]
 pub(crate) struct Mix(pub u64);
@@ -1067,14 +1055,15 @@ mod tests {
 
     #[test]
     fn patterns_sample_and_count_repetitions() {
-        let (hir, exact) = parse_pattern("^([a-f0-9]{24})$").unwrap();
-        assert!(exact);
-        let s = sample(&hir, &mut Mix(1), &[]);
+        let g = generator("^([a-f0-9]{24})$").unwrap();
+        assert!(!g.lossy);
+        let hir = &g.hir;
+        let s = sample(hir, &mut Mix(1), &[]);
         assert_eq!(s.len(), 24);
         assert!(s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_eq!(repetitions(&hir), [(0, 24, Some(24))]);
-        assert_eq!(sample(&hir, &mut Mix(1), &[(0, 23)]).len(), 23);
-        assert!(parse_pattern("(?<=a)b").is_none());
-        assert!(parse_pattern("[^\\s\\S]").is_none(), "a class with no member");
+        assert_eq!(repetitions(hir), [(0, 24, Some(24))]);
+        assert_eq!(sample(hir, &mut Mix(1), &[(0, 23)]).len(), 23);
+        assert!(generator("(?<=a)b").is_err(), "nothing precedes the start");
+        assert!(generator("[^\\s\\S]").is_err(), "a class with no member");
     }
 }

@@ -197,12 +197,20 @@ fn string(spec: &StrSpec, place: Place) -> Option<SBoxedStrategy<Value>> {
         n >= min && max.is_none_or(|m| n <= m)
     };
     if let Some(pattern) = &spec.pattern {
+        let generator = &pattern.generator;
+        let keep = move |s: &String| len_ok(s) && place.carries(s);
+        if generator.lossy && generator.rate < MIN_RATE {
+            // Relaxed draws rarely match: pick among the matches found while compiling.
+            let pool: Vec<String> = generator.pool.iter().filter(|s| keep(s)).cloned().collect();
+            return (!pool.is_empty()).then(|| proptest::sample::select(pool).prop_map(Value::String).sboxed());
+        }
         let base = match fast_regex(&pattern.hir, 0) {
             Some(fast) => fast,
             None => proptest::string::string_regex_parsed(&pattern.hir).ok()?.sboxed(),
         };
+        let pattern = pattern.clone();
         return Some(
-            base.prop_filter("length and place", move |s| len_ok(s) && place.carries(s))
+            base.prop_filter_map("pattern, length and place", move |s| pattern.keep(s).filter(&keep))
                 .prop_map(Value::String)
                 .sboxed(),
         );
@@ -232,6 +240,10 @@ fn free_string(place: Place, lo: usize, hi: usize) -> SBoxedStrategy<Value> {
     let chars = proptest::char::ranges(ranges.into());
     proptest::collection::vec(chars, lo..=hi).prop_map(|cs| Value::String(cs.into_iter().collect())).sboxed()
 }
+
+/// Below this fraction of relaxed draws matching the full pattern, strings come from the
+/// matches found while compiling it (filtering would exhaust proptest's rejection budget).
+const MIN_RATE: f64 = 0.125;
 
 /// Strings from the common pattern shapes (literals, classes, repeated classes, concatenations,
 /// alternations) drawn as `char`s straight from class ranges. proptest's general regex

@@ -2,7 +2,7 @@
 //! start from), the maximal one (every optional member present) and runs of distinct values
 //! (for `uniqueItems`). No randomness: the same plan always gives the same values.
 
-use super::plan::{Mix, Node, sample};
+use super::plan::{Mix, Node, repetitions, sample};
 use super::strategy::{Place, format_sample, num_value};
 use serde_json::{Map, Value};
 
@@ -72,7 +72,19 @@ fn build(node: &Node, place: Place, full: bool, depth: usize) -> Option<Value> {
                 return Some(Value::String(e.clone()));
             }
             if let Some(p) = &spec.pattern {
-                let found = (0..32u64).map(|seed| sample(&p.hir, &mut Mix(seed), &[])).find(|s| len_ok(s))?;
+                // Minimal repetitions first; then one repetition stretched to `minLength`
+                // (`^[a-z]*$` with minLength 1); then the matches found while compiling.
+                let mut counts: Vec<Vec<(usize, u32)>> = vec![Vec::new()];
+                for (i, lo, hi) in repetitions(&p.hir) {
+                    let want = (lo as usize).max(spec.min).min(hi.map_or(usize::MAX, |h| h as usize));
+                    counts.push(vec![(i, u32::try_from(want).unwrap_or(lo))]);
+                }
+                let found = counts
+                    .iter()
+                    .flat_map(|c| (0..8u64).map(move |seed| (seed, c)))
+                    .filter_map(|(seed, c)| p.keep(sample(&p.hir, &mut Mix(seed), c)))
+                    .find(|s| len_ok(s))
+                    .or_else(|| p.generator.pool.iter().find(|s| len_ok(s)).cloned())?;
                 return Some(Value::String(found));
             }
             if let Some(s) = spec.format.as_deref().and_then(format_sample) {
@@ -159,10 +171,10 @@ pub(crate) fn distinct(node: &Node, n: usize, place: Place) -> Option<Vec<Value>
                 .collect()
         }
         Node::Str(spec) if spec.pattern.is_some() => {
-            let hir = &spec.pattern.as_ref()?.hir;
+            let pattern = spec.pattern.as_ref()?;
             let mut out: Vec<Value> = Vec::new();
-            for seed in 0..64 * n as u64 {
-                let s = sample(hir, &mut Mix(seed), &[]);
+            let drawn = (0..64 * n as u64).filter_map(|seed| pattern.keep(sample(&pattern.hir, &mut Mix(seed), &[])));
+            for s in drawn.chain(pattern.generator.pool.iter().cloned()) {
                 let len = s.chars().count();
                 let fits = len >= spec.min && spec.max.is_none_or(|m| len <= m) && place.carries(&s);
                 let v = Value::String(s);

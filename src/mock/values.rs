@@ -5,10 +5,7 @@
 //! does not validate is retried with another seed, and after a few attempts the caller gets
 //! `None`. This module must never hand out a value its schema rejects.
 
-use crate::spec::{DISCRIMINATOR_KEY, Direction, Schema, translate_pattern};
-use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use regex_syntax::hir::{self, Hir, HirKind};
+use crate::spec::{DISCRIMINATOR_KEY, Direction, Schema};
 use serde_json::{Map, Number, Value, json};
 
 /// Attempts (each with a different seed and choices) before giving up.
@@ -416,16 +413,10 @@ impl Gen<'_> {
         Some(Value::String(fit_length(s, min, max)))
     }
 
+    /// A string matching `pattern` (look-arounds and back-references included), drawn by the
+    /// generator's pattern sampler.
     fn matching(&mut self, pattern: &str) -> Option<String> {
-        let translated = translate_pattern(pattern).unwrap_or_else(|| pattern.to_owned());
-        let parsed = regex_syntax::Parser::new().parse(&translated).ok()?;
-        let strategy = proptest::string::string_regex_parsed(&strip_looks(&parsed)?).ok()?;
-        let mut seed = [0u8; 32];
-        for chunk in seed.chunks_mut(8) {
-            chunk.copy_from_slice(&self.rng.next_u64().to_le_bytes());
-        }
-        let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
-        strategy.new_tree(&mut runner).ok().map(|tree| tree.current())
+        crate::spec::pattern::generator(pattern).ok()?.draw(self.rng.next_u64())
     }
 }
 
@@ -484,28 +475,6 @@ fn merge(base: Value, extra: Value) -> Value {
     Value::Object(base)
 }
 
-/// The same expression with its anchors and boundaries removed (the generator cannot produce
-/// them; a generated string that matches the whole expression matches the anchored one too),
-/// and unbounded or long repetitions capped. `None` when a repetition must be too long.
-fn strip_looks(h: &Hir) -> Option<Hir> {
-    Some(match h.kind() {
-        HirKind::Look(_) => Hir::empty(),
-        HirKind::Repetition(r) if r.min > 256 => return None,
-        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
-            min: r.min,
-            max: Some(r.max.unwrap_or(u32::MAX).min(r.min.max(16))),
-            greedy: r.greedy,
-            sub: Box::new(strip_looks(&r.sub)?),
-        }),
-        HirKind::Capture(c) => {
-            Hir::capture(hir::Capture { index: c.index, name: c.name.clone(), sub: Box::new(strip_looks(&c.sub)?) })
-        }
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(strip_looks).collect::<Option<_>>()?),
-        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(strip_looks).collect::<Option<_>>()?),
-        _ => h.clone(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -545,6 +514,10 @@ mod tests {
         assert_eq!(id.as_str().unwrap().len(), 24);
         valid(json!({"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$", "minLength": 34, "maxLength": 34}));
         valid(json!({"type": "string", "pattern": "\\d+-\\w+"}));
+        // Look-around, back-references and Unicode properties (issue 12, item 2).
+        valid(json!({"type": "string", "pattern": "^(?!xn--)[a-z0-9-]{1,20}(?<!-)$"}));
+        valid(json!({"type": "string", "pattern": "^([a-z]{2})=\\1$"}));
+        valid(json!({"type": "string", "pattern": "^[\\p{L}\\p{N}\\-_.(),:&@+']{1,64}$"}));
         let s = standalone_schema(&json!({"type": "string", "pattern": "^a{100000}$"}), Direction::Response).unwrap();
         assert_eq!(generate(&s, 0), None, "too long to generate, and no panic");
     }

@@ -40,6 +40,12 @@ pub enum FindingKind {
     InvalidExample,
     /// A security requirement naming a scheme that is not defined.
     UnknownSecurityScheme,
+    /// A `format` that no validator knows but that is one typo away from one that does
+    /// (`datetime` for `date-time`); it is only an annotation.
+    UnknownFormat,
+    /// A schema keyword from another OpenAPI version than the document's (`nullable` in 3.1,
+    /// `const` in 3.0, a boolean `exclusiveMinimum` in 3.1).
+    VersionKeyword,
     /// A construct conform reads but cannot honour fully (a schema dialect other than
     /// 2020-12, a keyword requests are not generated from); values are still checked.
     Unsupported,
@@ -52,6 +58,8 @@ impl FindingKind {
             FindingKind::RefSiblings
             | FindingKind::UngeneratablePattern
             | FindingKind::InvalidExample
+            | FindingKind::UnknownFormat
+            | FindingKind::VersionKeyword
             | FindingKind::Unsupported => Severity::Warning,
             _ => Severity::Error,
         }
@@ -71,6 +79,8 @@ impl FindingKind {
             FindingKind::CompileFailed => "compile_failed",
             FindingKind::InvalidExample => "invalid_example",
             FindingKind::UnknownSecurityScheme => "unknown_security_scheme",
+            FindingKind::UnknownFormat => "unknown_format",
+            FindingKind::VersionKeyword => "version_keyword",
             FindingKind::Unsupported => "unsupported",
         }
     }
@@ -85,12 +95,62 @@ pub struct SpecFinding {
     pub pointer: String,
     /// Lowercase sentence fragment saying what is wrong and what conform does about it.
     pub message: String,
+    /// The other places with the same finding (one pattern used in many schemas), grouped by
+    /// [`group_places`]; empty for a finding at one place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
 }
 
 impl SpecFinding {
     pub fn new(kind: FindingKind, pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        SpecFinding { severity: kind.severity(), kind, pointer: pointer.into(), message: message.into() }
+        SpecFinding {
+            severity: kind.severity(),
+            kind,
+            pointer: pointer.into(),
+            message: message.into(),
+            places: Vec::new(),
+        }
     }
+}
+
+impl SpecFinding {
+    /// Whether the finding is at `pointer`, as its first place or one of the grouped others.
+    pub fn is_at(&self, pointer: &str) -> bool {
+        self.pointer == pointer || self.places.iter().any(|p| p == pointer)
+    }
+}
+
+/// Kinds whose findings say the same thing wherever the same value is written (a pattern, a
+/// format name): one finding lists every place.
+const GROUPED: [FindingKind; 4] = [
+    FindingKind::InvalidPattern,
+    FindingKind::UngeneratablePattern,
+    FindingKind::UnknownFormat,
+    FindingKind::VersionKeyword,
+];
+
+/// Merges findings of the same kind and message (one pattern's findings) into the first one,
+/// whose `places` then lists the other pointers. Order is otherwise kept.
+pub fn group_places(findings: &mut Vec<SpecFinding>) {
+    let mut first: std::collections::HashMap<(FindingKind, String), usize> = std::collections::HashMap::new();
+    let mut out: Vec<SpecFinding> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        if !GROUPED.contains(&f.kind) {
+            out.push(f);
+            continue;
+        }
+        match first.get(&(f.kind, f.message.clone())) {
+            Some(&i) => {
+                out[i].places.push(f.pointer);
+                out[i].places.extend(f.places);
+            }
+            None => {
+                first.insert((f.kind, f.message.clone()), out.len());
+                out.push(f);
+            }
+        }
+    }
+    *findings = out;
 }
 
 impl fmt::Display for SpecFinding {
@@ -99,6 +159,53 @@ impl fmt::Display for SpecFinding {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}[{}] #{}: {}", self.kind.as_str(), self.pointer, self.message)
+        write!(f, "{sev}[{}] #{}: {}", self.kind.as_str(), self.pointer, self.message)?;
+        if !self.places.is_empty() {
+            const SHOWN: usize = 3;
+            let shown: Vec<String> = self.places.iter().take(SHOWN).map(|p| format!("#{p}")).collect();
+            let more = self.places.len().saturating_sub(SHOWN);
+            write!(
+                f,
+                " (also at {}{})",
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_patterns_findings_are_grouped_with_their_places() {
+        let f = |kind, at: &str, msg: &str| SpecFinding::new(kind, at, msg);
+        let mut findings = vec![
+            f(FindingKind::UngeneratablePattern, "/a/pattern", "`x` cannot"),
+            f(FindingKind::UnresolvedRef, "/b/$ref", "nowhere"),
+            f(FindingKind::UngeneratablePattern, "/c/pattern", "`x` cannot"),
+            f(FindingKind::UngeneratablePattern, "/d/pattern", "`y` cannot"),
+            f(FindingKind::UnresolvedRef, "/e/$ref", "nowhere"),
+            f(FindingKind::UngeneratablePattern, "/f/pattern", "`x` cannot"),
+        ];
+        group_places(&mut findings);
+        let shown: Vec<(&str, Vec<&str>)> =
+            findings.iter().map(|f| (f.pointer.as_str(), f.places.iter().map(String::as_str).collect())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("/a/pattern", vec!["/c/pattern", "/f/pattern"]),
+                ("/b/$ref", vec![]),
+                ("/d/pattern", vec![]),
+                ("/e/$ref", vec![]),
+            ],
+            "patterns grouped, other kinds kept apart"
+        );
+        assert!(findings[0].to_string().ends_with("(also at #/c/pattern, #/f/pattern)"), "{}", findings[0]);
+        let json = serde_json::to_value(&findings[0]).unwrap_or_default();
+        assert_eq!(json["places"], serde_json::json!(["/c/pattern", "/f/pattern"]));
+        assert!(serde_json::to_value(&findings[1]).unwrap_or_default().get("places").is_none());
     }
 }

@@ -14,6 +14,7 @@ mod model;
 mod normalize;
 mod oas31;
 pub mod params;
+pub mod pattern;
 pub mod pointer;
 mod schema;
 pub mod semantics;
@@ -21,9 +22,10 @@ mod source;
 mod swagger2;
 
 pub use compile::standalone as standalone_schema;
-pub use finding::{FindingKind, Severity, SpecFinding};
+pub use finding::{FindingKind, Severity, SpecFinding, group_places};
 pub use model::*;
-pub use schema::{DISCRIMINATOR_KEY, generatable, pattern_compiles, translate_pattern};
+pub use pattern::generatable;
+pub use schema::{DISCRIMINATOR_KEY, pattern_compiles, translate_pattern};
 pub use source::{Origin, SpecError, Version, shown_url};
 
 use indexmap::IndexMap;
@@ -130,6 +132,7 @@ impl Spec {
         if let Some(moved) = &moved {
             moved.restore(&mut findings, &mut operations);
         }
+        group_places(&mut findings);
         Ok(Spec {
             source: name.to_owned(),
             title: normalized.title,

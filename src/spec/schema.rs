@@ -173,6 +173,50 @@ impl Walker<'_> {
         }
         for (key, value) in map {
             self.keyword(at, key, value);
+            self.version_keyword(at, key, value);
+        }
+    }
+
+    /// Reports a keyword written for another OpenAPI version than the document's.
+    fn version_keyword(&mut self, at: &str, key: &str, value: &Value) {
+        let why = match (self.dialect, key) {
+            (_, "x-nullable") => Some(
+                "`x-nullable` is a Swagger 2.0 extension that OpenAPI 3 ignores; null is not allowed here \
+                 (write `nullable: true` in 3.0, a `type` list with \"null\" in 3.1)"
+                    .to_owned(),
+            ),
+            (Dialect::Oas31, "nullable") => Some(
+                "`nullable` is an OpenAPI 3.0 keyword, not 3.1; conform honours it, but 3.1 tools ignore it \
+                 (write a `type` list with \"null\")"
+                    .to_owned(),
+            ),
+            (Dialect::Oas31, "exclusiveMinimum" | "exclusiveMaximum") if value.is_boolean() => Some(format!(
+                "a boolean `{key}` is OpenAPI 3.0; in 3.1 it is the bound itself (a number), and 3.1 validators \
+                 reject the boolean form; conform reads it as 3.0 did"
+            )),
+            (Dialect::Oas30, "exclusiveMinimum" | "exclusiveMaximum") if value.is_number() => Some(format!(
+                "a numeric `{key}` is OpenAPI 3.1; in 3.0 it is a boolean beside `{}`, and 3.0 tools reject \
+                 the number; conform reads it as 3.1 does",
+                if key == "exclusiveMinimum" { "minimum" } else { "maximum" }
+            )),
+            (Dialect::Oas30, "type") if value.is_array() => Some(
+                "a `type` list is OpenAPI 3.1; 3.0 takes one type (with `nullable: true` for null), and 3.0 \
+                 tools reject the list; conform reads it as 3.1 does"
+                    .to_owned(),
+            ),
+            (Dialect::Oas30, k) if ONLY_31.contains(&k) => Some(format!(
+                "`{k}` is not an OpenAPI 3.0 schema keyword (it is JSON Schema 2020-12, OpenAPI 3.1); \
+                 3.0 tools ignore it{}",
+                match k {
+                    "examples" => " (3.0 schemas take one `example`)",
+                    "$schema" | "$anchor" | "contentMediaType" | "contentEncoding" => "",
+                    _ => ", conform applies it",
+                }
+            )),
+            _ => None,
+        };
+        if let Some(why) = why {
+            self.report(FindingKind::VersionKeyword, pointer::join(at, key), why, at);
         }
     }
 
@@ -342,11 +386,11 @@ impl Walker<'_> {
             }
             "pattern" => match value.as_str() {
                 Some(p) if self.pattern_compiles(p) => {
-                    if !generatable(p) {
+                    if let Err(why) = super::pattern::generator(p) {
                         self.report(
                             FindingKind::UngeneratablePattern,
                             pointer::join(at, key),
-                            format!("`{p}` uses look-around or back-references; values are checked but cannot be generated from it"),
+                            format!("`{p}` cannot be generated from: {why}; values are still checked"),
                             at,
                         );
                     }
@@ -364,6 +408,17 @@ impl Walker<'_> {
             },
             "discriminator" => self.discriminator(at, value),
             _ => {}
+        }
+        if key == "format"
+            && let Some(format) = value.as_str()
+            && let Some(known) = format_typo(format)
+        {
+            self.report(
+                FindingKind::UnknownFormat,
+                pointer::join(at, key),
+                format!("`{format}` is not a known format, so it is an unchecked annotation; did you mean `{known}`?"),
+                at,
+            );
         }
     }
 
@@ -409,6 +464,128 @@ impl Walker<'_> {
     }
 }
 
+/// Schema keywords of JSON Schema 2020-12 (OpenAPI 3.1) that the OpenAPI 3.0 Schema Object
+/// does not have. (`patternProperties`, `contains` and `propertyNames` are left out: 3.0 tools
+/// widely accept them.)
+const ONLY_31: [&str; 16] = [
+    "const",
+    "examples",
+    "prefixItems",
+    "$defs",
+    "dependentRequired",
+    "dependentSchemas",
+    "if",
+    "then",
+    "else",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+    "$schema",
+    "$anchor",
+];
+
+/// Formats JSON Schema 2020-12 and the OpenAPI Format Registry define.
+const FORMATS: [&str; 46] = [
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float",
+    "double",
+    "decimal",
+    "decimal128",
+    "byte",
+    "binary",
+    "base64url",
+    "password",
+    "char",
+    "commonmark",
+    "html",
+    "date-time-local",
+    "time-local",
+    "http-date",
+    "media-range",
+    "sf-binary",
+    "sf-boolean",
+    "sf-decimal",
+    "sf-integer",
+];
+
+/// The known format an unknown `format` is most likely a typo of: the same once case and
+/// separators are ignored (`datetime`, `Date_Time`), or one edit away (`hostnmae`). A name that
+/// extends or shortens a known one (`uuid4`, `int`) is taken as a custom format, as is anything
+/// farther away.
+pub(crate) fn format_typo(format: &str) -> Option<&'static str> {
+    if FORMATS.contains(&format) || format.starts_with("sf-") {
+        return None;
+    }
+    let norm = |s: &str| -> Vec<char> {
+        s.chars().filter(|c| !matches!(c, '-' | '_' | ' ' | '.')).flat_map(char::to_lowercase).collect()
+    };
+    let mine = norm(format);
+    if mine.is_empty() {
+        return None;
+    }
+    if let Some(k) = FORMATS.iter().find(|k| norm(k) == mine) {
+        return Some(k);
+    }
+    let contains = |a: &[char], b: &[char]| b.is_empty() || a.windows(b.len()).any(|w| w == b);
+    FORMATS.iter().copied().find(|k| {
+        let theirs = norm(k);
+        theirs.len() >= 4
+            && !contains(&mine, &theirs)
+            && !contains(&theirs, &mine)
+            && edit_distance(&mine, &theirs) <= 1
+    })
+}
+
+/// Optimal string alignment distance (Levenshtein with adjacent transpositions).
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 /// What is wrong with the value of a keyword that takes a plain scalar or list, if anything.
 fn shape_problem(key: &str, value: &Value) -> Option<String> {
     let ok = match key {
@@ -437,12 +614,6 @@ pub fn pattern_compiles(pattern: &str) -> bool {
 /// The Rust-regex form of an ECMA-262 pattern, as the validator translates it.
 pub fn translate_pattern(pattern: &str) -> Option<String> {
     jsonschema_regex::to_rust_regex(pattern).ok().map(|p| p.into_owned())
-}
-
-/// Whether a finite-automaton regex (what generators build strings from) can parse `pattern`.
-pub fn generatable(pattern: &str) -> bool {
-    let translated = translate_pattern(pattern).unwrap_or_else(|| pattern.to_owned());
-    regex_syntax::Parser::new().parse(&translated).is_ok()
 }
 
 /// A discriminator mapping value as a reference: `#/…` stays, a bare name means a component.
@@ -834,6 +1005,75 @@ mod tests {
         let doc = json!({"s": {"type": "object", "required": ["id"], "properties": {"id": {"type": ["string", "null"], "readOnly": true}}}});
         check31(doc.clone(), Direction::Request, json!({}), json!({"id": 1}));
         check31(doc, Direction::Response, json!({"id": null}), json!({}));
+    }
+
+    fn lint(schema: Value, dialect: Dialect) -> Vec<(FindingKind, String)> {
+        let mut doc = json!({"s": schema});
+        let mut findings = Vec::new();
+        sanitize_dialect(&mut doc, &["/s".to_owned()], &mut findings, dialect);
+        findings.into_iter().map(|f| (f.kind, f.pointer)).collect()
+    }
+
+    /// Issue 12, item 8: a `format` one typo away from a known one is flagged; custom formats
+    /// that extend a known name, or are far from every one, are not.
+    #[test]
+    fn format_typos_are_flagged_and_custom_formats_are_not() {
+        for (typo, known) in [
+            ("datetime", "date-time"),
+            ("date_time", "date-time"),
+            ("DateTime", "date-time"),
+            ("UUID", "uuid"),
+            ("hostnmae", "hostname"),
+            ("emial", "email"),
+            ("ip4", "ipv4"),
+        ] {
+            assert_eq!(format_typo(typo), Some(known), "{typo}");
+        }
+        for custom in ["uuid4", "uint32", "int", "url", "phone", "iso-8601", "objectid", "date-time", "sf-token", ""] {
+            assert_eq!(format_typo(custom), None, "{custom}");
+        }
+        let found = lint(json!({"properties": {"at": {"type": "string", "format": "datetime"}}}), Dialect::Oas30);
+        assert_eq!(found, [(FindingKind::UnknownFormat, "/s/properties/at/format".to_owned())]);
+        assert!(lint(json!({"type": "string", "format": "phone"}), Dialect::Oas30).is_empty());
+    }
+
+    /// Issue 12, item 8: keywords of another OpenAPI version are flagged at their pointer, both
+    /// ways; each version's own keywords are not.
+    #[test]
+    fn keywords_from_another_openapi_version_are_flagged() {
+        let v30 = json!({"type": "object", "properties": {
+            "a": {"type": ["string", "null"]},
+            "b": {"const": 1},
+            "c": {"type": "integer", "exclusiveMinimum": 3},
+            "d": {"type": "string", "examples": ["x"]},
+            "e": {"type": "string", "x-nullable": true},
+            "ok": {"type": "string", "nullable": true, "example": "x"},
+            "okBound": {"type": "integer", "minimum": 3, "exclusiveMinimum": true}
+        }});
+        let at = |found: Vec<(FindingKind, String)>| -> Vec<String> {
+            found.into_iter().filter(|(k, _)| *k == FindingKind::VersionKeyword).map(|(_, p)| p).collect()
+        };
+        assert_eq!(
+            at(lint(v30, Dialect::Oas30)),
+            [
+                "/s/properties/a/type",
+                "/s/properties/b/const",
+                "/s/properties/c/exclusiveMinimum",
+                "/s/properties/d/examples",
+                "/s/properties/e/x-nullable"
+            ]
+        );
+        let v31 = json!({"type": "object", "properties": {
+            "a": {"type": "string", "nullable": true},
+            "b": {"type": "integer", "minimum": 3, "exclusiveMaximum": true},
+            "c": {"type": "string", "x-nullable": true},
+            "ok": {"type": ["string", "null"], "const": "x", "examples": ["x"]},
+            "okBound": {"type": "integer", "exclusiveMinimum": 3}
+        }});
+        assert_eq!(
+            at(lint(v31, Dialect::Oas31)),
+            ["/s/properties/a/nullable", "/s/properties/b/exclusiveMaximum", "/s/properties/c/x-nullable"]
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub enum FindingKind {
     /// A `pattern` that no regular-expression engine accepts (`^(abc$`).
     InvalidPattern,
     /// A `pattern` a backtracking engine accepts but a generator cannot
-    /// generate from (look-behind, backreference).
+    /// generate from (a look-behind nothing satisfies, a look-ahead only one string passes).
     UngeneratablePattern,
     /// A `$ref` that points nowhere: a missing schema, a bad JSON pointer into
     /// an existing schema, or another (missing) file.
@@ -2558,7 +2558,7 @@ impl<'a> Generator<'a> {
                     json!({
                         "type": "string",
                         "description": "Revision label of the request.",
-                        "pattern": choose(json!("^(a)\\1$"), json!("^(a)b$"))
+                        "pattern": choose(json!("^(?=0{12})[0-9]{12}$"), json!("^(a)b$"))
                     }),
                     "pattern",
                     FindingKind::UngeneratablePattern,
@@ -2901,7 +2901,7 @@ mod tests {
                 json!("[a-"),
                 json!("*x"),
                 json!("^(?<=a)b$"),
-                json!("^(a)\\1$"),
+                json!("^(?=0{12})[0-9]{12}$"),
                 json!("#/components/schemas/DoesNotExist1"),
                 planted[6].clone(),
                 json!("missing-file.yaml#/Foo"),
