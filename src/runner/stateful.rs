@@ -347,6 +347,15 @@ impl<'p> Sequence<'p> {
     /// that, only permissions and rate limits are excused.
     fn excused(&self, op: usize, status: u16) -> Option<Stop> {
         let ctx = &self.plan.context;
+        // The request just sent: a precondition conform made up (`If-Match: "28407"`) is
+        // refused by HTTP itself, whatever the sequence saw before.
+        if self.steps.last().is_some_and(|s| crate::check::precondition_unmet(&s.case.request, status)) {
+            return Some(Stop::Drop(format!(
+                "{} {} answered {status} to a precondition header conform made up",
+                self.op(op).method,
+                self.op(op).id
+            )));
+        }
         let excused = if self.established {
             matches!(status, 403 | 429) || (status == 401 && !ctx.trusted_credentials)
         } else {
