@@ -191,8 +191,12 @@ const PRECONDITIONS: [&str; 5] = ["if-match", "if-none-match", "if-modified-sinc
 /// parameter's schema, and a server that compares it with the item's real ETag must refuse it:
 /// that says nothing about the data. A 412 to a request without a precondition still counts.
 pub fn precondition_unmet(request: &crate::generate::Request, status: u16) -> bool {
-    matches!(status, 304 | 412)
-        && request.headers.iter().any(|(k, _)| PRECONDITIONS.iter().any(|p| k.eq_ignore_ascii_case(p)))
+    matches!(status, 304 | 412) && request.headers.iter().any(|(k, _)| is_precondition(k))
+}
+
+/// Whether a header name is a conditional request header (`If-Match`, …).
+pub fn is_precondition(name: &str) -> bool {
+    PRECONDITIONS.iter().any(|p| name.eq_ignore_ascii_case(p))
 }
 
 /// Words with which a server refuses for existence, uniqueness, permission or an opaque token

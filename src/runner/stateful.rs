@@ -293,6 +293,13 @@ impl<'p> Sequence<'p> {
         let mut request = self.plan.generator.valid_request(op, self.seed.wrapping_add(salt), &self.fixed)?;
         // No envelope and no pretty-printing inside sequences: reads are compared as plain JSON.
         request.query.retain(|(k, _)| k != "envelope" && k != "pretty");
+        // No made-up preconditions (`If-Match: "28407"`): a sequence asks what a write did, and
+        // a server that checks them must answer 412. Required or pinned ones stay.
+        let kept = |name: &str| {
+            self.plan.context.pinned.iter().any(|p| p.eq_ignore_ascii_case(name))
+                || self.op(op).params_in(ParamLocation::Header).any(|p| p.required && p.name.eq_ignore_ascii_case(name))
+        };
+        request.headers.retain(|(k, _)| !crate::check::is_precondition(k) || kept(k));
         Some(request)
     }
 
