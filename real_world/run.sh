@@ -1,7 +1,7 @@
 #!/bin/bash
 # Re-runs conform against real, published servers (see REAL_WORLD.md). Outside CI: the installs
 # are large. Everything lives under $RW (default /work/rw), servers bind 127.0.0.1, and every
-# run is bounded in time. Usage: real_world/run.sh [airflow]
+# run is bounded in time. Usage: real_world/run.sh [airflow] [prefect] [kinto]
 set -euo pipefail
 RW=${RW:-/work/rw}
 CONFORM=${CONFORM:-$(cd "$(dirname "$0")/.." && pwd)/target/debug/conform}
@@ -26,4 +26,49 @@ airflow() {
   python3 -c 'import json,collections;d=json.load(open("airflow.json"));print("airflow", d["stats"], dict(collections.Counter(f["check"] for f in d["failures"])))'
 }
 
-for server in "${@:-airflow}"; do "$server"; done
+# A free port on 127.0.0.1, picked at start (no fixed port).
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# Counts of a report, for REAL_WORLD.md.
+summary() {
+  python3 -c 'import json,collections,sys;d=json.load(open(sys.argv[2]));print(sys.argv[1], d["stats"]["operations"], "of", d["stats"].get("operations_total"), "operations,", d["stats"]["requests"], "requests,", dict(collections.Counter(f["check"] for f in d["failures"])))' "$@"
+}
+
+# Prefect 3 (FastAPI, OpenAPI 3.1.0), sqlite, no authentication.
+prefect() {
+  [ -x prefect/bin/prefect ] || { python3 -m venv prefect && timeout 1200 prefect/bin/pip install -q "prefect==3.9.1"; }
+  rm -rf prefect_home && mkdir -p prefect_home
+  local port; port=$(free_port)
+  PREFECT_HOME=$RW/prefect_home PREFECT_API_DATABASE_CONNECTION_URL="sqlite+aiosqlite:///$RW/prefect_home/prefect.db" \
+    PREFECT_SERVER_ANALYTICS_ENABLED=false PREFECT_UI_ENABLED=false \
+    setsid prefect/bin/prefect server start --host 127.0.0.1 --port "$port" >prefect_server.log 2>&1 &
+  local pid=$!
+  for _ in $(seq 90); do curl -sf "http://127.0.0.1:$port/api/openapi.json" -o prefect_openapi.json && break; sleep 2; done
+  timeout 1800 "$CONFORM" run --spec prefect_openapi.json --target "http://127.0.0.1:$port" --seed 1 --cases 10 \
+    --no-snapshots --report prefect.json >prefect.txt 2>&1 || true
+  kill -- -"$pid" 2>/dev/null || true
+  summary prefect prefect.json
+}
+
+# Kinto 26 (Pyramid + cornice, Swagger 2.0), memory backend, the accounts plugin's Basic
+# authentication as `kinto init` configures it (account:admin). `delete_accounts` is left out:
+# it deletes the run's own account, and the run would stop there.
+kinto() {
+  [ -x kinto/bin/kinto ] || { python3 -m venv kinto && timeout 900 kinto/bin/pip install -q "kinto==26.5.0"; }
+  rm -rf kinto_home && mkdir -p kinto_home
+  kinto/bin/kinto init --ini kinto_home/kinto.ini --backend memory --cache-backend memory --host 127.0.0.1 >/dev/null 2>&1
+  local port; port=$(free_port)
+  setsid kinto/bin/kinto start --ini kinto_home/kinto.ini --port "$port" >kinto_server.log 2>&1 &
+  local pid=$!
+  for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/v1/__api__" -o kinto_swagger.json && break; sleep 1; done
+  curl -sf -X PUT "http://127.0.0.1:$port/v1/accounts/admin" -H 'Content-Type: application/json' \
+    -d '{"data":{"password":"s3cret"}}' >/dev/null
+  CONFORM_USERNAME=admin CONFORM_PASSWORD=s3cret timeout 900 "$CONFORM" run --spec kinto_swagger.json \
+    --target "http://127.0.0.1:$port" --auth basic --exclude id:delete_accounts --seed 1 --cases 10 \
+    --no-snapshots --report kinto.json >kinto.txt 2>&1 || true
+  kill -- -"$pid" 2>/dev/null || true
+  summary kinto kinto.json
+}
+
+[ $# -gt 0 ] || set -- airflow prefect kinto
+for server in "$@"; do "$server"; done

@@ -14,7 +14,7 @@ mod negative;
 mod status;
 mod timing;
 
-pub use negative::refusal_excused;
+pub use negative::{is_precondition, precondition_unmet, refusal_excused};
 
 use crate::generate::{Case, Request};
 use crate::spec::Operation;

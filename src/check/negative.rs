@@ -22,16 +22,66 @@ pub fn negative_data_rejection(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option
         answer.status
     );
     let signature = format!("{}:{}", location_key(&mutation.location), mutation.constraint);
-    if mutation.constraint == "type"
-        && let Some(coerced) = coerced_valid(ex)
-    {
+    let read_as = match mutation.constraint.as_str() {
+        "type" => coerced_valid(ex).or_else(|| coerced_param(ex)).map(|v| format!("the valid {v}")),
+        "nullable" => null_left_out(ex).then(|| "left out".to_owned()),
+        _ => None,
+    };
+    if let Some(read_as) = read_as {
         return Some(Failure::warning(
             CheckName::TypeCoercionAccepted,
-            format!("{message}, read as the valid {coerced}"),
+            format!("{message}, read as {read_as}"),
             signature,
         ));
     }
     Some(Failure::new(CheckName::NegativeDataRejection, message, signature))
+}
+
+/// `null` for an optional member is the member left out, as pydantic (`Optional[...] = None`)
+/// and colander read it, like `null` for an optional body: true when the body sent, with the
+/// `null` member removed, is valid. A required member (removing it breaks the body) stays a
+/// failure.
+fn null_left_out(ex: &Exchange<'_>) -> bool {
+    let Some(Location::Body(pointer)) = ex.case.mutation().map(|m| &m.location) else { return false };
+    let Some((parent, key)) = pointer.rsplit_once('/') else { return false };
+    let Some(body) = ex.request.json_body() else { return false };
+    if crate::spec::pointer::get(body, pointer).is_none_or(|v| !v.is_null()) {
+        return false;
+    }
+    let mut fixed = body.clone();
+    let key = key.replace("~1", "/").replace("~0", "~");
+    let removed = match fixed.pointer_mut(parent) {
+        Some(serde_json::Value::Object(members)) => members.remove(&key).is_some(),
+        _ => false,
+    };
+    let schema = ex.operation.request_body.as_ref().and_then(|rb| rb.content.iter().find(|m| m.is_json()));
+    removed && schema.and_then(|m| m.schema.as_ref()).is_some_and(|s| s.is_valid(&fixed))
+}
+
+/// The parameter form of [`coerced_valid`]: a query, header or cookie value is text on the
+/// wire, and frameworks read `1` as `true` and `"7"` as 7. The value it was read as, when one
+/// validates against the parameter's schema.
+fn coerced_param(ex: &Exchange<'_>) -> Option<serde_json::Value> {
+    let (location, name) = match &ex.case.mutation()?.location {
+        Location::Query(n) => (ParamLocation::Query, n),
+        Location::Header(n) => (ParamLocation::Header, n),
+        Location::Cookie(n) => (ParamLocation::Cookie, n),
+        _ => return None,
+    };
+    let find = |pairs: &[(String, String)]| {
+        let mut values = pairs.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        // One value only: an array parameter is not a scalar read leniently.
+        let first = values.next();
+        if values.next().is_some() { None } else { first }
+    };
+    let sent = match location {
+        ParamLocation::Query => find(&ex.request.query),
+        ParamLocation::Header => find(&ex.request.headers),
+        _ => find(&ex.request.cookies),
+    }?;
+    let param = ex.operation.parameters.iter().find(|p| p.location == location && p.name.eq_ignore_ascii_case(name))?;
+    let schema = param.schema.as_ref()?;
+    coercions(&serde_json::Value::String(sent)).into_iter().find(|candidate| schema.is_valid(candidate))
 }
 
 /// Coercion is not corruption: Django REST Framework takes `123` for a string and `"true"` for
@@ -133,6 +183,22 @@ pub fn refusal_excused(ctx: &CheckContext, op: &Operation, status: u16) -> bool 
         || (matches!(status, 404 | 410) && !path_pinned(ctx, op))
 }
 
+/// Conditional request headers (RFC 9110, section 13.1).
+const PRECONDITIONS: [&str; 5] = ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range"];
+
+/// Whether `status` is HTTP's own answer to a precondition the request carried (RFC 9110,
+/// section 13): 412, or 304 to a conditional read. conform makes up `If-Match: "28407"` from the
+/// parameter's schema, and a server that compares it with the item's real ETag must refuse it:
+/// that says nothing about the data. A 412 to a request without a precondition still counts.
+pub fn precondition_unmet(request: &crate::generate::Request, status: u16) -> bool {
+    matches!(status, 304 | 412) && request.headers.iter().any(|(k, _)| is_precondition(k))
+}
+
+/// Whether a header name is a conditional request header (`If-Match`, …).
+pub fn is_precondition(name: &str) -> bool {
+    PRECONDITIONS.iter().any(|p| name.eq_ignore_ascii_case(p))
+}
+
 /// Words with which a server refuses for existence, uniqueness, permission or an opaque token
 /// it did not issue, not for the shape of the data: `{"dag": ["Invalid pk - object does not
 /// exist."]}`, `{"detail": "Invalid page token"}`.
@@ -174,7 +240,7 @@ pub fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &
     if !ctx.expect_acceptance || !ex.case.is_valid() || !(400..500).contains(&answer.status) {
         return None;
     }
-    if refusal_excused(ctx, ex.operation, answer.status) {
+    if refusal_excused(ctx, ex.operation, answer.status) || precondition_unmet(ex.request, answer.status) {
         return None;
     }
     if !ctx.reference_target
@@ -324,5 +390,69 @@ mod tests {
         assert_eq!(unix_time(1_700_000_000), ("2023-11-14".to_owned(), "22:13:20".to_owned()));
         assert_eq!(coercions(&json!(true)), [json!("true"), json!("True"), json!(1)]);
         assert!(coercions(&json!(123)).contains(&json!("123")), "DRF takes 123 for a string");
+    }
+
+    /// Regression (REAL_WORLD.md, Kinto and Prefect): `null` for an optional member is read
+    /// as the member left out (colander, pydantic `Optional[...] = None`), like `null` for an
+    /// optional body: 89 `negative_data_rejection` findings on two servers. It is
+    /// `type_coercion_accepted` at warning level; `null` for a required member still fails.
+    #[test]
+    fn null_for_an_optional_member_is_left_out_and_for_a_required_one_fails() {
+        let (spec, case) = atlas_case("updateGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let judge = |member: &str, body: Value| {
+            let mut case = case.clone();
+            case.kind = invalid_described(Location::Body(format!("/{member}")), "nullable", "x = null (not nullable)");
+            case.request.body = Some(crate::generate::Body::Json(body));
+            let resp = response(200, "application/json", json!({}));
+            let ex = exchange(op, &case, &case.request, &resp);
+            negative_data_rejection(&ex, &effective(&case.request, &resp)).map(|f| (f.check, f.severity, f.message))
+        };
+        let (check, severity, message) = judge("hourOfDay", json!({"dayOfWeek": 1, "hourOfDay": null})).unwrap();
+        assert_eq!((check, severity), (CheckName::TypeCoercionAccepted, super::super::Severity::Warning));
+        assert!(message.ends_with("read as left out"), "{message}");
+        let (check, severity, _) = judge("dayOfWeek", json!({"dayOfWeek": null, "hourOfDay": 3})).unwrap();
+        assert_eq!((check, severity), (CheckName::NegativeDataRejection, super::super::Severity::Error), "required");
+        let (check, _, _) = judge("hourOfDay", json!({"dayOfWeek": 9, "hourOfDay": null})).unwrap();
+        assert_eq!(check, CheckName::NegativeDataRejection, "left out, the body is still invalid");
+    }
+
+    /// Regression (REAL_WORLD.md, Prefect): a query value is text, and `include_secrets=1` is
+    /// read as `true` by pydantic and most frameworks: the coercion rule covers parameters too.
+    /// A value no coercion makes valid (`pretty=yes please`) still fails.
+    #[test]
+    fn a_query_value_read_as_the_valid_value_it_coerces_to_is_a_warning() {
+        let (spec, mut case) = atlas_case("getGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        case.kind = invalid_described(Location::Query("pretty".into()), "type", "pretty = 1 (an integer)");
+        let judge = |sent: &str| {
+            let mut case = case.clone();
+            case.request.query = vec![("pretty".into(), sent.into())];
+            let resp = response(200, "application/json", json!({}));
+            let ex = exchange(op, &case, &case.request, &resp);
+            negative_data_rejection(&ex, &effective(&case.request, &resp)).map(|f| f.check)
+        };
+        assert_eq!(judge("1"), Some(CheckName::TypeCoercionAccepted));
+        assert_eq!(judge("yes please"), Some(CheckName::NegativeDataRejection));
+    }
+
+    /// Regression (REAL_WORLD.md, Kinto): a 412 to a made-up `If-Match` is HTTP refusing the
+    /// precondition, not the data; a 412 to a request without a precondition still counts.
+    #[test]
+    fn a_412_to_a_made_up_precondition_is_not_a_refusal_of_valid_data() {
+        let (spec, case) = atlas_case("getGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let mock = CheckContext { expect_acceptance: true, reference_target: true, ..CheckContext::default() };
+        let judge = |headers: Vec<(String, String)>, status: u16| {
+            let mut case = case.clone();
+            case.request.headers = headers;
+            let resp = response(status, "application/json", json!({}));
+            let ex = exchange(op, &case, &case.request, &resp);
+            positive_data_acceptance(&mock, &ex, &effective(&case.request, &resp)).is_some()
+        };
+        assert!(!judge(vec![("If-Match".into(), "\"28407\"".into())], 412));
+        assert!(judge(Vec::new(), 412), "no precondition was sent");
+        assert!(judge(vec![("If-Match".into(), "\"28407\"".into())], 400), "only 412 answers a precondition");
+        assert!(!precondition_unmet(&request_with_query(&[]), 412));
     }
 }

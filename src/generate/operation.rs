@@ -500,6 +500,20 @@ impl OpPlan {
             }
             w.walk(&p.node, &mut Vec::new(), &param.name, p.place, false, 0);
             let mut vs = w.out;
+            if !param.required && param.location == ParamLocation::Header {
+                // An empty header is no header, as an empty body is no body: an HTTP list
+                // field may be empty (RFC 9110, section 5.6.1; `If-Match:` is no precondition),
+                // and WSGI and ASGI code reads `headers.get(name) or default`. So "" is never
+                // an invalid value of an optional header.
+                vs.retain_mut(|v| {
+                    if let (Some(_), Action::Set(candidates)) = (v.constraint, &mut v.action) {
+                        candidates.retain(|(value, _)| value.as_str() != Some(""));
+                        !candidates.is_empty()
+                    } else {
+                        true
+                    }
+                });
+            }
             if p.pinned.is_some() {
                 vs.retain(|v| !v.is_valid()); // A pinned value stays as given in valid requests.
             }

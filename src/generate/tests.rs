@@ -1022,3 +1022,40 @@ fn look_around_back_reference_and_unicode_patterns_generate_valid_requests() {
         "patterns are still broken on purpose"
     );
 }
+
+/// Regression (REAL_WORLD.md, Kinto): an empty optional header is no header. Kinto reads
+/// `If-Match:` (empty) as no precondition, as HTTP lets it (an empty list), and answered 200
+/// to conform's "invalid" `If-Match: ""`, 14 false findings. "" is never an invalid value of
+/// an optional header; a required header sent empty, and a non-empty value breaking the
+/// pattern of an optional one, are still invalid cases.
+#[test]
+fn an_empty_optional_header_is_no_header() {
+    let header = |name: &str, required: bool| {
+        json!({"name": name, "in": "header", "required": required,
+               "schema": {"type": "string", "pattern": "^\"([0-9]+?)\"$|\\*"}})
+    };
+    let ok = json!({"200": {"description": "ok"}});
+    let spec = doc(
+        json!({"/items": {"get": {"operationId": "list",
+            "parameters": [header("If-Match", false), header("X-Version", true)], "responses": ok}}}),
+        json!({}),
+    );
+    let g = generator(&spec, 30, 5);
+    let all = all_cases(&g);
+    let sent = |c: &Case, name: &str| c.request.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let invalid_at = |name: &str| {
+        all.iter()
+            .filter(|c| c.mutation().is_some_and(|m| m.location == Location::Header(name.into())))
+            .collect::<Vec<_>>()
+    };
+    let optional = invalid_at("If-Match");
+    assert!(!optional.is_empty(), "the optional header still has invalid cases");
+    assert!(optional.iter().all(|c| sent(c, "If-Match").is_some_and(|v| !v.is_empty())), "no empty optional header");
+    assert!(
+        invalid_at("X-Version").iter().any(|c| sent(c, "X-Version").as_deref() == Some("")),
+        "a required header sent empty is still invalid"
+    );
+    for c in &all {
+        keeps_its_promise(&spec, c).unwrap();
+    }
+}

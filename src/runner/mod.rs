@@ -345,6 +345,8 @@ impl RunPlan {
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(config.concurrency.max(1))
+            // As the fast path does: a connection idle for long may be closing on the server.
+            .pool_idle_timeout(Duration::from_secs(1))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));

@@ -296,6 +296,13 @@ impl<'p> Sequence<'p> {
         let mut request = self.plan.generator.valid_request(op, self.seed.wrapping_add(salt), &self.fixed)?;
         // No envelope and no pretty-printing inside sequences: reads are compared as plain JSON.
         request.query.retain(|(k, _)| k != "envelope" && k != "pretty");
+        // No made-up preconditions (`If-Match: "28407"`): a sequence asks what a write did, and
+        // a server that checks them must answer 412. Required or pinned ones stay.
+        let kept = |name: &str| {
+            self.plan.context.pinned.iter().any(|p| p.eq_ignore_ascii_case(name))
+                || self.op(op).params_in(ParamLocation::Header).any(|p| p.required && p.name.eq_ignore_ascii_case(name))
+        };
+        request.headers.retain(|(k, _)| !crate::check::is_precondition(k) || kept(k));
         Some(request)
     }
 
@@ -350,6 +357,15 @@ impl<'p> Sequence<'p> {
     /// that, only permissions and rate limits are excused.
     fn excused(&self, op: usize, status: u16) -> Option<Stop> {
         let ctx = &self.plan.context;
+        // The request just sent: a precondition conform made up (`If-Match: "28407"`) is
+        // refused by HTTP itself, whatever the sequence saw before.
+        if self.steps.last().is_some_and(|s| crate::check::precondition_unmet(&s.case.request, status)) {
+            return Some(Stop::Drop(format!(
+                "{} {} answered {status} to a precondition header conform made up",
+                self.op(op).method,
+                self.op(op).id
+            )));
+        }
         let excused = if self.established {
             matches!(status, 403 | 429) || (status == 401 && !ctx.trusted_credentials)
         } else {

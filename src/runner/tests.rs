@@ -490,6 +490,10 @@ async fn the_embedded_mock_uses_a_scheme_the_spec_declares() {
 /// A pool keyed by name (no `id`) and a DAG whose PATCH takes a field its read does not
 /// document: the shapes of issue 11's classes 2 and 3 (Apache Airflow's API).
 fn pools_and_dags() -> Arc<Spec> {
+    Arc::new(Spec::from_value("pools-and-dags.yaml", pools_and_dags_doc()).unwrap())
+}
+
+fn pools_and_dags_doc() -> serde_json::Value {
     let obj = |props: serde_json::Value, required: serde_json::Value| json!({"type": "object", "properties": props, "required": required});
     let json_of = |schema: serde_json::Value| json!({"application/json": {"schema": schema}});
     let pool = obj(
@@ -503,22 +507,16 @@ fn pools_and_dags() -> Arc<Spec> {
     );
     let param = |name: &str| json!([{"name": name, "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z]{5}$"}}]);
     let answers = |ok: &str, schema: serde_json::Value| json!({ok: {"description": "ok", "content": json_of(schema)}, "404": {"description": "missing", "content": json_of(json!({"type": "object"}))}});
-    Arc::new(
-        Spec::from_value(
-            "pools-and-dags.yaml",
-            json!({
-                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-                "paths": {
-                    "/pools": {"post": {"operationId": "post_pool", "requestBody": {"required": true, "content": json_of(pool.clone())}, "responses": answers("201", pool.clone())}},
-                    "/pools/{pool_name}": {"parameters": param("pool_name"), "get": {"operationId": "get_pool", "responses": answers("200", pool)}},
-                    "/dags/{dag_id}": {"parameters": param("dag_id"),
-                        "get": {"operationId": "get_dag", "responses": answers("200", dag.clone())},
-                        "patch": {"operationId": "patch_dag", "requestBody": {"required": true, "content": json_of(patch)}, "responses": answers("200", dag)}}
-                }
-            }),
-        )
-        .unwrap(),
-    )
+    json!({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/pools": {"post": {"operationId": "post_pool", "requestBody": {"required": true, "content": json_of(pool.clone())}, "responses": answers("201", pool.clone())}},
+            "/pools/{pool_name}": {"parameters": param("pool_name"), "get": {"operationId": "get_pool", "responses": answers("200", pool)}},
+            "/dags/{dag_id}": {"parameters": param("dag_id"),
+                "get": {"operationId": "get_dag", "responses": answers("200", dag.clone())},
+                "patch": {"operationId": "patch_dag", "requestBody": {"required": true, "content": json_of(patch)}, "responses": answers("200", dag)}}
+        }
+    })
 }
 
 /// Regression (issue 11, classes 2 and 3): a create answered without an id when conform only
@@ -573,6 +571,64 @@ async fn guessed_scenarios_and_missing_items_are_dropped_and_lost_writes_still_c
     let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert!(messages[0].contains("the read shows is_paused ="), "{}", messages[0]);
+}
+
+/// Regression (REAL_WORLD.md, Kinto): a made-up `If-Match` in a sequence's write got 412, as
+/// HTTP says it must, and the sequence failed. Sequences send no optional precondition
+/// headers, so the write is judged; a lost write is still caught, and so is a 412 that no
+/// precondition asked for.
+#[tokio::test]
+async fn sequences_send_no_made_up_preconditions_and_a_bare_412_still_fails() {
+    let mut doc = pools_and_dags_doc();
+    let if_match = json!({"name": "If-Match", "in": "header", "required": false,
+                          "schema": {"type": "string", "pattern": "^\"[0-9]+\"$"}});
+    doc["paths"]["/dags/{dag_id}"]["patch"]["parameters"] = json!([if_match]);
+    let spec = Arc::new(Spec::from_value("preconditions.yaml", doc).unwrap());
+    // `etag`: a server that checks preconditions (412 to any If-Match it did not issue);
+    // `always`: one that answers 412 to every PATCH, precondition or not.
+    let serve = |persists: bool, always_412: bool| {
+        let paused = Arc::new(StdMutex::new(false));
+        move |r: &Received| {
+            let mut state = paused.lock().unwrap();
+            let has_if_match = r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("if-match"));
+            match (r.method.as_str(), r.path()) {
+                ("GET", "/dags/known") => {
+                    Reply::json(200, "application/json", &json!({"dag_id": "known", "is_paused": *state}))
+                }
+                ("PATCH", "/dags/known") if always_412 || has_if_match => {
+                    Reply::json(412, "application/json", &json!({"detail": "precondition failed"}))
+                }
+                ("PATCH", "/dags/known") => {
+                    let asked = r.json().and_then(|b| b["is_paused"].as_bool()).unwrap_or(false);
+                    *state = if persists { asked } else { !asked };
+                    Reply::json(200, "application/json", &json!({"dag_id": "known", "is_paused": asked}))
+                }
+                _ => Reply::json(404, "application/json", &json!({"detail": "not found"})),
+            }
+        }
+    };
+    let config = RunConfig {
+        seed: Some(3),
+        cases: 20,
+        checks: CheckSet::none().with(CheckName::StatefulConformance),
+        params: vec![("dag_id".to_owned(), "known".to_owned())],
+        ..RunConfig::default()
+    };
+    let messages = |persists: bool, always_412: bool| {
+        let (spec, config) = (spec.clone(), config.clone());
+        async move {
+            let server = TestServer::start(serve(persists, always_412)).await;
+            let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+            let dropped = report.warnings.iter().filter(|w| w.contains("precondition")).cloned();
+            report.findings.iter().map(|f| f.message.clone()).chain(dropped).collect::<Vec<_>>()
+        }
+    };
+    // Neither a finding nor a sequence dropped for a precondition: the write was judged.
+    assert_eq!(messages(true, false).await, Vec::<String>::new(), "no made-up If-Match is sent");
+    let lost = messages(false, false).await;
+    assert!(lost.len() == 1 && lost[0].contains("the read shows is_paused ="), "{lost:#?}");
+    let bare = messages(true, true).await;
+    assert!(bare.iter().any(|m| m.contains("answered 412 to a valid request")), "{bare:#?}");
 }
 
 /// `--auth apikey`: the key goes where the spec's apiKey scheme says (header, query, cookie),

@@ -182,7 +182,15 @@ struct Direct {
 struct Conn {
     sender: http1::SendRequest<Full<Bytes>>,
     connection: http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>,
+    /// When it last went back to the pool (see [`MAX_IDLE_AGE`]).
+    idle_since: Instant,
 }
+
+/// How long an idle connection is reused. Servers close idle keep-alive connections (gunicorn
+/// after 2 s, uvicorn after 5 s), and a request written while the close is under way is reset
+/// with no answer: a `transport` finding the server did not earn. A connection idle longer
+/// than this is dropped and a new one opened.
+const MAX_IDLE_AGE: Duration = Duration::from_secs(1);
 
 /// Why a fast-path exchange failed, before it is worded as a [`TransportFailure`].
 enum Failed {
@@ -443,14 +451,15 @@ impl Transport {
     fn checkout(&self) -> Option<Conn> {
         let mut idle = self.pool.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         while let Some(conn) = idle.pop() {
-            if !conn.sender.is_closed() {
+            if !conn.sender.is_closed() && conn.idle_since.elapsed() <= MAX_IDLE_AGE {
                 return Some(conn);
             }
         }
         None
     }
 
-    fn checkin(&self, conn: Conn) {
+    fn checkin(&self, mut conn: Conn) {
+        conn.idle_since = Instant::now();
         let mut idle = self.pool.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if idle.len() < MAX_IDLE {
             idle.push(conn);
@@ -467,7 +476,7 @@ impl Transport {
         mut conn: Conn,
         request: hyper::Request<Full<Bytes>>,
     ) -> Result<(u16, Vec<(String, String)>, Vec<u8>, bool), (Failed, Option<hyper::Request<Full<Bytes>>>)> {
-        let Conn { sender, connection } = &mut conn;
+        let Conn { sender, connection, .. } = &mut conn;
         let exchange = async {
             if let Err(e) = std::future::poll_fn(|cx| sender.poll_ready(cx)).await {
                 return Err((Failed::Head(e), None));
@@ -611,7 +620,7 @@ async fn connect(direct: &Direct) -> std::io::Result<Conn> {
     let stream = tokio::net::TcpStream::connect((direct.host.as_str(), direct.port)).await?;
     stream.set_nodelay(true)?;
     let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.map_err(std::io::Error::other)?;
-    Ok(Conn { sender, connection })
+    Ok(Conn { sender, connection, idle_since: Instant::now() })
 }
 
 /// Polls `exchange` to completion while driving `connection` (whose I/O it needs) in the same
@@ -888,6 +897,24 @@ mod tests {
         assert_eq!((seen[2].method.as_str(), seen[2].body.as_slice()), ("POST", &b"{\"a\":1}"[..]));
         assert_eq!(seen[2].header("content-length"), Some("7"));
         assert_eq!(seen[2].header("content-type"), Some("application/json"));
+    }
+
+    /// Found looking into Prefect's resets (REAL_WORLD.md): uvicorn closes a keep-alive
+    /// connection idle for 5 s, and a request written as it closes is reset with no answer. A
+    /// connection idle longer than [`MAX_IDLE_AGE`] is not reused; a fresh one still is.
+    #[tokio::test]
+    async fn connections_idle_for_long_are_not_reused() {
+        use crate::testkit::server::{Reply, TestServer};
+        let server = TestServer::start(|_| Reply::empty(204)).await;
+        let t = transport(&server.url(), Duration::from_secs(5), 16);
+        let request = get("/w");
+        let send = || t.send(&request, "", Credentials::Configured);
+        assert_eq!(send().await.result.map(|r| r.status).ok(), Some(204));
+        let fresh = t.checkout().expect("a connection just used is reused");
+        t.checkin(fresh);
+        tokio::time::sleep(MAX_IDLE_AGE + Duration::from_millis(200)).await;
+        assert!(t.checkout().is_none(), "a connection idle for long may be closing on the server");
+        assert_eq!(send().await.result.map(|r| r.status).ok(), Some(204), "a new connection is opened");
     }
 
     #[tokio::test]
