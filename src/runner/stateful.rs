@@ -697,9 +697,10 @@ impl<'p> Sequence<'p> {
 /// Whether `id` is a value `read`'s path parameter `param` accepts (true when it is not
 /// documented).
 fn id_fits(read: &Operation, param: &str, id: &str) -> bool {
-    read.parameters.iter().filter(|p| p.location == ParamLocation::Path && p.name == param).all(|p| {
-        p.schema.as_ref().is_none_or(|schema| schema.is_valid(&crate::spec::params::parse(p, &[id], &[])))
-    })
+    read.parameters
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path && p.name == param)
+        .all(|p| p.schema.as_ref().is_none_or(|schema| schema.is_valid(&crate::spec::params::parse(p, &[id], &[]))))
 }
 
 /// The id of a created item: the body's id field, else the last segment of `Location`.
@@ -803,7 +804,8 @@ fn compare_written(body: &Value, after: &Value, resource: &Resource, what: &str,
             Value::Null => actual.is_none_or(Value::is_null),
             _ => actual.is_some_and(|a| same(a, expected)),
         };
-        if !ok && let Fields::DeclaredBy(schema) = fields
+        if !ok
+            && let Fields::DeclaredBy(schema) = fields
             && !representable(schema, after, &path, expected)
         {
             // The read's own schema cannot show the written value there (the request and the

@@ -156,7 +156,8 @@ async fn created_ids_fit_the_item_parameter() {
             .unwrap(),
         )
     };
-    for pattern in ["^vpce-[0-9a-f]{17}$", "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", "^([a-f0-9]{24})$"]
+    for pattern in
+        ["^vpce-[0-9a-f]{17}$", "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", "^([a-f0-9]{24})$"]
     {
         let server = start(spec(pattern), MockConfig::default()).await;
         let fits = crate::spec::standalone_schema(
