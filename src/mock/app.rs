@@ -12,7 +12,9 @@ use super::state::{Ids, Snapshot, Store, stable_hash};
 use super::validate::ParamPlan;
 use super::values;
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
-use crate::spec::{Method, Operation, PathTemplate, ResponseSpec, Schema, Spec, StatusSpec, params};
+use crate::spec::{
+    Method, Operation, ParamLocation, ParameterSpec, PathTemplate, ResponseSpec, Schema, Spec, StatusSpec, params,
+};
 use axum::http::{HeaderName, HeaderValue};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -97,6 +99,9 @@ pub(crate) struct ResourcePlan {
     pub default: Option<Arc<Snapshot>>,
     /// Whether item ids are numbers rather than strings.
     pub id_integer: bool,
+    /// The id parameter of every operation on an item (read, update, delete): a new item's id
+    /// must be a value each of them accepts, or the item could not be addressed.
+    pub id_params: Vec<ParameterSpec>,
     /// The read operation's success schema and a valid answer for it: every stored state is
     /// completed to fit it ([`super::state::complete`]), so reads show what writes stored.
     pub read_shape: Option<(Schema, Option<Value>)>,
@@ -109,6 +114,34 @@ impl ResourcePlan {
             Some((schema, base)) => super::state::complete(schema, base.as_ref(), &state).unwrap_or(state),
             None => state,
         }
+    }
+
+    /// A new item's id, not in use (`taken`): the next hex id (or number, for numeric ids)
+    /// when every id parameter accepts it, else one drawn from the parameters' schemas (a
+    /// UUID, `vpce-…`, an address). The hex id when nothing fits.
+    pub fn new_id(&self, ids: &Ids, taken: impl Fn(&str) -> bool) -> String {
+        let first = if self.id_integer { ids.next_number().to_string() } else { ids.next_hex() };
+        if self.id_fits(&first) && !taken(&first) {
+            return first;
+        }
+        for _ in 0..ID_ATTEMPTS {
+            let seed = values::mix(ids.next_number() ^ 0x5eed_1d5e_ed1d_5eed);
+            for schema in self.id_params.iter().filter_map(|p| p.schema.as_ref()) {
+                let Some(value) = values::generate(schema, seed) else { continue };
+                let text = params::scalar_text(&value);
+                if !text.is_empty() && self.id_fits(&text) && !taken(&text) {
+                    return text;
+                }
+            }
+        }
+        first
+    }
+
+    /// Whether every id parameter accepts `id` as its (decoded) path value.
+    fn id_fits(&self, id: &str) -> bool {
+        self.id_params
+            .iter()
+            .all(|p| p.schema.as_ref().is_none_or(|schema| schema.is_valid(&params::parse(p, &[id], &[]))))
     }
 
     /// The key of one instance: the instance template's variables joined, as
@@ -188,6 +221,7 @@ impl App {
                     .map(str::to_owned)
                     .collect(),
                 id_integer: false,
+                id_params: id_params(&spec, resource),
                 read_shape: None,
                 default: None,
                 resource: resource.clone(),
@@ -287,6 +321,22 @@ impl App {
             error_shapes,
         })
     }
+}
+
+/// Draws of a new id from the id parameters' schemas before the hex id is kept.
+const ID_ATTEMPTS: usize = 16;
+
+/// The path parameters that carry a collection item's id, one per distinct parameter object.
+fn id_params(spec: &Spec, resource: &Resource) -> Vec<ParameterSpec> {
+    let Some(name) = resource.id_param.as_deref() else { return Vec::new() };
+    let mut out: Vec<ParameterSpec> = Vec::new();
+    let on_item = spec.operations.iter().filter(|o| o.path == resource.instance);
+    for p in on_item.flat_map(|o| o.parameters.iter()) {
+        if p.location == ParamLocation::Path && p.name == name && !out.iter().any(|q| q.pointer == p.pointer) {
+            out.push(p.clone());
+        }
+    }
+    out
 }
 
 /// Checks semantics given in the configuration against the spec (a sidecar file is checked by
@@ -442,6 +492,7 @@ mod tests {
                 .collect(),
             default: None,
             id_integer: false,
+            id_params: Vec::new(),
             read_shape: None,
             resource: resource.clone(),
         };

@@ -276,7 +276,7 @@ impl App {
                 let Entry::Collection(items) = items else { return Ok(Produced::Nothing) };
                 match effect {
                     Effect::Create { .. } => {
-                        let id = if res.id_integer { self.ids.next_number().to_string() } else { self.ids.next_hex() };
+                        let id = res.new_id(&self.ids, |id| items.contains_key(id));
                         let Some(state) =
                             semantics::apply(effect, &res.resource, None, body, vars, &now_rfc3339(), &id)
                         else {

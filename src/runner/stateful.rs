@@ -625,6 +625,18 @@ impl<'p> Sequence<'p> {
                 "no_id".into(),
             ));
         };
+        if self.semantics.source.is_none()
+            && let Some(param) = resource.id_param.as_deref()
+            && !id_fits(self.op(read), param, &id)
+        {
+            // The read's own parameter refuses the id: the item is keyed by something else
+            // (a name, an address), and the guessed pairing cannot be confirmed.
+            return Err(Stop::Drop(format!(
+                "{what} answered an id that {}'s `{param}` parameter does not accept, and which read shows \
+                 the item was guessed, not declared",
+                self.op(read).id
+            )));
+        }
         if let Some(param) = &resource.id_param {
             self.fixed.retain(|(k, _)| k != param);
             self.fixed.push((param.clone(), Value::String(id.clone())));
@@ -699,6 +711,15 @@ impl<'p> Sequence<'p> {
             _ => Ok(()),
         }
     }
+}
+
+/// Whether `id` is a value `read`'s path parameter `param` accepts (true when it is not
+/// documented).
+fn id_fits(read: &Operation, param: &str, id: &str) -> bool {
+    read.parameters
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path && p.name == param)
+        .all(|p| p.schema.as_ref().is_none_or(|schema| schema.is_valid(&crate::spec::params::parse(p, &[id], &[]))))
 }
 
 /// The id of a created item: the body's id field, else the last segment of `Location`.
@@ -802,6 +823,14 @@ fn compare_written(body: &Value, after: &Value, resource: &Resource, what: &str,
             Value::Null => actual.is_none_or(Value::is_null),
             _ => actual.is_some_and(|a| same(a, expected)),
         };
+        if !ok
+            && let Fields::DeclaredBy(schema) = fields
+            && !representable(schema, after, &path, expected)
+        {
+            // The read's own schema cannot show the written value there (the request and the
+            // response schemas disagree): the guessed pairing cannot hold for this field.
+            continue;
+        }
         if !ok {
             let field = path.trim_start_matches('/').replace('/', ".");
             return Err(fail(
@@ -816,6 +845,29 @@ fn compare_written(body: &Value, after: &Value, resource: &Resource, what: &str,
         }
     }
     Ok(())
+}
+
+/// Whether the read's schema accepts `after` with `expected` written at `path` (`null`: the
+/// field removed), missing parent objects made on the way.
+fn representable(schema: &Schema, after: &Value, path: &str, expected: &Value) -> bool {
+    if path.is_empty() {
+        return schema.is_valid(expected);
+    }
+    let mut probe = after.clone();
+    let keys: Vec<String> = path.trim_start_matches('/').split('/').map(pointer::unescape).collect();
+    let Some((last, parents)) = keys.split_last() else { return schema.is_valid(expected) };
+    let mut node = &mut probe;
+    for key in parents {
+        let Value::Object(map) = node else { return false };
+        node = map.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
+    }
+    let Value::Object(map) = node else { return false };
+    if expected.is_null() {
+        map.shift_remove(last);
+    } else {
+        map.insert(last.clone(), expected.clone());
+    }
+    schema.is_valid(&probe)
 }
 
 /// Which written fields a read is held to (see `Sequence::declared`).
@@ -914,6 +966,56 @@ mod tests {
         // Regression: an update with an empty body (every field optional) writes nothing.
         assert!(compare_written(&json!({}), &json!({"a": 1}), &r, "x", &Fields::All).is_ok());
         assert!(compare_written(&json!({"p": {}}), &json!({"p": {"x": 1}}), &r, "x", &Fields::All).is_ok());
+    }
+
+    /// Regression (issue 12, Atlas 2026 `updateGroup`, `createOrgApiKey`): with inferred
+    /// semantics, a read is held only to written values its own schema can show. A value the
+    /// read's schema refuses at that place (another pattern, strings where it has objects) is
+    /// a guessed pairing, not a lost write; a value it accepts is still held.
+    #[test]
+    fn inferred_reads_are_held_only_to_values_their_schema_can_show() {
+        let r = resource(&[]);
+        let read = crate::spec::standalone_schema(
+            &json!({"type": "object", "properties": {
+                "name": {"type": "string", "pattern": "^[a-z]+$"},
+                "roles": {"type": "array", "items": {"type": "object"}},
+                "tags": {"type": "array", "items": {"type": "string"}}
+            }}),
+            crate::spec::Direction::Response,
+        )
+        .unwrap();
+        let fields = Fields::DeclaredBy(read);
+        let after = json!({"name": "other", "roles": [{"roleName": "x"}], "tags": []});
+        let unshowable = json!({"name": "^", "roles": ["ORG_OWNER"]});
+        assert!(compare_written(&unshowable, &after, &r, "PATCH", &fields).is_ok());
+        let Err(Stop::Fail(f)) = compare_written(&json!({"name": "abc"}), &after, &r, "PATCH", &fields) else {
+            panic!("a lost write the read could show is still caught")
+        };
+        assert_eq!(f.message, "after PATCH with name = \"abc\", the read shows name = \"other\"");
+        let Err(Stop::Fail(_)) = compare_written(&json!({"tags": ["a"]}), &after, &r, "PATCH", &fields) else {
+            panic!("a lost array the read could show is still caught")
+        };
+        // Declared semantics (a sidecar) hold every field.
+        assert!(compare_written(&unshowable, &after, &r, "PATCH", &Fields::All).is_err());
+    }
+
+    #[test]
+    fn created_ids_must_fit_the_reads_id_parameter() {
+        let spec = crate::spec::Spec::from_value(
+            "t",
+            json!({
+                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                "paths": {"/e/{endpointId}": {"get": {"operationId": "get",
+                    "parameters": [{"name": "endpointId", "in": "path", "required": true,
+                                    "schema": {"type": "string", "pattern": "^vpce-[0-9a-f]{17}$"}}],
+                    "responses": {"200": {"description": "ok"}}}}}
+            }),
+        )
+        .unwrap();
+        let read = spec.operation("get").unwrap();
+        assert!(id_fits(read, "endpointId", "vpce-0123456789abcdef0"));
+        assert!(!id_fits(read, "endpointId", "5692161dcf2a1ed561cac94e"));
+        assert!(id_fits(read, "other", "anything"), "an undocumented parameter takes any id");
     }
 
     #[test]

@@ -285,7 +285,8 @@ fn infer_effect(semantics: &Semantics, op: &Operation) -> Option<Effect> {
         .find(|(_, r)| r.collection.as_deref() == Some(op.path.as_str()))
         .map(|(n, _)| n.clone());
     // The state model is an object whose fields a write sets: a write whose body is not an
-    // object (a PUT of a bare array, say) cannot be modelled, so it is left without an effect.
+    // object (a PUT of a bare array, a POST that adds a list of entries) cannot be modelled, so
+    // it is left without an effect. A POST of a list is not the creation of one item.
     let object_body = || {
         op.request_body.as_ref().is_none_or(|b| {
             b.content.iter().filter_map(|m| m.schema.as_ref()).all(|schema| {
@@ -299,7 +300,7 @@ fn infer_effect(semantics: &Semantics, op: &Operation) -> Option<Effect> {
         })
     };
     match (op.method, on_instance, on_collection) {
-        (Method::Patch | Method::Put, Some(_), _) if !object_body() => None,
+        (Method::Patch | Method::Put, Some(_), _) | (Method::Post, _, Some(_)) if !object_body() => None,
         (Method::Get, Some((resource, _)), _) => Some(Effect::Read { resource }),
         (Method::Patch, Some((resource, _)), _) => Some(Effect::Merge { resource, set: Map::new() }),
         (Method::Put, Some((resource, _)), _) => Some(Effect::Replace { resource, set: Map::new() }),
@@ -507,6 +508,33 @@ mod tests {
         assert!(array.effect("put").is_none());
         let object = Semantics::infer(&spec(json!({"type": "object"})));
         assert!(matches!(object.effect("put"), Some(Effect::Replace { .. })));
+    }
+
+    /// Regression (issue 12, Atlas 2026 `addGroupTeams`, `createAccessListEntry`): a POST that
+    /// adds a list of entries to a collection is not the creation of one item.
+    #[test]
+    fn a_post_of_a_list_creates_no_inferred_item() {
+        let spec = |body: Value| {
+            Spec::from_value(
+                "t",
+                json!({
+                    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                    "paths": {
+                        "/teams": {"post": {"operationId": "add",
+                            "requestBody": {"content": {"application/json": {"schema": body}}},
+                            "responses": {"201": {"description": "ok"}}}},
+                        "/teams/{teamId}": {"get": {"operationId": "get", "responses": {
+                            "200": {"description": "ok"}, "404": {"description": "none"}}}}
+                    }
+                }),
+            )
+            .unwrap()
+        };
+        let list = Semantics::infer(&spec(json!({"type": "array", "items": {"type": "object"}})));
+        assert!(list.effect("add").is_none());
+        assert!(matches!(list.effect("get"), Some(Effect::Read { .. })));
+        let one = Semantics::infer(&spec(json!({"type": "object"})));
+        assert!(matches!(one.effect("add"), Some(Effect::Create { .. })));
     }
 
     #[test]

@@ -108,3 +108,55 @@ async fn cyclotron_swagger_2_mock_raises_no_false_alarm() {
     let reports = reports("../shared/fixtures/swagger2/cyclotron-swagger.json", 1..=3, 5).await;
     assert_quiet("Cyclotron (2.0)", &reports, 50, 5);
 }
+
+/// Regression (issue 12): the Atlas 2026 collections whose stateful sequences raised false
+/// alarms against the mock (ids a UUID or `vpce-…` parameter refuses, creates of a list,
+/// request and read schemas that disagree) run clean, and the same sequences still catch the
+/// mock's seeded state faults on them (a delete that deletes nothing, a write never stored).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn atlas_2026_stateful_sequences_hold_and_still_catch_state_faults() {
+    use conform::check::{CheckName, CheckSet};
+    use conform::mock::Fault;
+    let spec = Arc::new(Spec::load(&crate::support::repo("../shared/fixtures/atlas/atlas-api-2026.yaml")).unwrap());
+    let include = conform::runner::filter::parse_list(
+        "id:*GroupMcpConfig*,id:*PrivateEndpointId*,id:*GroupTeam*,id:*OrgApiKey,id:*OrgUser,id:*Group,\
+         id:*AccessListEntr*,id:*CostExplorer*,id:*OrgInvite",
+    )
+    .unwrap();
+    let config = |seed: u64| RunConfig {
+        seed: Some(seed),
+        cases: 1,
+        concurrency: 4,
+        include: include.clone(),
+        checks: CheckSet::none().with(CheckName::StatefulConformance),
+        ..RunConfig::default()
+    };
+    for seed in 1..=2 {
+        let report =
+            run(spec.clone(), Target::Embedded { faults: Vec::new() }, config(seed), &NoProgress).await.unwrap();
+        assert!(report.operations.len() >= 30, "seed {seed}: {} operations", report.operations.len());
+        let alarms = false_alarms(std::slice::from_ref(&report));
+        assert!(alarms.is_empty(), "false alarms on Atlas 2026:\n{alarms}");
+        assert!(report.warnings.iter().all(|w| !w.contains("stateful sequence dropped")), "{:?}", report.warnings);
+    }
+    let caught = |report: &RunReport, op: &str| {
+        report.findings.iter().any(|f| f.check == CheckName::StatefulConformance && f.operation == op)
+    };
+    let report = run(spec.clone(), Target::Embedded { faults: vec![Fault::StateNotReset] }, config(1), &NoProgress)
+        .await
+        .unwrap();
+    for op in ["createGroupMcpConfig", "createPrivateEndpointId", "createGroup"] {
+        assert!(
+            caught(&report, op),
+            "state-not-reset on {op} is caught:\n{}",
+            false_alarms(std::slice::from_ref(&report))
+        );
+    }
+    let report =
+        run(spec, Target::Embedded { faults: vec![Fault::StateNotPersisted] }, config(1), &NoProgress).await.unwrap();
+    assert!(
+        caught(&report, "createGroup"),
+        "state-not-persisted is caught:\n{}",
+        false_alarms(std::slice::from_ref(&report))
+    );
+}

@@ -124,3 +124,66 @@ async fn semantics_given_in_the_config_are_checked() {
     assert!(err.to_string().starts_with("listen on 127.0.0.1:"), "{err}");
     taken.shutdown().await;
 }
+
+/// Regression (issue 12, Atlas 2026 `createGroupMcpConfig`, `createPrivateEndpointId`): a
+/// created item's id is one that the item operations' id parameter accepts (a UUID, `vpce-…`),
+/// so the item can be read, updated and deleted; ids stay unique. Hex ids where they fit.
+#[tokio::test]
+async fn created_ids_fit_the_item_parameter() {
+    let spec = |pattern: &str| {
+        let item = json!({"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}});
+        let answer = json!({"200": {"description": "ok", "content": {"application/json": {"schema": item}}},
+                            "404": {"description": "none"}});
+        Arc::new(
+            Spec::from_value(
+                "ids.yaml",
+                json!({
+                    "openapi": "3.0.3", "info": {"title": "ids", "version": "1"},
+                    "paths": {
+                        "/things": {"post": {
+                            "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                                "properties": {"name": {"type": "string"}}}}}},
+                            "responses": answer.clone()}},
+                        "/things/{thingId}": {
+                            "parameters": [{"name": "thingId", "in": "path", "required": true,
+                                            "schema": {"type": "string", "pattern": pattern}}],
+                            "get": {"responses": answer.clone()},
+                            "delete": {"responses": {"204": {"description": "gone"}, "404": {"description": "none"}}}
+                        }
+                    }
+                }),
+            )
+            .unwrap(),
+        )
+    };
+    for pattern in
+        ["^vpce-[0-9a-f]{17}$", "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", "^([a-f0-9]{24})$"]
+    {
+        let server = start(spec(pattern), MockConfig::default()).await;
+        let fits = crate::spec::standalone_schema(
+            &json!({"type": "string", "pattern": pattern}),
+            crate::spec::Direction::Request,
+        )
+        .unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..5 {
+            let created = send(
+                "POST",
+                &format!("{}/things", server.url()),
+                &[("content-type", "application/json")],
+                Some(r#"{"name": "a"}"#),
+            )
+            .await;
+            assert_eq!(created.status, 200, "{}", String::from_utf8_lossy(&created.body));
+            let id = created.json()["id"].as_str().expect("a string id").to_owned();
+            assert!(fits.is_valid(&json!(id)), "{id} does not fit {pattern}");
+            assert!(seen.insert(id.clone()), "{id} repeats");
+            let read = get(&format!("{}/things/{id}", server.url())).await;
+            assert_eq!(read.status, 200, "{pattern}: {id}");
+            assert_eq!(read.json()["id"], json!(id));
+        }
+        if pattern == "^([a-f0-9]{24})$" {
+            assert!(seen.iter().all(|id| id.len() == 24), "hex ids where they fit");
+        }
+    }
+}
