@@ -408,3 +408,38 @@ fn error_media(checks: CheckSet, ex: &Exchange<'_>, answer: &envelope::Answer<'_
 
 #[cfg(test)]
 pub(crate) mod test_support;
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+    use crate::generate::Location;
+    use serde_json::json;
+
+    /// Issue 19, item 4: a 405 to an undocumented method is held to the operation's documented
+    /// 405 (by its code); where none is documented, only `unsupported_method` judges it.
+    #[test]
+    fn a_405_is_held_to_a_documented_405_only() {
+        let spec = load_inline(json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/a": {"get": {"responses": {"200": {"description": "ok"}, "405": {"description": "no",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+                "/b": {"get": {"responses": {"200": {"description": "ok"}}}}
+            }
+        }));
+        let judge = |op: usize| {
+            let mut case = valid_case(op);
+            case.kind = invalid(Location::Method, "method");
+            case.request.method = crate::spec::Method::Put;
+            let resp = raw_response(405, Some("text/html"), b"<p>no</p>").with_header("Allow", "GET");
+            let ex = exchange(&spec.operations[op], &case, &case.request, &resp);
+            run(CheckSet::all(), &CheckContext { path_methods: path_methods(&spec), ..CheckContext::default() }, &ex)
+                .into_iter()
+                .map(|f| (f.check, f.signature))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(judge(0), [(CheckName::ContentTypeConformance, "405:text/html".to_owned())]);
+        assert!(judge(1).is_empty(), "no 405 documented: {:?}", judge(1));
+    }
+}
