@@ -319,6 +319,7 @@ impl<'p> Sequence<'p> {
             origin: CaseOrigin::Example,
             seed: None,
             request,
+            edge: None,
         };
         self.steps.push(Example {
             case,
