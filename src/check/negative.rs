@@ -154,12 +154,35 @@ const DATA_DEPENDENT: [&str; 14] = [
 ];
 
 fn speaks_of_data(answer: &Answer<'_>) -> bool {
-    let text = match &answer.body {
-        Body::Raw(bytes) => String::from_utf8_lossy(bytes).to_lowercase(),
-        Body::Json(v) => v.to_string().to_lowercase(),
-        Body::Empty => return false,
-    };
+    match &answer.body {
+        Body::Raw(bytes) => text_speaks_of_data(&String::from_utf8_lossy(bytes)),
+        Body::Json(v) => text_speaks_of_data(&v.to_string()),
+        Body::Empty => false,
+    }
+}
+
+/// Whether an answer's text refuses for data rather than shape (see [`DATA_DEPENDENT`]).
+pub fn text_speaks_of_data(text: &str) -> bool {
+    let text = text.to_lowercase();
     DATA_DEPENDENT.iter().any(|w| text.contains(w))
+}
+
+/// Whether refusing a valid request for `op` with the 4xx `status` breaks the contract, by the
+/// rules of `positive_data_acceptance`: acceptance is expected at all (the embedded mock, or
+/// `--param` pins), the refusal is not [`refusal_excused`], and against a real server it is a
+/// validation refusal (400 or 422 whose words, asked for only then, do not speak of data) on an
+/// operation whose every path parameter is pinned. Shared with the stateful sequences, so that
+/// a refused step is judged as the same request alone would be.
+pub fn refusal_is_a_break(
+    ctx: &CheckContext,
+    op: &Operation,
+    status: u16,
+    speaks_of_data: impl FnOnce() -> bool,
+) -> bool {
+    if !ctx.expect_acceptance || !(400..500).contains(&status) || refusal_excused(ctx, op, status) {
+        return false;
+    }
+    ctx.reference_target || (path_pinned(ctx, op) && matches!(status, 400 | 422) && !speaks_of_data())
 }
 
 /// A valid request answered 4xx, when acceptance can be expected. See [`refusal_excused`] for
@@ -171,15 +194,7 @@ fn speaks_of_data(answer: &Answer<'_>) -> bool {
 /// token), on an operation whose every path parameter was pinned (pinning one header does
 /// not vouch for the rest).
 pub fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
-    if !ctx.expect_acceptance || !ex.case.is_valid() || !(400..500).contains(&answer.status) {
-        return None;
-    }
-    if refusal_excused(ctx, ex.operation, answer.status) {
-        return None;
-    }
-    if !ctx.reference_target
-        && (!path_pinned(ctx, ex.operation) || !matches!(answer.status, 400 | 422) || speaks_of_data(answer))
-    {
+    if !ex.case.is_valid() || !refusal_is_a_break(ctx, ex.operation, answer.status, || speaks_of_data(answer)) {
         return None;
     }
     Some(Failure::new(
