@@ -14,7 +14,7 @@ mod negative;
 mod status;
 mod timing;
 
-pub use negative::{refusal_excused, refusal_is_a_break, text_speaks_of_data};
+pub use negative::{refusal_excused, refusal_is_a_break};
 
 use crate::generate::{Case, Request};
 use crate::spec::Operation;

@@ -118,7 +118,7 @@ fn location_key(location: &Location) -> String {
 }
 
 /// Whether every path parameter of `op` (at least one) was pinned to a real value.
-fn path_pinned(ctx: &CheckContext, op: &Operation) -> bool {
+pub(super) fn path_pinned(ctx: &CheckContext, op: &Operation) -> bool {
     let mut path_params = op.params_in(ParamLocation::Path).peekable();
     path_params.peek().is_some() && path_params.all(|p| ctx.pinned.contains(&p.name))
 }
@@ -153,36 +153,31 @@ const DATA_DEPENDENT: [&str; 14] = [
     "expired",
 ];
 
-fn speaks_of_data(answer: &Answer<'_>) -> bool {
+pub(super) fn speaks_of_data(answer: &Answer<'_>) -> bool {
     match &answer.body {
-        Body::Raw(bytes) => text_speaks_of_data(&String::from_utf8_lossy(bytes)),
-        Body::Json(v) => text_speaks_of_data(&v.to_string()),
+        Body::Raw(bytes) => data_words(&String::from_utf8_lossy(bytes)),
+        Body::Json(v) => data_words(&v.to_string()),
         Body::Empty => false,
     }
 }
 
-/// Whether an answer's text refuses for data rather than shape (see [`DATA_DEPENDENT`]).
-pub fn text_speaks_of_data(text: &str) -> bool {
+/// Whether `text` speaks of existence, uniqueness, permission or a token (see [`DATA_DEPENDENT`]).
+pub(super) fn data_words(text: &str) -> bool {
     let text = text.to_lowercase();
     DATA_DEPENDENT.iter().any(|w| text.contains(w))
 }
 
-/// Whether refusing a valid request for `op` with the 4xx `status` breaks the contract, by the
-/// rules of `positive_data_acceptance`: acceptance is expected at all (the embedded mock, or
-/// `--param` pins), the refusal is not [`refusal_excused`], and against a real server it is a
-/// validation refusal (400 or 422 whose words, asked for only then, do not speak of data) on an
-/// operation whose every path parameter is pinned. Shared with the stateful sequences, so that
-/// a refused step is judged as the same request alone would be.
-pub fn refusal_is_a_break(
-    ctx: &CheckContext,
-    op: &Operation,
-    status: u16,
-    speaks_of_data: impl FnOnce() -> bool,
-) -> bool {
+/// Whether refusing a valid request for `op` with the 4xx `status` and the answer `text` breaks
+/// the contract, by the rules of [`positive_data_acceptance`]: acceptance is expected at all
+/// (the embedded mock, or `--param` pins), the refusal is not [`refusal_excused`], and against
+/// a real server it is a validation refusal (400 or 422 whose words do not speak of data) on an
+/// operation whose every path parameter is pinned. For the stateful sequences, so that a
+/// refused step is judged as the same request alone would be.
+pub fn refusal_is_a_break(ctx: &CheckContext, op: &Operation, status: u16, text: &str) -> bool {
     if !ctx.expect_acceptance || !(400..500).contains(&status) || refusal_excused(ctx, op, status) {
         return false;
     }
-    ctx.reference_target || (path_pinned(ctx, op) && matches!(status, 400 | 422) && !speaks_of_data())
+    ctx.reference_target || (path_pinned(ctx, op) && matches!(status, 400 | 422) && !data_words(text))
 }
 
 /// A valid request answered 4xx, when acceptance can be expected. See [`refusal_excused`] for
@@ -194,7 +189,15 @@ pub fn refusal_is_a_break(
 /// token), on an operation whose every path parameter was pinned (pinning one header does
 /// not vouch for the rest).
 pub fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
-    if !ex.case.is_valid() || !refusal_is_a_break(ctx, ex.operation, answer.status, || speaks_of_data(answer)) {
+    if !ctx.expect_acceptance || !ex.case.is_valid() || !(400..500).contains(&answer.status) {
+        return None;
+    }
+    if refusal_excused(ctx, ex.operation, answer.status) {
+        return None;
+    }
+    if !ctx.reference_target
+        && (!path_pinned(ctx, ex.operation) || !matches!(answer.status, 400 | 422) || speaks_of_data(answer))
+    {
         return None;
     }
     Some(Failure::new(
@@ -339,5 +342,37 @@ mod tests {
         assert_eq!(unix_time(1_700_000_000), ("2023-11-14".to_owned(), "22:13:20".to_owned()));
         assert_eq!(coercions(&json!(true)), [json!("true"), json!("True"), json!(1)]);
         assert!(coercions(&json!(123)).contains(&json!("123")), "DRF takes 123 for a string");
+    }
+
+    /// `refusal_is_a_break` (the stateful sequences' judge of a refused step) agrees with
+    /// `positive_data_acceptance` on every context and refusal.
+    #[test]
+    fn a_refused_step_is_judged_as_the_request_alone() {
+        let (spec, case) = atlas_case("updateGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let mock = CheckContext { expect_acceptance: true, reference_target: true, ..CheckContext::default() };
+        let pinned =
+            CheckContext { expect_acceptance: true, pinned: vec!["groupId".into()], ..CheckContext::default() };
+        let header_only =
+            CheckContext { expect_acceptance: true, pinned: vec!["Accept".into()], ..CheckContext::default() };
+        let bodies = [json!({"detail": "hourOfDay: must be at most 23"}), json!({"detail": "group does not exist"})];
+        for ctx in [CheckContext::default(), mock, pinned, header_only] {
+            for status in [400, 404, 409, 422, 403, 429, 401] {
+                for body in &bodies {
+                    let resp = response(status, "application/json", body.clone());
+                    let ex = exchange(op, &case, &case.request, &resp);
+                    let alone = positive_data_acceptance(&ctx, &ex, &effective(&case.request, &resp)).is_some();
+                    assert_eq!(
+                        refusal_is_a_break(&ctx, op, status, &body.to_string()),
+                        alone,
+                        "{ctx:?} {status} {body}"
+                    );
+                }
+            }
+        }
+        let pinned =
+            CheckContext { expect_acceptance: true, pinned: vec!["groupId".into()], ..CheckContext::default() };
+        assert!(refusal_is_a_break(&pinned, op, 400, "hourOfDay: must be at most 23"), "a validation refusal, pinned");
+        assert!(!refusal_is_a_break(&CheckContext::default(), op, 400, "hourOfDay: must be at most 23"), "no pins");
     }
 }

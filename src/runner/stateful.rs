@@ -373,9 +373,7 @@ impl<'p> Sequence<'p> {
         if !(400..500).contains(&status) || matches!(status, 404 | 410) {
             return None;
         }
-        if crate::check::refusal_is_a_break(&self.plan.context, self.op(op), status, || {
-            crate::check::text_speaks_of_data(text)
-        }) {
+        if crate::check::refusal_is_a_break(&self.plan.context, self.op(op), status, text) {
             return None;
         }
         let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(160).collect();
