@@ -2,7 +2,8 @@
 """Side-by-side comparison of conform and Schemathesis findings on one server (issue 19, item 5).
 
 Reads conform's JSON report (--report) and Schemathesis's NDJSON event stream (--report ndjson)
-or, failing that, its JUnit XML (--report junit), and groups every finding of both tools into
+or, failing that, its JUnit XML (--report junit: a coarser fallback, since it does not say
+which requests were meant to be valid and keeps one example per failure), and groups every finding of both tools into
 *distinct findings*: (operation, kind), where kind is one of the classes below, derived from the
 same facts for both tools (status, check, whether the request was meant to be valid). It prints
 per kind how many distinct findings both tools share, and which each one alone has, with one
