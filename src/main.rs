@@ -197,9 +197,12 @@ struct RunArgs {
     /// decode before routing send such requests to another route.
     #[arg(long)]
     path_slashes: bool,
-    /// Fail the run on warning-level findings too (type_coercion_accepted).
+    /// Fail the run on warning-level findings too (type_coercion_accepted, undocumented_constraint).
     #[arg(long)]
     strict: bool,
+    /// Length of the very long string sent where a string declares no maxLength.
+    #[arg(long, value_name = "CHARS", default_value_t = conform::generate::DEFAULT_MAX_STRING)]
+    max_string: usize,
     /// Date for versioned media types in Accept (application/vnd.atlas.DATE+json).
     #[arg(long, value_name = "YYYY-MM-DD")]
     api_version: Option<String>,
@@ -439,6 +442,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         base_path: args.base_path.clone(),
         path_slashes: args.path_slashes,
         strict: args.strict,
+        max_string: args.max_string,
     };
     let runtime = tokio_runtime()?;
     let report = runtime.block_on(async {

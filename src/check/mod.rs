@@ -8,6 +8,7 @@
 mod auth;
 mod content;
 pub mod envelope;
+mod gap;
 pub mod identity;
 mod method;
 mod negative;
@@ -40,10 +41,11 @@ pub enum CheckName {
     MaxResponseTime,
     Transport,
     TypeCoercionAccepted,
+    UndocumentedConstraint,
 }
 
 impl CheckName {
-    pub const ALL: [CheckName; 14] = [
+    pub const ALL: [CheckName; 15] = [
         CheckName::NotAServerError,
         CheckName::StatusCodeConformance,
         CheckName::ContentTypeConformance,
@@ -58,6 +60,7 @@ impl CheckName {
         CheckName::MaxResponseTime,
         CheckName::Transport,
         CheckName::TypeCoercionAccepted,
+        CheckName::UndocumentedConstraint,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl CheckName {
             CheckName::MaxResponseTime => "max_response_time",
             CheckName::Transport => "transport",
             CheckName::TypeCoercionAccepted => "type_coercion_accepted",
+            CheckName::UndocumentedConstraint => "undocumented_constraint",
         }
     }
 
@@ -92,11 +96,16 @@ impl CheckName {
             CheckName::IgnoredAuth => "2xx without credentials, or with wrong ones",
             CheckName::EnvelopeConformance => "envelope=true not answered 200 {status, content}",
             CheckName::StatefulConformance => "a write not reflected by the matching read",
-            CheckName::UnsupportedMethod => "an undocumented method did not get 405 (or 404)",
+            CheckName::UnsupportedMethod => {
+                "an undocumented method did not get 405 (or 404), or a 405 lacks a complete Allow"
+            }
             CheckName::MaxResponseTime => "slower than --max-response-time",
             CheckName::Transport => "connection refused or reset, timeout, truncated or undecodable body",
             CheckName::TypeCoercionAccepted => {
                 "a wrong-type value accepted as the valid value it coerces to (\"7\" for 7); a warning unless --strict"
+            }
+            CheckName::UndocumentedConstraint => {
+                "a valid request refused for a field or limit the spec does not declare; a warning unless --strict"
             }
         }
     }
@@ -118,10 +127,13 @@ impl CheckName {
                 "with envelope=true, HTTP 200 and {\"status\": <real status>, \"content\": <body>}"
             }
             CheckName::StatefulConformance => "a write reflected by the matching read",
-            CheckName::UnsupportedMethod => "405 (or 404) for a method the path does not document",
+            CheckName::UnsupportedMethod => {
+                "405 (or 404) for a method the path does not document, with Allow listing the documented ones"
+            }
             CheckName::MaxResponseTime => "an answer within --max-response-time",
             CheckName::Transport => "a complete HTTP answer within the timeout",
             CheckName::TypeCoercionAccepted => "a value of the wrong JSON type is rejected, even one that coerces",
+            CheckName::UndocumentedConstraint => "every field and limit the server enforces is declared in the spec",
         }
     }
 }
@@ -230,6 +242,21 @@ pub struct CheckContext {
     /// The target is conform's own mock, which knows its data: a valid request refused for
     /// anything but the excused reasons is a bug there (see `positive_data_acceptance`).
     pub reference_target: bool,
+    /// The documented methods of each path (as written in the spec), for the `Allow` of a 405
+    /// or an `OPTIONS` answer (see [`path_methods`]).
+    pub path_methods: std::collections::BTreeMap<String, Vec<crate::spec::Method>>,
+}
+
+/// The documented methods of every path of `spec`, in document order.
+pub fn path_methods(spec: &crate::spec::Spec) -> std::collections::BTreeMap<String, Vec<crate::spec::Method>> {
+    let mut out: std::collections::BTreeMap<String, Vec<crate::spec::Method>> = std::collections::BTreeMap::new();
+    for op in &spec.operations {
+        let methods = out.entry(op.path.clone()).or_default();
+        if !methods.contains(&op.method) {
+            methods.push(op.method);
+        }
+    }
+    out
 }
 
 /// One request/answer pair to judge.
@@ -293,14 +320,20 @@ pub fn run(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>) -> Vec<Failu
 /// request and response), so a caller that needs it too parses the body once.
 pub fn run_on(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>, answer: &envelope::Answer<'_>) -> Vec<Failure> {
     let mut out = Vec::new();
-    if checks.contains(CheckName::NotAServerError) {
+    // 501 to OPTIONS says the server does not offer it: no break.
+    let not_offered = method::is_options_probe(ex.case) && answer.status == 501;
+    if checks.contains(CheckName::NotAServerError) && !not_offered {
         out.extend(status::not_a_server_error(answer));
     }
     if method::is_method_probe(ex.case) {
         // An undocumented method is outside every operation's contract (its parameters, its
-        // envelope, its statuses): only the method rule applies.
+        // envelope, its statuses): only the method rule applies, and the documented shape of
+        // a 405 where the operation documents one.
         if checks.contains(CheckName::UnsupportedMethod) {
-            out.extend(method::unsupported_method(ex, answer));
+            out.extend(method::unsupported_method(ctx, ex, answer));
+        }
+        if answer.status == 405 && documents_exactly(ex.operation, 405) {
+            out.extend(error_media(checks, ex, answer));
         }
         return out;
     }
@@ -308,9 +341,13 @@ pub fn run_on(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>, answer: &
         out.extend(envelope::check(ex, answer));
     }
     if let Some(probe) = ex.probe {
-        // A probe is judged on authentication only (and on not crashing the server).
+        // A probe is judged on authentication (and on not crashing the server), and the error
+        // it provoked on its documented shape: a 401 or 403 documented as JSON must be JSON.
         if checks.contains(CheckName::IgnoredAuth) {
             out.extend(auth::ignored_auth(probe, answer));
+        }
+        if (400..500).contains(&answer.status) && ex.operation.response_for(answer.status).is_some() {
+            out.extend(error_media(checks, ex, answer));
         }
         return out;
     }
@@ -336,6 +373,9 @@ pub fn run_on(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>, answer: &
     if checks.contains(CheckName::PositiveDataAcceptance) {
         out.extend(negative::positive_data_acceptance(ctx, ex, answer));
     }
+    if checks.contains(CheckName::UndocumentedConstraint) {
+        out.extend(gap::undocumented_constraint(ctx, ex, answer));
+    }
     if checks.contains(CheckName::MaxResponseTime) {
         out.extend(timing::max_response_time(ctx, ex));
     }
@@ -345,5 +385,61 @@ pub fn run_on(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>, answer: &
     out
 }
 
+/// Whether `op` documents `status` by its exact code (not through a range or `default`).
+fn documents_exactly(op: &Operation, status: u16) -> bool {
+    op.responses.iter().any(|r| r.status == crate::spec::StatusSpec::Code(status))
+}
+
+/// The media checks of an error answer a probe provoked (Content-Type, body schema, headers):
+/// its status is documented, so its shape is part of the contract.
+fn error_media(checks: CheckSet, ex: &Exchange<'_>, answer: &envelope::Answer<'_>) -> Vec<Failure> {
+    let mut out = Vec::new();
+    if checks.contains(CheckName::ContentTypeConformance) {
+        out.extend(content::content_type_conformance(ex, answer));
+    }
+    if checks.contains(CheckName::ResponseSchemaConformance) {
+        out.extend(content::response_schema_conformance(ex, answer));
+    }
+    if checks.contains(CheckName::ResponseHeadersConformance) {
+        out.extend(content::response_headers_conformance(ex, answer));
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod test_support;
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+    use crate::generate::Location;
+    use serde_json::json;
+
+    /// Issue 19, item 4: a 405 to an undocumented method is held to the operation's documented
+    /// 405 (by its code); where none is documented, only `unsupported_method` judges it.
+    #[test]
+    fn a_405_is_held_to_a_documented_405_only() {
+        let spec = load_inline(json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/a": {"get": {"responses": {"200": {"description": "ok"}, "405": {"description": "no",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+                "/b": {"get": {"responses": {"200": {"description": "ok"}}}}
+            }
+        }));
+        let judge = |op: usize| {
+            let mut case = valid_case(op);
+            case.kind = invalid(Location::Method, "method");
+            case.request.method = crate::spec::Method::Put;
+            let resp = raw_response(405, Some("text/html"), b"<p>no</p>").with_header("Allow", "GET");
+            let ex = exchange(&spec.operations[op], &case, &case.request, &resp);
+            run(CheckSet::all(), &CheckContext { path_methods: path_methods(&spec), ..CheckContext::default() }, &ex)
+                .into_iter()
+                .map(|f| (f.check, f.signature))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(judge(0), [(CheckName::ContentTypeConformance, "405:text/html".to_owned())]);
+        assert!(judge(1).is_empty(), "no 405 documented: {:?}", judge(1));
+    }
+}

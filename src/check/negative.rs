@@ -189,7 +189,19 @@ pub fn refusal_is_a_break(ctx: &CheckContext, op: &Operation, status: u16, text:
 /// token), on an operation whose every path parameter was pinned (pinning one header does
 /// not vouch for the rest).
 pub fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
-    if !ctx.expect_acceptance || !ex.case.is_valid() || !(400..500).contains(&answer.status) {
+    if !ctx.expect_acceptance
+        || !ex.case.is_valid()
+        || ex.case.origin == crate::generate::CaseOrigin::Probe
+        || !(400..500).contains(&answer.status)
+    {
+        return None;
+    }
+    // A refusal naming a field the spec leaves optional, or of a value at an edge the spec
+    // leaves open, is `undocumented_constraint`'s (a gap in the spec), not a second finding.
+    if !ctx.reference_target
+        && (ex.case.origin == crate::generate::CaseOrigin::Edge
+            || !super::gap::undocumented_constraint(ctx, ex, answer).is_empty())
+    {
         return None;
     }
     if refusal_excused(ctx, ex.operation, answer.status) {

@@ -42,6 +42,7 @@ pub fn valid_case(operation: usize) -> Case {
         origin: CaseOrigin::Boundary,
         seed: None,
         request: request_with_query(&[]),
+        edge: None,
     }
 }
 
@@ -78,4 +79,12 @@ pub fn response(status: u16, content_type: &str, body: Value) -> Response {
 
 pub fn exchange<'a>(op: &'a Operation, case: &'a Case, request: &'a Request, response: &'a Response) -> Exchange<'a> {
     Exchange { operation: op, case, request, response, probe: None }
+}
+
+impl Response {
+    /// The same answer with one more header (name lower-cased, as received).
+    pub fn with_header(mut self, name: &str, value: &str) -> Response {
+        self.headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
 }

@@ -148,6 +148,13 @@ pub enum CaseOrigin {
     Catalogue,
     /// Drawn from a proptest strategy with this case's seed (and shrinkable).
     Random,
+    /// A valid value at an edge the schema leaves open (no `maximum`: int64's; no `maxLength`:
+    /// a very long string; -0, non-ASCII text, an empty array item): sent after the catalogue.
+    Edge,
+    /// A valid request sent to provoke a documented error answer (an id that is not the
+    /// pinned one, for a 404), so that the answer's shape is checked; never expected to be
+    /// accepted.
+    Probe,
 }
 
 /// One generated test case.
@@ -162,6 +169,10 @@ pub struct Case {
     /// For random cases: the seed of this case's value tree (see `Generator::shrinker`).
     pub seed: Option<u64>,
     pub request: Request,
+    /// For [`CaseOrigin::Edge`] cases: what was sent at which edge
+    /// (`count = 9223372036854775807 (int64 maximum; no maximum declared)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edge: Option<String>,
 }
 
 impl Case {

@@ -48,11 +48,25 @@ pub struct GenerateConfig {
     /// `--path-slashes`: path values may hold `/` (sent as `%2F`). Off by default: servers
     /// that decode before routing send such a request to another route.
     pub path_slashes: bool,
+    /// `--max-string`: the length of the very long string sent where a string declares no
+    /// `maxLength` (an edge case).
+    pub max_string: usize,
 }
+
+/// The default of [`GenerateConfig::max_string`].
+pub const DEFAULT_MAX_STRING: usize = mutate::DEFAULT_MAX_STRING;
 
 impl Default for GenerateConfig {
     fn default() -> Self {
-        GenerateConfig { seed: 0, cases: 100, pins: Vec::new(), partition: None, only: Vec::new(), path_slashes: false }
+        GenerateConfig {
+            seed: 0,
+            cases: 100,
+            pins: Vec::new(),
+            partition: None,
+            only: Vec::new(),
+            path_slashes: false,
+            max_string: DEFAULT_MAX_STRING,
+        }
     }
 }
 
@@ -186,7 +200,9 @@ impl Generator {
         }
         let mut findings = Vec::new();
         let plans: Vec<Arc<OpPlan>> = (0..spec.operations.len())
-            .map(|i| Arc::new(OpPlan::build(&spec, i, &config.pins, config.path_slashes, &mut findings)))
+            .map(|i| {
+                Arc::new(OpPlan::build(&spec, i, &config.pins, (config.path_slashes, config.max_string), &mut findings))
+            })
             .collect();
         // A schema used in several places (or recursively) is reported once.
         let mut seen = std::collections::HashSet::new();
@@ -262,7 +278,15 @@ impl Generator {
             }
             None => fallback(plan, op, invalid)?,
         };
-        Some(Case { operation: id.operation, index: id.index, kind, origin: CaseOrigin::Random, seed, request })
+        Some(Case {
+            operation: id.operation,
+            index: id.index,
+            kind,
+            origin: CaseOrigin::Random,
+            seed,
+            request,
+            edge: None,
+        })
     }
 
     /// A shrinker for a random case: it rebuilds the case's value tree from its seed. `None`
@@ -314,6 +338,45 @@ impl Generator {
             }
         }
         Some(plan.render(operation, &raw))
+    }
+
+    /// A valid request for operation `op` whose path values are drawn afresh rather than
+    /// pinned (`--param`) or minimal: an item that most likely does not exist, to provoke the
+    /// operation's documented 404. `None` when the operation has no path parameter, or no
+    /// fresh valid value differs from the pinned one.
+    pub fn unknown_id_request(&self, op: usize, seed: u64) -> Option<Request> {
+        let plan = self.plans.get(op)?;
+        let operation = &self.spec.operations[op];
+        let base = plan.base.clone()?;
+        let path_params: Vec<usize> = (0..plan.params.len())
+            .filter(|&i| operation.parameters[plan.params[i].index].location == crate::spec::ParamLocation::Path)
+            .collect();
+        if path_params.is_empty() {
+            return None;
+        }
+        for attempt in 0..ATTEMPTS {
+            let mut raw = base.clone();
+            let mut changed = false;
+            for (k, &i) in path_params.iter().enumerate() {
+                let p = &plan.params[i];
+                let Some(strategy) = &p.strategy else { continue };
+                let mut runner = operation::runner(&self.runner, mix64(seed ^ mix64(attempt * 31 + k as u64 + 1)));
+                let Ok(tree) = proptest::strategy::Strategy::new_tree(strategy, &mut runner) else { continue };
+                let value = tree.current();
+                if Some(&value) != p.pinned.as_ref() && Some(&value) != p.base.as_ref() {
+                    raw.params[i] = Some(value);
+                    changed = true;
+                }
+            }
+            if !changed {
+                continue;
+            }
+            let request = plan.render(operation, &raw);
+            if violations(operation, &request).is_empty() {
+                return Some(request);
+            }
+        }
+        None
     }
 }
 

@@ -21,6 +21,15 @@ const MAX_VARIANTS: usize = 240;
 const MAX_DEPTH: usize = 6;
 /// Arrays and strings longer than this are not built for boundary cases.
 const MAX_BUILT: usize = 4096;
+/// How many edge variants (values at edges the schema leaves open) one parameter or body may
+/// contribute: each is one more request per operation.
+const MAX_EDGES: usize = 24;
+/// The length of the "very long" string sent where no `maxLength` is declared, unless set.
+pub const DEFAULT_MAX_STRING: usize = 1000;
+/// Text with non-ASCII letters, a symbol outside the BMP's Latin blocks, CJK and an emoji (four
+/// UTF-8 bytes: what a 3-byte `utf8` database column cannot store). Starts non-ASCII, so any
+/// prefix of it is non-ASCII.
+const NON_ASCII: &str = "Ünïcödé ✓ 日本語 🙂";
 
 /// One step from a value to a place inside it. Each step carries the value to create when the
 /// place does not exist yet (the minimal valid value there).
@@ -113,14 +122,121 @@ fn type_name(v: &Value) -> &'static str {
 /// Walks a plan and collects variants for one target.
 pub(crate) struct Walker {
     pub out: Vec<Variant>,
+    /// Edge variants, kept apart so that their cap never crowds out the catalogue.
+    edges: Vec<Variant>,
     target: Target,
     /// For parameters: the one location; for the body: `None` (pointers are built).
     param_location: Option<Location>,
+    /// The length of the very long string sent where no `maxLength` is declared.
+    max_string: usize,
 }
 
 impl Walker {
-    pub fn new(target: Target, param_location: Option<Location>) -> Walker {
-        Walker { out: Vec::new(), target, param_location }
+    pub fn new(target: Target, param_location: Option<Location>, max_string: usize) -> Walker {
+        Walker { out: Vec::new(), edges: Vec::new(), target, param_location, max_string }
+    }
+
+    /// Every variant: boundaries and the catalogue, then the edges.
+    pub fn into_variants(mut self) -> Vec<Variant> {
+        self.out.append(&mut self.edges);
+        self.out
+    }
+
+    /// A valid value at an edge the schema leaves open, described for reports.
+    fn edge(&mut self, path: &[Step], value: Value, description: String) {
+        if self.edges.len() >= MAX_EDGES {
+            return;
+        }
+        let location = self.location(path);
+        self.edges.push(Variant {
+            target: self.target.clone(),
+            path: path.to_vec(),
+            action: Action::Set(vec![(value, description)]),
+            constraint: None,
+            origin: CaseOrigin::Edge,
+            location,
+        });
+    }
+
+    /// Integers at the edges of an open range: int64's extremes where no bound is declared,
+    /// one past int64's maximum, 0 and -1 (also where the only bounds are a format's).
+    fn integer_edges(&mut self, path: &[Step], label: &str, spec: &super::plan::IntSpec) {
+        let m = spec.multiple;
+        let format_only =
+            [(i64::from(i32::MIN), i64::from(i32::MAX)), (i64::MIN, i64::MAX)].contains(&(spec.min, spec.max));
+        let open = spec.lo.is_none() || spec.hi.is_none() || format_only;
+        if !open {
+            return;
+        }
+        let mut edges: Vec<(Value, String)> = Vec::new();
+        if spec.lo.is_none() {
+            edges.push((json!(spec.min), format!("{label} = {} (int64 minimum; no minimum declared)", spec.min)));
+        }
+        if spec.hi.is_none() {
+            edges.push((json!(spec.max), format!("{label} = {} (int64 maximum; no maximum declared)", spec.max)));
+            if m == 1 {
+                let beyond = i64::MAX as u64 + 1;
+                edges.push((json!(beyond), format!("{label} = {beyond} (beyond int64; no maximum declared)")));
+            }
+        }
+        for v in [0i64, -1] {
+            if (spec.min..=spec.max).contains(&v) && v % m == 0 {
+                edges.push((json!(v), format!("{label} = {v}")));
+            }
+        }
+        for (v, d) in edges {
+            self.edge(path, v, d);
+        }
+    }
+
+    /// Numbers at the edges of an open range: the largest finite magnitudes, the smallest
+    /// positive one and -0.
+    fn number_edges(&mut self, path: &[Step], label: &str, spec: &super::plan::NumSpec) {
+        if spec.lo.is_some() && spec.hi.is_some() {
+            return;
+        }
+        let number = |f: f64| serde_json::Number::from_f64(f).map(Value::Number);
+        let mut edges: Vec<(f64, String)> = Vec::new();
+        if spec.hi.is_none() {
+            edges.push((f64::MAX, format!("{label} = {:e} (largest double; no maximum declared)", f64::MAX)));
+        }
+        if spec.lo.is_none() {
+            edges.push((-f64::MAX, format!("{label} = {:e} (lowest double; no minimum declared)", -f64::MAX)));
+        }
+        edges.push((f64::from_bits(1), format!("{label} = {:e} (smallest positive double)", f64::from_bits(1))));
+        edges.push((-0.0, format!("{label} = -0.0")));
+        for (f, d) in edges {
+            if let Some(v) = number(f) {
+                self.edge(path, v, d);
+            }
+        }
+    }
+
+    /// Free strings at the edges of an open length: very long where no `maxLength` is
+    /// declared, and non-ASCII text.
+    fn string_edges(&mut self, path: &[Step], label: &str, place: Place, spec: &super::plan::StrSpec) {
+        if spec.max.is_none() {
+            let n = self.max_string.max(spec.min);
+            self.edge(path, json!("a".repeat(n)), format!("{label} has {n} characters (no maxLength declared)"));
+        }
+        let len = NON_ASCII.chars().count().max(spec.min).min(spec.max.unwrap_or(usize::MAX));
+        let text: String = NON_ASCII.chars().cycle().take(len).collect();
+        if len > 0 && place.carries(&text) {
+            self.edge(path, json!(text), format!("{label} = \"{}\" (non-ASCII)", abbreviate(&text)));
+        }
+    }
+
+    /// Array query parameters: an empty item (`state=`) and an item repeated.
+    fn array_edges(&mut self, path: &[Step], label: &str, spec: &super::plan::ArraySpec, item: Option<&Value>) {
+        if !path.is_empty() || !matches!(self.param_location, Some(Location::Query(_))) {
+            return;
+        }
+        if spec.min <= 1 {
+            self.edge(path, json!([""]), format!("{label} = [\"\"] (an empty item)"));
+        }
+        if let Some(i) = item.filter(|_| !spec.unique && spec.max.is_none_or(|m| m >= 2) && spec.min <= 2) {
+            self.edge(path, json!([i, i]), format!("{label} = [{}, {}] (an item repeated)", show(i), show(i)));
+        }
     }
 
     fn location(&self, path: &[Step]) -> Location {
@@ -234,6 +350,7 @@ impl Walker {
                     let d = format!("{label} = {v} (multipleOf {m})");
                     self.invalid(path, "multipleOf", CaseOrigin::Catalogue, vec![(json!(v), d)]);
                 }
+                self.integer_edges(path, label, spec);
                 let typical = minimal(node, place).map_or_else(|| spec.min.to_string(), |v| v.to_string());
                 self.wrong_type(path, label, "an integer", vec![json!(typical), json!(true), json!(1.5)]);
                 self.null(path, label, place, nullable);
@@ -265,6 +382,7 @@ impl Walker {
                     let d = format!("{label} = {} ({})", show(&super::strategy::num_value(v)), h.describe(true));
                     self.invalid(path, h.keyword(true), CaseOrigin::Boundary, vec![(super::strategy::num_value(v), d)]);
                 }
+                self.number_edges(path, label, spec);
                 self.wrong_type(path, label, "a number", vec![json!("1"), json!(true)]);
                 self.null(path, label, place, nullable);
             }
@@ -297,6 +415,7 @@ impl Walker {
                         let d = format!("{label} has {} characters (maxLength {m})", m + 1);
                         self.invalid(path, "maxLength", CaseOrigin::Boundary, vec![(filler(m + 1), d)]);
                     }
+                    self.string_edges(path, label, place, spec);
                 }
                 self.wrong_type(path, label, "a string", vec![json!(123), json!(true), json!(["a"])]);
                 self.null(path, label, place, nullable);
@@ -388,6 +507,7 @@ impl Walker {
                     let d = format!("{label} has duplicate items (uniqueItems)");
                     self.invalid(path, "uniqueItems", CaseOrigin::Catalogue, vec![(json!([i, i]), d)]);
                 }
+                self.array_edges(path, label, spec, item.as_ref());
                 self.wrong_type(path, label, "an array", vec![json!({}), json!("a")]);
                 self.null(path, label, place, nullable);
                 if let Some(i) = item {

@@ -73,6 +73,8 @@ pub(crate) struct OpPlan {
     pub deterministic: Vec<Case>,
     /// Why the operation gets no case at all (`None` when it has some), for the report.
     pub skip: Option<String>,
+    /// The length of the very long string of edge cases (`--max-string`).
+    pub max_string: usize,
 }
 
 fn param_place(p: &ParameterSpec, path_slashes: bool) -> Place {
@@ -113,7 +115,7 @@ impl OpPlan {
         spec: &Spec,
         index: usize,
         pins: &[(String, String)],
-        path_slashes: bool,
+        (path_slashes, max_string): (bool, usize),
         findings: &mut Vec<SpecFinding>,
     ) -> OpPlan {
         let op = &spec.operations[index];
@@ -235,6 +237,7 @@ impl OpPlan {
             random_pool: Vec::new(),
             deterministic: Vec::new(),
             skip: None,
+            max_string,
         };
         if let Some((pointer, why)) = never {
             plan.skip = Some(format!("no valid request can be generated: {why} (at {pointer})"));
@@ -414,7 +417,7 @@ impl OpPlan {
                 ParamLocation::Header => Location::Header(param.name.clone()),
                 ParamLocation::Cookie => Location::Cookie(param.name.clone()),
             };
-            let mut w = Walker::new(Target::Param(i), Some(location.clone()));
+            let mut w = Walker::new(Target::Param(i), Some(location.clone()), self.max_string);
             let present = base.is_some_and(|b| b.params[i].is_some());
             if !present && let Some(v) = minimal(&p.node, p.place) {
                 w.out.push(Variant {
@@ -437,7 +440,7 @@ impl OpPlan {
                 });
             }
             w.walk(&p.node, &mut Vec::new(), &param.name, p.place, false, 0);
-            let mut vs = w.out;
+            let mut vs = w.into_variants();
             if p.pinned.is_some() {
                 vs.retain(|v| !v.is_valid()); // A pinned value stays as given in valid requests.
             }
@@ -449,9 +452,9 @@ impl OpPlan {
                 BodyKind::Form => Place::Form,
                 BodyKind::Text => Place::Text,
             };
-            let mut w = Walker::new(Target::Body, None);
+            let mut w = Walker::new(Target::Body, None, self.max_string);
             w.walk(&b.node, &mut Vec::new(), "body", place, false, 0);
-            out.extend(w.out);
+            out.extend(w.into_variants());
             let special = |s: Special, location: Location, constraint: &'static str, d: String| Variant {
                 target: Target::Request(s),
                 path: Vec::new(),
@@ -515,6 +518,18 @@ impl OpPlan {
                         location: Location::Method,
                     });
                 }
+            }
+            // OPTIONS, where no operation documents it: an answer with `Allow` must list the
+            // path's documented methods (not offering OPTIONS at all is no break).
+            if !documented.contains(&Method::Options) {
+                out.push(Variant {
+                    target: Target::Request(Special::Method(Method::Options)),
+                    path: Vec::new(),
+                    action: Action::Remove(format!("OPTIONS on {}", op.path)),
+                    constraint: Some("method"),
+                    origin: CaseOrigin::Catalogue,
+                    location: Location::Method,
+                });
             }
         }
         out
@@ -606,13 +621,15 @@ impl OpPlan {
 
     fn build_deterministic(&mut self, op: &Operation) {
         let Some(base) = self.base.clone() else { return };
-        let mut cases: Vec<(CaseKind, CaseOrigin, Request)> = Vec::new();
+        // (kind, origin, request, what an edge case sent).
+        type Made = (CaseKind, CaseOrigin, Request, Option<String>);
+        let mut cases: Vec<Made> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut push =
-            |cases: &mut Vec<(CaseKind, CaseOrigin, Request)>, kind: CaseKind, origin: CaseOrigin, req: Request| {
+            |cases: &mut Vec<Made>, kind: CaseKind, origin: CaseOrigin, req: Request, edge: Option<String>| {
                 let key = serde_json::to_string(&(&kind, &req)).unwrap_or_default();
                 if cases.len() < MAX_DETERMINISTIC && seen.insert(key) {
-                    cases.push((kind, origin, req));
+                    cases.push((kind, origin, req, edge));
                 }
             };
         // 1. The spec's examples.
@@ -621,12 +638,12 @@ impl OpPlan {
                 let raw = Raw { params: base.params.clone(), body: Some(example.clone()) };
                 let req = self.render(op, &raw);
                 if violations(op, &req).is_empty() {
-                    push(&mut cases, CaseKind::Valid, CaseOrigin::Example, req);
+                    push(&mut cases, CaseKind::Valid, CaseOrigin::Example, req, None);
                 }
             }
         }
         // 2. Boundaries: the minimal request, the maximal one, then each variant in order.
-        push(&mut cases, CaseKind::Valid, CaseOrigin::Boundary, self.render(op, &base));
+        push(&mut cases, CaseKind::Valid, CaseOrigin::Boundary, self.render(op, &base), None);
         let mut full = base.clone();
         for (slot, p) in full.params.iter_mut().zip(&self.params) {
             if slot.is_none() {
@@ -639,10 +656,11 @@ impl OpPlan {
         }
         let full_req = self.render(op, &full);
         if violations(op, &full_req).is_empty() {
-            push(&mut cases, CaseKind::Valid, CaseOrigin::Boundary, full_req);
+            push(&mut cases, CaseKind::Valid, CaseOrigin::Boundary, full_req, None);
         }
         let mut pool = Vec::new();
-        for origin in [CaseOrigin::Boundary, CaseOrigin::Catalogue] {
+        // Edges come last: where the cap cuts, it cuts them rather than the catalogue.
+        for origin in [CaseOrigin::Boundary, CaseOrigin::Catalogue, CaseOrigin::Edge] {
             for (vi, v) in self.variants.iter().enumerate() {
                 if v.origin != origin {
                     continue;
@@ -655,20 +673,25 @@ impl OpPlan {
                     }
                     None => CaseKind::Valid,
                 };
-                push(&mut cases, kind, origin, req);
+                let edge = match (&v.action, origin) {
+                    (Action::Set(cands), CaseOrigin::Edge) => cands.get(c).map(|(_, d)| d.clone()),
+                    _ => None,
+                };
+                push(&mut cases, kind, origin, req, edge);
             }
         }
         self.random_pool = pool;
         self.deterministic = cases
             .into_iter()
             .enumerate()
-            .map(|(index, (kind, origin, request))| Case {
+            .map(|(index, (kind, origin, request, edge))| Case {
                 operation: self.op,
                 index,
                 kind,
                 origin,
                 seed: None,
                 request,
+                edge,
             })
             .collect();
     }

@@ -222,13 +222,15 @@ fn atlas_boundaries_include_the_documented_edges() {
     for constraint in ["type", "nullable", "additionalProperties", "malformed_json", "missing_body", "content_type"] {
         assert!(cases.iter().any(|c| c.mutation().is_some_and(|m| m.constraint == constraint)), "{constraint}");
     }
-    // Deterministic cases come first: examples, then boundaries, then the catalogue.
+    // Deterministic cases come first: examples, then boundaries, the catalogue, the edges.
     let origins: Vec<CaseOrigin> = cases.iter().map(|c| c.origin).collect();
     let rank = |o: &CaseOrigin| match o {
         CaseOrigin::Example => 0,
         CaseOrigin::Boundary => 1,
         CaseOrigin::Catalogue => 2,
-        CaseOrigin::Random => 3,
+        CaseOrigin::Edge => 3,
+        CaseOrigin::Random => 4,
+        CaseOrigin::Probe => 5,
     };
     assert!(origins.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{origins:?}");
     assert_eq!(origins[0], CaseOrigin::Example);
@@ -248,7 +250,8 @@ fn undocumented_methods_are_tried_once_per_path() {
     assert!(methods.contains(&(window.to_owned(), Method::Post)));
     assert!(!methods.iter().any(|(p, m)| p == window && [Method::Get, Method::Patch, Method::Delete].contains(m)));
     let defer = "/api/atlas/v2/groups/{groupId}/maintenanceWindow/defer";
-    assert_eq!(methods.iter().filter(|(p, _)| p == defer).count(), 4, "{methods:?}");
+    assert_eq!(methods.iter().filter(|(p, _)| p == defer).count(), 5, "four methods and OPTIONS: {methods:?}");
+    assert!(methods.contains(&(defer.to_owned(), Method::Options)));
     assert_eq!(methods.len(), methods.iter().collect::<HashSet<_>>().len(), "no duplicates");
 }
 
@@ -769,4 +772,77 @@ fn path_values_hold_no_slash_unless_asked() {
     let plain = values(false);
     assert!(plain.len() > 100 && !plain.iter().any(|v| v.contains('/')), "{plain:?}");
     assert!(values(true).iter().any(|v| v.contains('/')), "opted in");
+}
+
+/// Issue 19, item 2: where the schema declares no bound, the edges are sent (int64's extremes
+/// and beyond, 0 and -1, the largest and smallest doubles and -0, a very long and a non-ASCII
+/// string, an empty and a repeated array item), every one valid; where bounds are declared,
+/// no edge goes past them.
+#[test]
+fn edges_the_schema_leaves_open_are_sent_and_valid() {
+    let spec = doc(
+        json!({
+            "/pools/{id}": {"patch": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int32"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "state", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+                    {"name": "X-Tag", "in": "header", "schema": {"type": "string"}},
+                    {"name": "hour", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 23}}
+                ],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "name": {"type": "string", "minLength": 2},
+                    "short": {"type": "string", "maxLength": 3},
+                    "ratio": {"type": "number", "minimum": 0},
+                    "slots": {"type": "integer", "multipleOf": 2}
+                }}}}},
+                "responses": {"200": {"description": "ok"}}
+            }}
+        }),
+        json!({}),
+    );
+    let g =
+        Generator::new(spec.clone(), GenerateConfig { seed: 1, cases: 0, max_string: 50, ..GenerateConfig::default() })
+            .unwrap();
+    let all = all_cases(&g);
+    let edges: Vec<&Case> = all.iter().filter(|c| c.origin == CaseOrigin::Edge).collect();
+    for c in &edges {
+        assert!(c.is_valid() && c.edge.is_some(), "{c:?}");
+        keeps_its_promise(&spec, c).unwrap();
+    }
+    let described: Vec<&str> = edges.iter().filter_map(|c| c.edge.as_deref()).collect();
+    for want in [
+        "limit = -9223372036854775808 (int64 minimum; no minimum declared)",
+        "limit = 9223372036854775807 (int64 maximum; no maximum declared)",
+        "limit = 9223372036854775808 (beyond int64; no maximum declared)",
+        "limit = -1",
+        "id = -1",
+        "name has 50 characters (no maxLength declared)",
+        "ratio = 1.7976931348623157e308 (largest double; no maximum declared)",
+        "ratio = 5e-324 (smallest positive double)",
+        "ratio = -0.0",
+        "slots = 9223372036854775806 (int64 maximum; no maximum declared)",
+    ] {
+        assert!(described.contains(&want), "missing {want}: {described:#?}");
+    }
+    assert!(
+        described.iter().any(|d| d.starts_with("state = [") && d.ends_with("(an item repeated)")),
+        "{described:#?}"
+    );
+    // Edges a boundary case already sends are not sent twice: 0, and the empty item.
+    let valid_query = |name: &str, value: &str| {
+        all.iter().any(|c| c.is_valid() && c.request.query.iter().any(|(k, v)| k == name && v == value))
+    };
+    assert!(valid_query("limit", "0") && valid_query("state", ""), "0 and state= are sent");
+    assert!(described.iter().any(|d| d.starts_with("name = \"Ünïc") && d.ends_with("(non-ASCII)")), "{described:#?}");
+    assert!(described.iter().any(|d| d.starts_with("short = \"Ünï\"")), "cut to maxLength 3: {described:#?}");
+    assert!(!described.iter().any(|d| d.starts_with("X-Tag = \"Ü")), "headers carry ASCII only");
+    assert!(!described.iter().any(|d| d.starts_with("hour")), "declared bounds are boundaries, not edges");
+    assert!(!described.iter().any(|d| d.starts_with("slots = 9223372036854775808")), "not a multiple of 2");
+    assert!(!described.iter().any(|d| d.starts_with("ratio = -1.79")), "the minimum is declared");
+    let on_wire = edges
+        .iter()
+        .find(|c| c.edge.as_deref() == Some("limit = 9223372036854775808 (beyond int64; no maximum declared)"))
+        .unwrap();
+    assert_eq!(on_wire.request.query_value("limit"), Some("9223372036854775808"));
 }

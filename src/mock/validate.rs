@@ -301,7 +301,11 @@ fn type_name(node: &Value) -> &'static str {
 fn typed(text: &str, kind: &str) -> Value {
     let fallback = || Value::String(text.to_owned());
     match kind {
-        "integer" => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| fallback()),
+        "integer" => text
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| text.parse::<u64>().map(Value::from))
+            .unwrap_or_else(|_| fallback()),
         "number" => text
             .parse::<i64>()
             .map(Value::from)

@@ -82,6 +82,8 @@ pub struct RunConfig {
     pub path_slashes: bool,
     /// `--strict`: warning-level findings fail the run too.
     pub strict: bool,
+    /// `--max-string`: the length of the very long string of edge cases.
+    pub max_string: usize,
 }
 
 impl Default for RunConfig {
@@ -108,6 +110,7 @@ impl Default for RunConfig {
             tls: crate::tls::TlsSettings::default(),
             path_slashes: false,
             strict: false,
+            max_string: crate::generate::DEFAULT_MAX_STRING,
         }
     }
 }
@@ -309,6 +312,7 @@ impl RunPlan {
             partition: config.partition,
             only,
             path_slashes: config.path_slashes,
+            max_string: config.max_string,
         };
         let generator = Generator::new(spec.clone(), generate)?;
         if !nothing_to_run {
@@ -333,6 +337,7 @@ impl RunPlan {
         };
         let pinned = config.params.iter().map(|(k, _)| k.clone()).collect();
         let identity = check::identity::identities(&spec);
+        let path_methods = check::path_methods(&spec);
         Ok(RunPlan {
             spec,
             generator: Arc::new(generator),
@@ -352,6 +357,7 @@ impl RunPlan {
                 max_response_time: config.max_response_time,
                 identity,
                 reference_target: embedded,
+                path_methods,
             },
             concurrency: config.concurrency.max(1),
             skipped,
@@ -753,8 +759,9 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
     let started = Instant::now();
     let plan = Arc::new(plan);
     let ids = plan.ids.clone();
-    let mut probes = auth_probe_ops(&plan);
-    progress.start((ids.len() + probes.len() * 2) as u64);
+    let mut probes = probe_jobs(&plan);
+    let probe_requests: usize = probes.iter().map(|p| p.requests()).sum();
+    progress.start((ids.len() + probe_requests) as u64);
     let collector = Arc::new(Collector::new(plan.spec.operations.len()));
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
@@ -818,17 +825,20 @@ pub async fn execute(plan: RunPlan, progress: &dyn Progress) -> RunReport {
         probe_tasks.spawn(async move {
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&op) = probes.get(n) else { break };
-                run_auth_probes(&plan, &collector, op, first + n).await;
+                let Some(&job) = probes.get(n) else { break };
+                match job {
+                    ProbeJob::Auth(op) => run_auth_probes(&plan, &collector, op, first + n).await,
+                    ProbeJob::UnknownId(op) => run_unknown_id_probe(&plan, &collector, op, first + n).await,
+                }
             }
         });
     }
     while let Some(result) = probe_tasks.join_next().await {
         if let Err(e) = result {
-            internal_errors.push(format!("an auth probe task ended abnormally: {e}"));
+            internal_errors.push(format!("a probe task ended abnormally: {e}"));
         }
     }
-    progress.advance(2 * probes.len() as u64);
+    progress.advance(probe_requests as u64);
     // Once the credentials stopped working, every later request would only be refused.
     let locked_out = collector.watch.stopped();
     if plan.checks.contains(CheckName::StatefulConformance) && !locked_out {
@@ -1053,6 +1063,71 @@ fn judge_answer(
     }
 }
 
+/// A request sent beside the cases, to provoke a documented answer that valid requests with
+/// pinned values cannot: authentication refusals, and a 404 for an item that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProbeJob {
+    /// Without credentials, then with wrong ones.
+    Auth(usize),
+    /// With path values that are not the pinned ones (see `Generator::unknown_id_request`).
+    UnknownId(usize),
+}
+
+impl ProbeJob {
+    fn requests(self) -> usize {
+        match self {
+            ProbeJob::Auth(_) => 2,
+            ProbeJob::UnknownId(_) => 1,
+        }
+    }
+}
+
+/// Every probe of the run: auth probes, then one unknown-id probe for each operation with a
+/// path parameter that documents a 404 (exactly or as `4XX`), so that the 404's Content-Type
+/// and schema are checked even where every valid request carries a real, pinned id.
+fn probe_jobs(plan: &RunPlan) -> Vec<ProbeJob> {
+    let mut jobs: Vec<ProbeJob> = auth_probe_ops(plan).into_iter().map(ProbeJob::Auth).collect();
+    let mut ops: Vec<usize> = plan.ids.iter().map(|id| id.operation).collect();
+    ops.dedup();
+    for i in ops {
+        let op = &plan.spec.operations[i];
+        let documents_404 = op.responses.iter().any(|r| match r.status {
+            crate::spec::StatusSpec::Code(c) => c == 404,
+            crate::spec::StatusSpec::Range(d) => d == 4,
+            crate::spec::StatusSpec::Default => false,
+        });
+        if documents_404 && op.params_in(crate::spec::ParamLocation::Path).next().is_some() {
+            jobs.push(ProbeJob::UnknownId(i));
+        }
+    }
+    jobs
+}
+
+/// Sends one valid request for an item that most likely does not exist; judged like any valid
+/// case, except that it is never expected to be accepted.
+async fn run_unknown_id_probe(plan: &RunPlan, collector: &Collector, op_index: usize, order: usize) {
+    let op = &plan.spec.operations[op_index];
+    let Some(request) = plan.generator.unknown_id_request(op_index, plan.seed) else { return };
+    let case = Case {
+        operation: op_index,
+        index: 0,
+        kind: CaseKind::Valid,
+        origin: CaseOrigin::Probe,
+        seed: None,
+        request,
+        edge: None,
+    };
+    let outcome = plan.transport.send(&case.request, &plan.accept[op_index], Credentials::Configured).await;
+    collector.requests[op_index].fetch_add(outcome.requests, Ordering::Relaxed);
+    let failures = judge(plan, op, &case, &outcome, None);
+    collector.record(op_index, (order, 0, 0), failures, || Example {
+        case: case.clone(),
+        sent: outcome.sent.clone(),
+        response: outcome.result.as_ref().ok().map(excerpt),
+        credentials: Credentials::Configured,
+    });
+}
+
 /// Operations whose security requirement is probed with missing and wrong credentials.
 fn auth_probe_ops(plan: &RunPlan) -> Vec<usize> {
     if !plan.checks.contains(CheckName::IgnoredAuth) {
@@ -1067,8 +1142,15 @@ fn auth_probe_ops(plan: &RunPlan) -> Vec<usize> {
 async fn run_auth_probes(plan: &RunPlan, collector: &Collector, op_index: usize, order: usize) {
     let op = &plan.spec.operations[op_index];
     let Some(request) = plan.generator.valid_request(op_index, plan.seed, &[]) else { return };
-    let case =
-        Case { operation: op_index, index: 0, kind: CaseKind::Valid, origin: CaseOrigin::Example, seed: None, request };
+    let case = Case {
+        operation: op_index,
+        index: 0,
+        kind: CaseKind::Valid,
+        origin: CaseOrigin::Example,
+        seed: None,
+        request,
+        edge: None,
+    };
     for (n, (probe, credentials)) in
         [(AuthProbe::NoCredentials, Credentials::Omitted), (AuthProbe::WrongCredentials, Credentials::Wrong)]
             .into_iter()

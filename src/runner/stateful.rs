@@ -309,6 +309,7 @@ impl<'p> Sequence<'p> {
             origin: CaseOrigin::Example,
             seed: None,
             request,
+            edge: None,
         };
         self.steps.push(Example {
             case,

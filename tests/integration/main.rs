@@ -9,6 +9,7 @@ mod faults;
 mod harness;
 mod hostile;
 mod no_false_alarms;
+mod peer_gaps;
 mod prism;
 mod regressions;
 mod reports;
