@@ -91,6 +91,9 @@ class Finding:
     def key(self):
         """A distinct finding: the operation and kind, and for a wrong Content-Type the media
         type received (problem+json and text/html on one operation are two findings)."""
+        if self.kind in ("allow_header", "method"):
+            # A property of the path, filed by each tool under one of its operations.
+            return (self.operation.split(" ", 1)[-1], self.kind, "")
         if self.kind == "content_type":
             m = re.search(r"(?:Content-Type |Received: )([\w.+-]+/[\w.+-]+)", self.text)
             return (self.operation, self.kind, m.group(1).lower() if m else "")
