@@ -15,7 +15,7 @@ mod negative;
 mod status;
 mod timing;
 
-pub use negative::{is_precondition, precondition_unmet, refusal_excused};
+pub use negative::{is_precondition, precondition_unmet, refusal_excused, refusal_is_a_break};
 
 use crate::generate::{Case, Request};
 use crate::spec::Operation;

@@ -220,10 +220,15 @@ const DATA_DEPENDENT: [&str; 14] = [
 ];
 
 pub(super) fn speaks_of_data(answer: &Answer<'_>) -> bool {
+    data_words(&body_text(answer))
+}
+
+/// The answer's body as text (JSON re-serialised), for the word rules.
+fn body_text(answer: &Answer<'_>) -> String {
     match &answer.body {
-        Body::Raw(bytes) => data_words(&String::from_utf8_lossy(bytes)),
-        Body::Json(v) => data_words(&v.to_string()),
-        Body::Empty => false,
+        Body::Raw(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Body::Json(v) => v.to_string(),
+        Body::Empty => String::new(),
     }
 }
 
@@ -231,6 +236,19 @@ pub(super) fn speaks_of_data(answer: &Answer<'_>) -> bool {
 pub(super) fn data_words(text: &str) -> bool {
     let text = text.to_lowercase();
     DATA_DEPENDENT.iter().any(|w| text.contains(w))
+}
+
+/// Whether refusing a valid request for `op` with the 4xx `status` and the answer `text` breaks
+/// the contract, by the rules of [`positive_data_acceptance`]: acceptance is expected at all
+/// (the embedded mock, or `--param` pins), the refusal is not [`refusal_excused`], and against
+/// a real server it is a validation refusal (400 or 422 whose words do not speak of data) on an
+/// operation whose every path parameter is pinned. For the stateful sequences, so that a
+/// refused step is judged as the same request alone would be.
+pub fn refusal_is_a_break(ctx: &CheckContext, op: &Operation, status: u16, text: &str) -> bool {
+    if !ctx.expect_acceptance || !(400..500).contains(&status) || refusal_excused(ctx, op, status) {
+        return false;
+    }
+    ctx.reference_target || (path_pinned(ctx, op) && matches!(status, 400 | 422) && !data_words(text))
 }
 
 /// A valid request answered 4xx, when acceptance can be expected. See [`refusal_excused`] for
@@ -257,12 +275,12 @@ pub fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &
     {
         return None;
     }
-    if refusal_excused(ctx, ex.operation, answer.status) || precondition_unmet(ex.request, answer.status) {
+    if precondition_unmet(ex.request, answer.status) {
         return None;
     }
-    if !ctx.reference_target
-        && (!path_pinned(ctx, ex.operation) || !matches!(answer.status, 400 | 422) || speaks_of_data(answer))
-    {
+    // The answer's words matter only against a real server with the path pinned.
+    let words = if ctx.reference_target || !path_pinned(ctx, ex.operation) { String::new() } else { body_text(answer) };
+    if !refusal_is_a_break(ctx, ex.operation, answer.status, &words) {
         return None;
     }
     Some(Failure::new(
@@ -471,5 +489,37 @@ mod tests {
         assert!(judge(Vec::new(), 412), "no precondition was sent");
         assert!(judge(vec![("If-Match".into(), "\"28407\"".into())], 400), "only 412 answers a precondition");
         assert!(!precondition_unmet(&request_with_query(&[]), 412));
+    }
+
+    /// `refusal_is_a_break` (the stateful sequences' judge of a refused step) agrees with
+    /// `positive_data_acceptance` on every context and refusal.
+    #[test]
+    fn a_refused_step_is_judged_as_the_request_alone() {
+        let (spec, case) = atlas_case("updateGroupMaintenanceWindow");
+        let op = &spec.operations[case.operation];
+        let mock = CheckContext { expect_acceptance: true, reference_target: true, ..CheckContext::default() };
+        let pinned =
+            CheckContext { expect_acceptance: true, pinned: vec!["groupId".into()], ..CheckContext::default() };
+        let header_only =
+            CheckContext { expect_acceptance: true, pinned: vec!["Accept".into()], ..CheckContext::default() };
+        let bodies = [json!({"detail": "hourOfDay: must be at most 23"}), json!({"detail": "group does not exist"})];
+        for ctx in [CheckContext::default(), mock, pinned, header_only] {
+            for status in [400, 404, 409, 422, 403, 429, 401] {
+                for body in &bodies {
+                    let resp = response(status, "application/json", body.clone());
+                    let ex = exchange(op, &case, &case.request, &resp);
+                    let alone = positive_data_acceptance(&ctx, &ex, &effective(&case.request, &resp)).is_some();
+                    assert_eq!(
+                        refusal_is_a_break(&ctx, op, status, &body.to_string()),
+                        alone,
+                        "{ctx:?} {status} {body}"
+                    );
+                }
+            }
+        }
+        let pinned =
+            CheckContext { expect_acceptance: true, pinned: vec!["groupId".into()], ..CheckContext::default() };
+        assert!(refusal_is_a_break(&pinned, op, 400, "hourOfDay: must be at most 23"), "a validation refusal, pinned");
+        assert!(!refusal_is_a_break(&CheckContext::default(), op, 400, "hourOfDay: must be at most 23"), "no pins");
     }
 }

@@ -344,6 +344,9 @@ impl<'p> Sequence<'p> {
         if let Some(why) = self.excused(op, status) {
             return Err(why);
         }
+        if let Some(why) = self.refusal_not_judged(op, status, &String::from_utf8_lossy(&response.body)) {
+            return Err(why);
+        }
         if !(200..300).contains(&status) {
             return Err(fail(
                 format!("the sequence stopped: {name} answered {status} to a valid request"),
@@ -381,6 +384,26 @@ impl<'p> Sequence<'p> {
         })
     }
 
+    /// A refused step that the same request alone would not be failed for: a 4xx other than
+    /// 404/410 (which `excused` judges by whether the item was seen) where
+    /// `check::refusal_is_a_break` does not hold, i.e. against a real server without pins, or a
+    /// refusal that speaks of data. A refused write is not a lost one: the sequence is dropped,
+    /// with the server's words in the note.
+    fn refusal_not_judged(&self, op: usize, status: u16, text: &str) -> Option<Stop> {
+        if !(400..500).contains(&status) || matches!(status, 404 | 410) {
+            return None;
+        }
+        if crate::check::refusal_is_a_break(&self.plan.context, self.op(op), status, text) {
+            return None;
+        }
+        let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(160).collect();
+        Some(Stop::Drop(format!(
+            "{} {} answered {status} to a request valid by the spec, a refusal positive_data_acceptance does not fail here (the server said: {words})",
+            self.op(op).method,
+            self.op(op).id
+        )))
+    }
+
     /// Which written fields the read must show. With a sidecar, all: the pairing is declared.
     /// With inferred semantics, which fields a write and a read share is a guess, confirmed
     /// only for the fields the read's documented 2xx JSON schema declares.
@@ -414,10 +437,14 @@ impl<'p> Sequence<'p> {
         let read = self.read(op).await?;
         match (read.status, read.body) {
             (200..=299, Some(body)) => Ok(body),
-            (status, _) => {
+            (status, body) => {
                 // Judged as of before this read: its own answer proves nothing.
                 self.established = established;
                 if let Some(why) = self.excused(op, status) {
+                    return Err(why);
+                }
+                let text = body.map(|b| b.to_string()).unwrap_or_default();
+                if let Some(why) = self.refusal_not_judged(op, status, &text) {
                     return Err(why);
                 }
                 let message = if after == START {

@@ -631,6 +631,69 @@ async fn sequences_send_no_made_up_preconditions_and_a_bare_412_still_fails() {
     assert!(bare.iter().any(|m| m.contains("answered 412 to a valid request")), "{bare:#?}");
 }
 
+/// Regression (issue 11, Apache Airflow): "the sequence stopped: POST post_connection answered
+/// 400 to a valid request" on a server that requires fields its spec leaves optional, and
+/// "PATCH patch_dag answered 400" for a made-up `update_mask`. A refused step is judged as the
+/// same request alone would be (`positive_data_acceptance`'s rules): without pins against a
+/// real server it is dropped with the server's words in the note. The same shape still fails
+/// where acceptance is expected (the path pinned, a validation refusal), and a 5xx always does.
+#[tokio::test]
+async fn refused_steps_are_judged_as_positive_data_acceptance_would_judge_them() {
+    let spec = pools_and_dags();
+    let serve = |create: u16| {
+        move |r: &Received| match (r.method.as_str(), r.path()) {
+            ("POST", "/pools") => Reply::json(
+                create,
+                "application/json",
+                &json!({"detail": "{'slots': ['Missing data for required field.']}"}),
+            ),
+            ("GET", "/dags/known") => {
+                Reply::json(200, "application/json", &json!({"dag_id": "known", "is_paused": false}))
+            }
+            ("PATCH", "/dags/known") => {
+                Reply::json(400, "application/json", &json!({"detail": "Only `is_paused` field can be updated"}))
+            }
+            _ => Reply::json(404, "application/json", &json!({"detail": "not found"})),
+        }
+    };
+    let config = |params: Vec<(String, String)>| RunConfig {
+        seed: Some(5),
+        cases: 10,
+        checks: CheckSet::none().with(CheckName::StatefulConformance),
+        params,
+        ..RunConfig::default()
+    };
+    let messages = |report: &RunReport| report.findings.iter().map(|f| f.message.clone()).collect::<Vec<_>>();
+    // No pins: the refused create is a note, not a finding.
+    let server = TestServer::start(serve(400)).await;
+    let report =
+        run(spec.clone(), Target::Url(server.url().parse().unwrap()), config(vec![]), &NoProgress).await.unwrap();
+    assert!(report.findings.is_empty(), "{:#?}", messages(&report));
+    assert!(
+        report.warnings.iter().any(|w| w.contains("POST post_pool answered 400 to a request valid by the spec")
+            && w.contains("Missing data for required field")),
+        "{:#?}",
+        report.warnings
+    );
+    // The DAG pinned: its PATCH refused for validation is the server's fault.
+    let pinned = vec![("dag_id".to_owned(), "known".to_owned())];
+    let report =
+        run(spec.clone(), Target::Url(server.url().parse().unwrap()), config(pinned), &NoProgress).await.unwrap();
+    assert_eq!(
+        messages(&report),
+        vec!["the sequence stopped: PATCH patch_dag answered 400 to a valid request".to_owned()],
+        "{:#?}",
+        report.warnings
+    );
+    // A 5xx to the create fails without pins.
+    let server = TestServer::start(serve(500)).await;
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), config(vec![]), &NoProgress).await.unwrap();
+    assert_eq!(
+        messages(&report),
+        vec!["the sequence stopped: POST post_pool answered 500 to a valid request".to_owned()]
+    );
+}
+
 /// `--auth apikey`: the key goes where the spec's apiKey scheme says (header, query, cookie),
 /// probes get no key and a wrong one, and reports reference `$CONFORM_API_KEY`, never the key.
 #[tokio::test]
