@@ -408,20 +408,33 @@ impl Transport {
     }
 
     /// One exchange on a pooled keep-alive connection (a new one when none is idle), within
-    /// the timeout. A reused connection the server had closed is replaced once, and only when
-    /// the request had not been written to it.
+    /// the timeout. A server may close an idle keep-alive connection at any time (RFC 9112
+    /// §9.6), so a request that failed on a reused connection before an answer head came is
+    /// sent again, as RFC 9112 §9.3.1 allows: on another connection when it had not been
+    /// written, and once on a fresh one when it had been but its method is idempotent. A
+    /// written `POST` or `PATCH` is never sent twice (it may have been applied); what keeps
+    /// it off connections about to close is the rule in [`Transport::exchange_on`].
     async fn exchange_direct(&self, direct: &Direct, sent: &Sent) -> Result<Response, TransportFailure> {
         let start = Instant::now();
         let request = build_request(direct, sent).map_err(|message| TransportFailure { kind: "request", message })?;
+        let idempotent = idempotent(&sent.method);
         let attempt = async {
             let mut request = request;
+            let mut fresh_only = false;
             loop {
-                let (conn, reused) = match self.checkout() {
+                let pooled = if fresh_only { None } else { self.checkout() };
+                let (conn, reused) = match pooled {
                     Some(conn) => (conn, true),
                     None => (connect(direct).await.map_err(Failed::Connect)?, false),
                 };
                 match self.exchange_on(conn, request).await {
                     Err((Failed::Head(e), Some(unsent))) if reused && !e.is_timeout() => request = unsent,
+                    Err((Failed::Head(e), None)) if reused && idempotent && !e.is_timeout() => {
+                        // Built once already, so it builds again.
+                        let Ok(again) = build_request(direct, sent) else { return Err(Failed::Head(e)) };
+                        request = again;
+                        fresh_only = true;
+                    }
                     other => return other.map_err(|(failed, _)| failed),
                 }
             }
@@ -479,7 +492,7 @@ impl Transport {
         let Conn { sender, connection, .. } = &mut conn;
         let exchange = async {
             if let Err(e) = std::future::poll_fn(|cx| sender.poll_ready(cx)).await {
-                return Err((Failed::Head(e), None));
+                return Err((Failed::Head(e), Some(request)));
             }
             let response = match sender.try_send_request(request).await {
                 Ok(response) => response,
@@ -504,7 +517,11 @@ impl Transport {
             Ok((status, headers, body, truncated))
         };
         let (result, open) = drive(connection, exchange).await;
-        let reusable = open && matches!(&result, Ok((_, _, _, false)));
+        // After a server error the server may close the connection without saying so: uvicorn
+        // closes it after every exception that escapes the application, and Starlette
+        // re-raises after sending its 500 (or a handler's 503). The next request written on
+        // it would be reset unanswered, and blamed for it.
+        let reusable = open && matches!(&result, Ok((status, _, _, false)) if *status < 500);
         if reusable {
             self.checkin(conn);
         }
@@ -613,6 +630,12 @@ fn direct_target(base: &str) -> Option<Direct> {
         host_header: hyper::header::HeaderValue::from_str(&host_header).ok()?,
         user_agent: hyper::header::HeaderValue::from_static(concat!("conform/", env!("CARGO_PKG_VERSION"))),
     })
+}
+
+/// Whether a request with this method may be sent again after the connection failed
+/// (RFC 9110 §9.2.2).
+fn idempotent(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE")
 }
 
 /// Opens a connection to the fast path's target.
@@ -915,6 +938,67 @@ mod tests {
         tokio::time::sleep(MAX_IDLE_AGE + Duration::from_millis(200)).await;
         assert!(t.checkout().is_none(), "a connection idle for long may be closing on the server");
         assert_eq!(send().await.result.map(|r| r.status).ok(), Some(204), "a new connection is opened");
+    }
+
+    fn with_method(path: &str, method: crate::spec::Method) -> Request {
+        let mut request = get(path);
+        request.method = method;
+        request
+    }
+
+    /// Found in Prefect's resets (REAL_WORLD.md): uvicorn answers a 500 (or 503) in full,
+    /// keep-alive, then closes the connection, and the next request written on it was reset
+    /// and reported as a `transport` failure of an operation that did nothing wrong.
+    #[tokio::test]
+    async fn a_connection_is_not_reused_after_a_server_error() {
+        use crate::spec::Method;
+        use crate::testkit::server::{Reply, TestServer};
+        let server = TestServer::start(|r| match r.path() {
+            "/boom" => Reply::HttpThenClose { status: 500, after: Duration::from_millis(500) },
+            _ => Reply::empty(204),
+        })
+        .await;
+        let t = transport(&server.url(), Duration::from_secs(5), 16);
+        let status = |outcome: Outcome| outcome.result.map(|r| r.status).map_err(|f| f.kind);
+        assert_eq!(status(t.send(&get("/boom"), "", Credentials::Configured).await), Ok(500));
+        assert_eq!(idle(&t), 0, "a connection that carried a server error is not kept");
+        let post = with_method("/w", Method::Post);
+        assert_eq!(status(t.send(&post, "", Credentials::Configured).await), Ok(204));
+        assert_eq!(idle(&t), 1, "a connection that carried a success is kept");
+    }
+
+    /// RFC 9112 §9.3.1: a request that failed on a reused connection before any answer is sent
+    /// again on a fresh one when its method is idempotent; a written `POST` is not (it may
+    /// have been applied), and a server that fails a fresh connection too is still reported.
+    #[tokio::test]
+    async fn idempotent_requests_are_sent_again_when_a_reused_connection_closes() {
+        use crate::spec::Method;
+        use crate::testkit::server::{Reply, TestServer};
+        let server = TestServer::start(|r| match r.path() {
+            "/then-close" => Reply::HttpThenClose { status: 200, after: Duration::from_millis(500) },
+            "/close" => Reply::Close,
+            _ => Reply::empty(204),
+        })
+        .await;
+        let t = &transport(&server.url(), Duration::from_secs(5), 16);
+        let status = |outcome: Outcome| outcome.result.map(|r| r.status).map_err(|f| f.kind);
+        let send = |request: Request| async move { status(t.send(&request, "", Credentials::Configured).await) };
+        // The server closes an idle keep-alive connection: no finding for an idempotent request.
+        for method in [Method::Get, Method::Put, Method::Delete] {
+            assert_eq!(send(get("/then-close")).await, Ok(200));
+            assert_eq!(idle(t), 1, "kept: nothing said it would close");
+            assert_eq!(send(with_method("/w", method)).await, Ok(204), "{method:?} is sent again");
+        }
+        // A written POST is never sent twice.
+        assert_eq!(send(get("/then-close")).await, Ok(200));
+        assert_eq!(send(with_method("/w", Method::Post)).await, Err("reset"));
+        // A server that closes without answering, on a fresh connection too, is still reported,
+        // after one retry only.
+        assert_eq!(send(get("/w")).await, Ok(204));
+        let before = server.requests();
+        assert_eq!(send(get("/close")).await, Err("reset"));
+        assert_eq!(server.requests() - before, 2, "the reused connection, then one fresh one");
+        assert_eq!(send(with_method("/close", Method::Post)).await, Err("reset"), "a fresh connection is not retried");
     }
 
     #[tokio::test]

@@ -49,6 +49,10 @@ impl Received {
 pub enum Reply {
     /// A well-formed answer (Content-Length added); the connection stays open.
     Http { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    /// A well-formed answer (as [`Reply::Http`], with no `Connection: close`), then, `after`
+    /// it, the connection closed: a server that drops a keep-alive connection once it has
+    /// answered (uvicorn after an exception). A request that arrives meanwhile is reset.
+    HttpThenClose { status: u16, after: Duration },
     /// These bytes, then close.
     Raw(Vec<u8>),
     /// These bytes one at a time, `per_byte` apart, then close.
@@ -165,6 +169,13 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, counter: Arc<Atomic
                 if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(&body).await.is_err() {
                     return;
                 }
+            }
+            Reply::HttpThenClose { status, after } => {
+                let head = format!("HTTP/1.1 {status} {}\r\ncontent-length: 0\r\n\r\n", reason(status));
+                if stream.write_all(head.as_bytes()).await.is_ok() {
+                    tokio::time::sleep(after).await;
+                }
+                return;
             }
             Reply::Raw(bytes) => {
                 let _ = stream.write_all(&bytes).await;
