@@ -23,14 +23,28 @@ fn allowed(value: &str) -> Vec<String> {
     value.split(',').map(|m| m.trim().to_ascii_uppercase()).filter(|m| !m.is_empty()).collect()
 }
 
-/// The documented methods of the probed path that `allow` leaves out.
+/// The documented methods of the probed path that `allow` leaves out. Where the request's path
+/// also matches other path templates (`/load/{groupId}` beside `/load/{datasetId}`), the
+/// server may have routed it to any of them: an `Allow` that covers one of them in full is
+/// complete.
 fn left_out(ctx: &CheckContext, ex: &Exchange<'_>, allow: &str) -> Vec<Method> {
     let listed = allowed(allow);
-    let documented: &[Method] = match ctx.path_methods.get(&ex.operation.path) {
-        Some(methods) => methods,
-        None => std::slice::from_ref(&ex.operation.method),
+    let missing = |documented: &[Method]| -> Vec<Method> {
+        documented.iter().copied().filter(|m| !listed.iter().any(|l| l == m.as_str())).collect()
     };
-    documented.iter().copied().filter(|m| !listed.iter().any(|l| l == m.as_str())).collect()
+    let own = match ctx.path_methods.get(&ex.operation.path) {
+        Some(methods) => missing(methods),
+        None => missing(std::slice::from_ref(&ex.operation.method)),
+    };
+    if own.is_empty() {
+        return own;
+    }
+    let covered_elsewhere = ctx.path_methods.iter().any(|(path, methods)| {
+        *path != ex.operation.path
+            && crate::spec::PathTemplate::parse(path).matches(&ex.request.path).is_some()
+            && missing(methods).is_empty()
+    });
+    if covered_elsewhere { Vec::new() } else { own }
 }
 
 fn names(methods: &[Method]) -> String {
@@ -153,6 +167,34 @@ mod tests {
             unsupported_method(&ctx(), &ex, &effective(&case.request, &resp)).unwrap().message
         };
         assert!(message.contains("without an Allow header"), "{message}");
+    }
+
+    /// Two templates of one shape (the 2023 Atlas spec: `POST /load/{groupId}` beside
+    /// `GET /load/{datasetId}`): a request on that shape may be routed to either, so an `Allow`
+    /// that covers either one is complete; one that covers neither is still incomplete.
+    #[test]
+    fn an_allow_covering_any_template_the_path_matches_is_complete() {
+        let ok = json!({"200": {"description": "ok"}});
+        let spec = load_inline(json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/load/{datasetId}": {"get": {"parameters": [{"name": "datasetId", "in": "path", "required": true,
+                "schema": {"type": "string"}}], "responses": ok}},
+            "/load/{groupId}": {"post": {"parameters": [{"name": "groupId", "in": "path", "required": true,
+                "schema": {"type": "string"}}], "responses": ok}}
+        }}));
+        let ctx = CheckContext { path_methods: crate::check::path_methods(&spec), ..CheckContext::default() };
+        let get = spec.operations.iter().position(|o| o.method == Method::Get).unwrap();
+        let mut case = valid_case(get);
+        case.kind = invalid(Location::Method, "method");
+        case.request.method = Method::Put;
+        case.request.path = "/load/abc".into();
+        let judge = |allow: &str| {
+            let resp = response(405, "application/json", json!({})).with_header("Allow", allow);
+            let ex = exchange(&spec.operations[get], &case, &case.request, &resp);
+            unsupported_method(&ctx, &ex, &effective(&case.request, &resp)).map(|f| f.signature)
+        };
+        assert_eq!(judge("POST"), None, "routed to the twin template");
+        assert_eq!(judge("GET"), None);
+        assert_eq!(judge("DELETE").as_deref(), Some("405:allow_incomplete"));
     }
 
     /// Issue 19, item 1: an `OPTIONS` answer is judged only when it offers `Allow`.

@@ -15,6 +15,10 @@ const OPTIONAL_DEPTH: usize = 4;
 const MAX_DEPTH: usize = 24;
 /// Nodes per attempt, so that a huge or recursive schema cannot run away.
 const BUDGET: usize = 20_000;
+/// Schema nodes copied per attempt (merging `allOf`, `oneOf` with siblings, discriminator
+/// targets). Visits alone do not bound the work: a recursive discriminated schema merged at
+/// every level copies ever larger schemas (the 2023 Atlas spec spent minutes in one body).
+const COPY_BUDGET: usize = 400_000;
 
 /// SplitMix64: small, fast, and good enough to vary generated values.
 #[derive(Debug, Clone)]
@@ -53,8 +57,13 @@ pub(crate) fn generate(schema: &Schema, seed: u64) -> Option<Value> {
 
 /// One unchecked attempt at a value for `node` (a node of `schema`'s document).
 pub(crate) fn attempt_value(schema: &Schema, node: &Value, seed: u64, attempt: u64) -> Option<Value> {
-    let mut g =
-        Gen { schema, rng: Rng::new(mix(seed ^ attempt.wrapping_mul(0xA24B_AED4_963E_E407))), attempt, budget: BUDGET };
+    let mut g = Gen {
+        schema,
+        rng: Rng::new(mix(seed ^ attempt.wrapping_mul(0xA24B_AED4_963E_E407))),
+        attempt,
+        budget: BUDGET,
+        copies: COPY_BUDGET,
+    };
     g.value(node, 0)
 }
 
@@ -63,6 +72,8 @@ struct Gen<'s> {
     rng: Rng,
     attempt: u64,
     budget: usize,
+    /// What is left of [`COPY_BUDGET`].
+    copies: usize,
 }
 
 const WORDS: [&str; 8] = ["example", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"];
@@ -108,6 +119,9 @@ impl Gen<'_> {
             && !parts.is_empty()
         {
             let merged = self.merge_all(map, parts);
+            if !self.charge(&merged) {
+                return None;
+            }
             return self.value(&merged, depth + 1);
         }
         for key in ["oneOf", "anyOf"] {
@@ -122,6 +136,9 @@ impl Gen<'_> {
                 } else {
                     merge(self.schema.resolve(&alt).clone(), Value::Object(rest))
                 };
+                if !self.charge(&merged) {
+                    return None;
+                }
                 return self.value(&merged, depth + 1);
             }
         }
@@ -136,6 +153,13 @@ impl Gen<'_> {
         }
     }
 
+    /// Takes a copied schema's size from the copy budget; `false` once it is spent.
+    fn charge(&mut self, copied: &Value) -> bool {
+        let size = nodes(copied, self.copies.saturating_add(1));
+        self.copies = self.copies.saturating_sub(size);
+        self.copies > 0
+    }
+
     fn discriminated(&mut self, disc: &Value, depth: usize) -> Option<Value> {
         let property = disc.get("propertyName")?.as_str()?;
         let mapping = disc.get("mapping")?.as_object()?;
@@ -145,6 +169,9 @@ impl Gen<'_> {
         let index = (self.attempt as usize) % mapping.len();
         let (name, target) = mapping.iter().nth(index)?;
         let target = self.schema.lookup(target.as_str()?)?.clone();
+        if !self.charge(&target) {
+            return None;
+        }
         let mut value = self.value(&target, depth + 1)?;
         if let Value::Object(obj) = &mut value {
             obj.insert(property.to_owned(), Value::String(name.clone()));
@@ -437,6 +464,24 @@ fn fit_length(s: String, min: usize, max: usize) -> String {
     } else {
         s
     }
+}
+
+/// The number of JSON nodes in `value`, counting no further than `cap`.
+fn nodes(value: &Value, cap: usize) -> usize {
+    let mut count = 0;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        count += 1;
+        if count >= cap {
+            return cap;
+        }
+        match v {
+            Value::Object(map) => stack.extend(map.values()),
+            Value::Array(items) => stack.extend(items.iter()),
+            _ => {}
+        }
+    }
+    count
 }
 
 /// Two schemas as one: properties and required lists are united, other keywords kept from
