@@ -402,7 +402,7 @@ pub fn run_on(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>, answer: &
             out.extend(method::unsupported_method(ctx, ex, answer));
         }
         if answer.status == 405 && documents_exactly(ex.operation, 405) {
-            out.extend(error_media(checks, ex, answer));
+            out.extend(media_checks(checks, ex, answer));
         }
         return out;
     }
@@ -416,22 +416,14 @@ pub fn run_on(checks: CheckSet, ctx: &CheckContext, ex: &Exchange<'_>, answer: &
             out.extend(auth::ignored_auth(probe, answer));
         }
         if (400..500).contains(&answer.status) && ex.operation.response_for(answer.status).is_some() {
-            out.extend(error_media(checks, ex, answer));
+            out.extend(media_checks(checks, ex, answer));
         }
         return out;
     }
     if checks.contains(CheckName::StatusCodeConformance) {
         out.extend(status::status_code_conformance(ex, answer));
     }
-    if checks.contains(CheckName::ContentTypeConformance) {
-        out.extend(content::content_type_conformance(ex, answer));
-    }
-    if checks.contains(CheckName::ResponseSchemaConformance) {
-        out.extend(content::response_schema_conformance(ex, answer));
-    }
-    if checks.contains(CheckName::ResponseHeadersConformance) {
-        out.extend(content::response_headers_conformance(ex, answer));
-    }
+    out.extend(media_checks(checks, ex, answer));
     if checks.contains(CheckName::NegativeDataRejection) {
         // A wrong-type value that coerces to a valid one is `type_coercion_accepted`'s.
         out.extend(
@@ -459,9 +451,9 @@ fn documents_exactly(op: &Operation, status: u16) -> bool {
     op.responses.iter().any(|r| r.status == crate::spec::StatusSpec::Code(status))
 }
 
-/// The media checks of an error answer a probe provoked (Content-Type, body schema, headers):
-/// its status is documented, so its shape is part of the contract.
-fn error_media(checks: CheckSet, ex: &Exchange<'_>, answer: &envelope::Answer<'_>) -> Vec<Failure> {
+/// The media checks of an answer (Content-Type, body schema, headers); for an error a probe
+/// provoked too, where its status is documented, so its shape is part of the contract.
+fn media_checks(checks: CheckSet, ex: &Exchange<'_>, answer: &envelope::Answer<'_>) -> Vec<Failure> {
     let mut out = Vec::new();
     if checks.contains(CheckName::ContentTypeConformance) {
         out.extend(content::content_type_conformance(ex, answer));

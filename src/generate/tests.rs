@@ -24,11 +24,16 @@ fn twilio() -> Arc<Spec> {
 }
 
 fn doc(paths: Value, schemas: Value) -> Arc<Spec> {
+    doc_in("3.0.3", paths, schemas)
+}
+
+/// A document of this OpenAPI version with these paths and component schemas.
+fn doc_in(version: &str, paths: Value, schemas: Value) -> Arc<Spec> {
     Arc::new(
         Spec::from_value(
             "test.yaml",
             json!({
-                "openapi": "3.0.3",
+                "openapi": version,
                 "info": {"title": "t", "version": "1"},
                 "paths": paths,
                 "components": {"schemas": schemas},
@@ -906,18 +911,7 @@ fn doc31(schemas: Value) -> Arc<Spec> {
     };
     let names: Vec<String> = schemas.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
     let paths: serde_json::Map<String, Value> = names.iter().map(|n| (format!("/{n}"), body(n))).collect();
-    Arc::new(
-        Spec::from_value(
-            "test31.yaml",
-            json!({
-                "openapi": "3.1.0",
-                "info": {"title": "t", "version": "1"},
-                "paths": paths,
-                "components": {"schemas": schemas},
-            }),
-        )
-        .unwrap(),
-    )
+    doc_in("3.1.0", Value::Object(paths), schemas)
 }
 
 /// Issue 13, item 1: the generator's promise holds for the OpenAPI 3.1 (JSON Schema 2020-12)
