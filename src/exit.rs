@@ -1,4 +1,4 @@
-//! Process exit codes, shared by every subcommand (see DESIGN.md).
+//! Process exit codes, shared by every subcommand (the table under "CLI" in the README).
 
 /// Ran; no conformance failure (`diff`: nothing breaking; `lint`: no error).
 pub const OK: i32 = 0;

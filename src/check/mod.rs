@@ -23,7 +23,7 @@ use serde::Serialize;
 use std::fmt;
 use std::time::Duration;
 
-/// Check names, as fixed in DESIGN.md.
+/// Check names, as the README lists them ("Checks"); reports and the harness use them verbatim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckName {

@@ -178,7 +178,7 @@ impl Fault {
         self.info().2
     }
 
-    /// The DESIGN.md check expected to catch the fault.
+    /// The check (README, "Checks") expected to catch the fault.
     pub fn check(self) -> &'static str {
         self.info().1
     }

@@ -1,5 +1,5 @@
-//! The JSON run report (`--report FILE.json`, `--format json`), as fixed in DESIGN.md. Fields
-//! are only ever added: `count`, `shrunk`, `case`, `expected` and `steps` extend each failure.
+//! The JSON run report (`--report FILE.json`, `--format json`), as the README's "JSON report"
+//! fixes it. Fields are only ever added: `count`, `shrunk`, `case`, `expected` and `steps` extend each failure.
 
 use super::view::{self, FindingView, RequestView, ResponseView};
 use crate::runner::RunReport;
