@@ -194,6 +194,7 @@ fuzz_target!(|input: Input| {
         trusted_credentials: input.trusted,
         max_response_time: Some(Duration::from_millis(1000)),
         identity: fx.identity.clone(),
+        ..CheckContext::default()
     };
     let exchange = Exchange { operation, case: &case, request: &case.request, response: &response, probe };
     let failures = check::run(CheckSet::all(), &ctx, &exchange);
@@ -204,6 +205,7 @@ fuzz_target!(|input: Input| {
         url: format!("{TARGET}{}", case.request.path),
         headers: vec![("Authorization".into(), format!("Bearer {SECRET}")), ("X-Api-Key".into(), SECRET.into())],
         body: case.request.body.as_ref().map(|b| b.to_bytes().into()),
+        ..Sent::default()
     };
     let example =
         Example { case: case.clone(), sent, response: Some(response.clone()), credentials: Credentials::Configured };
@@ -219,6 +221,7 @@ fuzz_target!(|input: Input| {
             example: example.clone(),
             shrunk: false,
             steps: vec![example.clone()],
+            severity: f.severity,
         })
         .collect();
     let run = RunReport {
@@ -233,6 +236,8 @@ fuzz_target!(|input: Input| {
             path: operation.path.clone(),
             requests: 1,
             failures: findings.len(),
+            // Every check listed, so that JUnit renders every finding.
+            checks: conform::check::CheckName::ALL.to_vec(),
             ..OperationStats::default()
         }],
         findings,
@@ -241,6 +246,8 @@ fuzz_target!(|input: Input| {
         internal_errors: Vec::new(),
         // Warnings are rendered too: one that quotes the secret must come out redacted.
         warnings: vec![format!("a warning that quotes {SECRET}")],
+        strict: false,
+        errors: vec![format!("an error that quotes {SECRET}")],
     };
     let mut outputs = vec![
         report::terminal::render(&run, report::terminal::Style { color: false }),
