@@ -9,7 +9,7 @@
 //! with the pointer and reason, so the caller can report it; planning never panics.
 
 use crate::spec::pattern::{GenPattern, generator};
-use crate::spec::{DISCRIMINATOR_KEY, Schema, pointer};
+use crate::spec::{DISCRIMINATOR_KEY, Schema, inherited_base, pointer};
 use regex_syntax::hir::{self, Hir, HirKind};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -278,9 +278,12 @@ impl Planner<'_> {
         }
         let mut pushed = 0;
         let mut node = v;
+        // The schema whose `allOf` is walked below: a subtype, if a base it includes names it.
+        let mut owner = at;
         if let Some(reference) = v.get("$ref").and_then(Value::as_str) {
             let Some(target) = self.schema.lookup(reference) else { return 0 };
             if let Some(fragment) = pointer::local_fragment(reference) {
+                owner = fragment;
                 if self.refs.iter().filter(|r| r.as_str() == fragment).count() >= MAX_SAME_REF {
                     out.insert("x-conform-never".into(), json!(format!("{fragment}: recursion is cut here")));
                     return 0;
@@ -313,7 +316,15 @@ impl Planner<'_> {
                 if item.get("if").is_some() && discriminated {
                     continue; // The discriminator dispatch; alternatives are planned one by one.
                 }
-                pushed += self.flatten(item, &pointer::join_index(&pointer::join(at, "allOf"), i), out, hops + 1);
+                let item_at = pointer::join_index(&pointer::join(at, "allOf"), i);
+                // A base that lists this schema as a subtype: its alternatives are satisfied
+                // by the subtype itself, not expanded again (OpenAPI inheritance).
+                if let Some(inherited) = inherited_base(self.schema.resolve(item), owner) {
+                    self.exact &= !inherited.dropped_one_of;
+                    pushed += self.flatten(&inherited.schema, &item_at, out, hops + 1);
+                    continue;
+                }
+                pushed += self.flatten(item, &item_at, out, hops + 1);
             }
         }
         pushed
@@ -441,6 +452,9 @@ impl Planner<'_> {
             return self.alternatives(map, keyword, &alts, at, depth);
         }
         if let Some(c) = map.get("const") {
+            if map.get("enum").and_then(Value::as_array).is_some_and(|values| !values.contains(c)) {
+                return self.never(at, "the `const` value is not among the `enum` values");
+            }
             return Node::Const(c.clone());
         }
         let types: Vec<String> = match map.get("type") {
@@ -505,7 +519,12 @@ impl Planner<'_> {
                 let pushed = self.flatten(&json!({"$ref": reference}), &list_at, &mut merged, 0);
                 let props = merged.entry("properties").or_insert_with(|| json!({}));
                 if let Some(props) = props.as_object_mut() {
-                    props.insert(property.clone(), json!({"const": value}));
+                    // The discriminator value, within what the property itself allows.
+                    let named = match props.get(&property) {
+                        Some(own) => json!({"allOf": [own, {"const": value}]}),
+                        None => json!({"const": value}),
+                    };
+                    props.insert(property.clone(), named);
                 }
                 let required = merged.entry("required").or_insert_with(|| json!([]));
                 if let Some(required) = required.as_array_mut()

@@ -5,7 +5,7 @@
 //! does not validate is retried with another seed, and after a few attempts the caller gets
 //! `None`. This module must never hand out a value its schema rejects.
 
-use crate::spec::{DISCRIMINATOR_KEY, Direction, Schema};
+use crate::spec::{DISCRIMINATOR_KEY, Direction, Schema, inherited_base, pointer};
 use serde_json::{Map, Number, Value, json};
 
 /// Attempts (each with a different seed and choices) before giving up.
@@ -19,6 +19,10 @@ const BUDGET: usize = 20_000;
 /// targets). Visits alone do not bound the work: a recursive discriminated schema merged at
 /// every level copies ever larger schemas (the 2023 Atlas spec spent minutes in one body).
 const COPY_BUDGET: usize = 400_000;
+
+/// Marks a copied subtype (a `oneOf` alternative merged with its siblings) with the pointer it
+/// was copied from, so that the bases it includes still recognise it (see [`inherited_base`]).
+const OWNER_KEY: &str = "x-conform-owner";
 
 /// SplitMix64: small, fast, and good enough to vary generated values.
 #[derive(Debug, Clone)]
@@ -48,21 +52,26 @@ pub(crate) fn mix(mut z: u64) -> u64 {
 }
 
 /// A value valid against `schema`, the same for the same `seed`; `None` when none was found.
+///
+/// The last two attempts are minimal: arrays at `minItems` and objects with their required
+/// properties only, so that an optional part nothing satisfies (a contradictory item schema,
+/// say) does not sink a value that can leave it out.
 pub(crate) fn generate(schema: &Schema, seed: u64) -> Option<Value> {
-    (0..ATTEMPTS).find_map(|attempt| {
-        let value = attempt_value(schema, schema.value(), seed, attempt)?;
+    (0..ATTEMPTS + 2).find_map(|attempt| {
+        let value = attempt_with(schema, schema.value(), seed, attempt, attempt >= ATTEMPTS)?;
         schema.is_valid(&value).then_some(value)
     })
 }
 
 /// One unchecked attempt at a value for `node` (a node of `schema`'s document).
-pub(crate) fn attempt_value(schema: &Schema, node: &Value, seed: u64, attempt: u64) -> Option<Value> {
+fn attempt_with(schema: &Schema, node: &Value, seed: u64, attempt: u64, minimal: bool) -> Option<Value> {
     let mut g = Gen {
         schema,
         rng: Rng::new(mix(seed ^ attempt.wrapping_mul(0xA24B_AED4_963E_E407))),
         attempt,
         budget: BUDGET,
         copies: COPY_BUDGET,
+        minimal,
     };
     g.value(node, 0)
 }
@@ -74,6 +83,8 @@ struct Gen<'s> {
     budget: usize,
     /// What is left of [`COPY_BUDGET`].
     copies: usize,
+    /// Only what the schema requires: arrays at `minItems`, no optional properties.
+    minimal: bool,
 }
 
 const WORDS: [&str; 8] = ["example", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"];
@@ -89,6 +100,7 @@ impl Gen<'_> {
             return None;
         }
         self.budget -= 1;
+        let owner = self.last_ref(node);
         let node = self.schema.resolve(node);
         let map = match node {
             Value::Object(map) => map,
@@ -118,7 +130,8 @@ impl Gen<'_> {
         if let Some(Value::Array(parts)) = map.get("allOf")
             && !parts.is_empty()
         {
-            let merged = self.merge_all(map, parts);
+            let owner = owner.or_else(|| map.get(OWNER_KEY).and_then(Value::as_str).map(str::to_owned));
+            let merged = self.merge_all(map, parts, owner.as_deref());
             if !self.charge(&merged) {
                 return None;
             }
@@ -134,7 +147,11 @@ impl Gen<'_> {
                 let merged = if rest.keys().all(|k| is_annotation(k)) {
                     alt.clone()
                 } else {
-                    merge(self.schema.resolve(&alt).clone(), Value::Object(rest))
+                    let mut merged = merge(self.schema.resolve(&alt).clone(), Value::Object(rest));
+                    if let (Some(from), Value::Object(m)) = (self.last_ref(&alt), &mut merged) {
+                        m.insert(OWNER_KEY.to_owned(), Value::String(from));
+                    }
+                    merged
                 };
                 if !self.charge(&merged) {
                     return None;
@@ -168,11 +185,12 @@ impl Gen<'_> {
         }
         let index = (self.attempt as usize) % mapping.len();
         let (name, target) = mapping.iter().nth(index)?;
-        let target = self.schema.lookup(target.as_str()?)?.clone();
-        if !self.charge(&target) {
+        let reference = target.as_str()?;
+        if !self.charge(self.schema.lookup(reference)?) {
             return None;
         }
-        let mut value = self.value(&target, depth + 1)?;
+        // Through the reference, so that the target's bases know it as their subtype.
+        let mut value = self.value(&json!({"$ref": reference}), depth + 1)?;
         if let Value::Object(obj) = &mut value {
             obj.insert(property.to_owned(), Value::String(name.clone()));
         }
@@ -188,19 +206,42 @@ impl Gen<'_> {
         pool[(self.attempt as usize) % pool.len()].clone()
     }
 
-    /// One schema standing for `allOf` and the keywords beside it.
-    fn merge_all(&self, map: &Map<String, Value>, parts: &[Value]) -> Value {
+    /// The pointer of the last schema `node`'s `$ref` chain leads to (`None` without one).
+    fn last_ref(&self, node: &Value) -> Option<String> {
+        let mut last = None;
+        let mut node = node;
+        for _ in 0..32 {
+            let Some(reference) = node.get("$ref").and_then(Value::as_str) else { break };
+            last = pointer::local_fragment(reference).map(str::to_owned);
+            match self.schema.lookup(reference) {
+                Some(next) => node = next,
+                None => break,
+            }
+        }
+        last
+    }
+
+    /// One schema standing for `allOf` and the keywords beside it; `owner` is the pointer of
+    /// the schema holding them, when known.
+    fn merge_all(&self, map: &Map<String, Value>, parts: &[Value], owner: Option<&str>) -> Value {
         let mut own = map.clone();
         own.shift_remove("allOf");
+        own.shift_remove(OWNER_KEY);
         let mut merged = Value::Object(own);
-        for part in parts {
-            let part = self.schema.resolve(part);
+        for raw in parts {
+            let part_owner = self.last_ref(raw);
+            let resolved = self.schema.resolve(raw);
             // Conditional parts (`if`/`then`, from discriminators) constrain, they do not shape.
-            if part.get("if").is_some() {
+            if resolved.get("if").is_some() {
                 continue;
             }
+            // A base that lists `owner` as a subtype: its alternatives are the subtype itself.
+            let inherited = owner.and_then(|o| inherited_base(resolved, o)).map(|i| i.schema);
+            let part = inherited.as_ref().unwrap_or(resolved);
             let part = match part.get("allOf").and_then(Value::as_array) {
-                Some(inner) if !inner.is_empty() => self.merge_all(part.as_object().unwrap_or(&Map::new()), inner),
+                Some(inner) if !inner.is_empty() => {
+                    self.merge_all(part.as_object().unwrap_or(&Map::new()), inner, part_owner.as_deref())
+                }
                 _ => part.clone(),
             };
             merged = merge(merged, part);
@@ -268,7 +309,7 @@ impl Gen<'_> {
             };
             out.insert((*name).to_owned(), value);
         }
-        if depth < OPTIONAL_DEPTH {
+        if depth < OPTIONAL_DEPTH && !self.minimal {
             for (name, sub) in props {
                 if out.len() >= max {
                     break;
@@ -302,7 +343,7 @@ impl Gen<'_> {
     fn array(&mut self, map: &Map<String, Value>, depth: usize) -> Option<Value> {
         let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0);
         let max = map.get("maxItems").and_then(Value::as_u64).unwrap_or(u64::MAX);
-        let wanted = if depth >= OPTIONAL_DEPTH { min } else { min.max(1) };
+        let wanted = if depth >= OPTIONAL_DEPTH || self.minimal { min } else { min.max(1) };
         let count = wanted.min(max).min(64);
         let items = map.get("items").cloned().unwrap_or(json!({}));
         let unique = map.get("uniqueItems").and_then(Value::as_bool).unwrap_or(false);
@@ -511,11 +552,16 @@ fn merge(base: Value, extra: Value) -> Value {
                     }
                 }
             }
+            ("enum", Some(Value::Array(mine)), Value::Array(theirs)) => mine.retain(|v| theirs.contains(v)),
             (_, Some(_), _) => {}
             (_, None, value) => {
                 base.insert(key, value);
             }
         }
+    }
+    // An example or default the merged `enum` no longer admits would be handed out first.
+    if let Some(Value::Array(allowed)) = base.get("enum").cloned() {
+        base.retain(|k, v| !matches!(k.as_str(), "example" | "default") || allowed.contains(v));
     }
     Value::Object(base)
 }
@@ -587,6 +633,72 @@ mod tests {
         )
         .unwrap();
         assert_eq!(generate(&s, 1), generate(&s, 1));
+    }
+
+    /// Issue 12: the classic polymorphism (a discriminated base with a `oneOf` of subtypes that
+    /// include it through `allOf`) answered 500 "could not produce a body". A subtype's value
+    /// carries its mapping name and validates, through the base or on its own.
+    #[test]
+    fn subtypes_including_their_discriminated_base_get_values() {
+        let spec = crate::spec::Spec::from_value(
+            "t.yaml",
+            json!({
+                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                "paths": {"/pets": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "pet": {"$ref": "#/components/schemas/Pet"},
+                        "cat": {"$ref": "#/components/schemas/Cat"},
+                        "dogs": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Dog"}}
+                    }, "required": ["pet", "cat", "dogs"]
+                }}}}}}}},
+                "components": {"schemas": {
+                    "Pet": {
+                        "type": "object",
+                        "discriminator": {"propertyName": "kind", "mapping": {"CAT": "#/components/schemas/Cat", "DOG": "#/components/schemas/Dog"}},
+                        "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                        "required": ["kind"],
+                        "properties": {"kind": {"type": "string", "enum": ["CAT", "DOG", "FISH"], "example": "DOG"}, "name": {"type": "string"}}
+                    },
+                    "Cat": {"type": "object", "allOf": [{"$ref": "#/components/schemas/Pet"}, {"type": "object", "properties": {"lives": {"type": "integer", "minimum": 1, "maximum": 9}}}]},
+                    "Dog": {"type": "object", "allOf": [{"$ref": "#/components/schemas/Pet"}, {"type": "object", "required": ["bark"], "properties": {"bark": {"type": "string", "enum": ["woof"]}}}]}
+                }}
+            }),
+        )
+        .unwrap();
+        let schema = spec.operations[0].responses[0].content[0].schema.clone().unwrap();
+        for seed in 0..8 {
+            let v = generate(&schema, seed).unwrap_or_else(|| panic!("no value for seed {seed}"));
+            assert!(schema.is_valid(&v), "{v}");
+            assert_eq!(v["cat"]["kind"], json!("CAT"), "a Cat carries its mapping name: {v}");
+            assert!(v["dogs"].as_array().unwrap().iter().all(|d| d["kind"] == "DOG" && d["bark"] == "woof"), "{v}");
+            let pet = &v["pet"];
+            assert!(pet["kind"] == "CAT" || (pet["kind"] == "DOG" && pet["bark"] == "woof"), "{v}");
+        }
+        // The validator is not loosened: a DOG without its bark is still refused.
+        let mut wrong = generate(&schema, 0).unwrap();
+        wrong["pet"] = json!({"kind": "DOG"});
+        assert!(!schema.is_valid(&wrong));
+    }
+
+    /// An optional part nothing satisfies (here array items whose `type` contradicts their
+    /// `oneOf`, as in the 2023 Atlas spec's `MatcherFieldView`) is left out: an empty array.
+    #[test]
+    fn a_contradictory_optional_part_is_left_out() {
+        let v = valid(json!({"type": "array", "items": {"type": "object", "oneOf": [
+            {"type": "string", "enum": ["A"]}, {"type": "string", "enum": ["B"]}
+        ]}}));
+        assert_eq!(v, json!([]));
+        let v = valid(json!({"type": "object", "required": ["a"], "properties": {
+            "a": {"type": "integer"},
+            "b": {"type": "object", "oneOf": [{"type": "string"}]}
+        }}));
+        assert_eq!(v.get("b"), None);
+        let s = standalone_schema(
+            &json!({"type": "array", "minItems": 1, "items": {"type": "object", "oneOf": [{"type": "string"}]}}),
+            Direction::Response,
+        )
+        .unwrap();
+        assert_eq!(generate(&s, 3), None, "a required impossible part still gives nothing");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::generate::{Case, CaseKind, CaseOrigin, Request};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
 use crate::spec::{Operation, ParamLocation, Schema, pointer};
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
 /// Sequences of each kind per resource (each with its own seed).
 fn variants(cases: usize) -> usize {
@@ -908,18 +909,34 @@ enum Fields {
 /// Whether the object schema `node` declares the property at `path` (`/a/b`), through
 /// `properties` and the members of `allOf`, `anyOf` and `oneOf`.
 fn declares(schema: &Schema, node: &Value, path: &str) -> bool {
+    declares_once(schema, node, path, &mut HashSet::new())
+}
+
+/// [`declares`], visiting each (schema node, path) once: subtypes include the base that lists
+/// them, so composition is cyclic.
+fn declares_once<'a>(
+    schema: &'a Schema,
+    node: &'a Value,
+    path: &str,
+    seen: &mut HashSet<(*const Value, String)>,
+) -> bool {
     let node = schema.resolve(node);
+    if !seen.insert((node as *const Value, path.to_owned())) {
+        return false; // Already answered (false) or being answered further up.
+    }
     let Some((first, rest)) = path.strip_prefix('/').map(|p| p.split_once('/').unwrap_or((p, ""))) else {
         return true;
     };
     let key = pointer::unescape(first);
     if let Some(child) = node.get("properties").and_then(|p| p.get(key.as_ref() as &str))
-        && (rest.is_empty() || declares(schema, child, &format!("/{rest}")))
+        && (rest.is_empty() || declares_once(schema, child, &format!("/{rest}"), seen))
     {
         return true;
     }
     ["allOf", "anyOf", "oneOf"].iter().any(|k| {
-        node.get(*k).and_then(Value::as_array).is_some_and(|members| members.iter().any(|m| declares(schema, m, path)))
+        node.get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|members| members.iter().any(|m| declares_once(schema, m, path, seen)))
     })
 }
 
@@ -1025,6 +1042,32 @@ mod tests {
         };
         // Declared semantics (a sidecar) hold every field.
         assert!(compare_written(&unshowable, &after, &r, "PATCH", &Fields::All).is_err());
+    }
+
+    /// Regression (issue 12, 2023 Atlas `CloudProviderContainer`): subtypes include the base
+    /// that lists them, so composition is cyclic; looking a field up terminates, and still
+    /// finds fields declared by the base or by a subtype.
+    #[test]
+    fn declared_fields_are_found_through_cyclic_composition() {
+        let spec = crate::spec::Spec::from_value(
+            "t",
+            json!({
+                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Base"}}}}}}}},
+                "components": {"schemas": {
+                    "Base": {"type": "object", "properties": {"kind": {"type": "string"}},
+                        "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}]},
+                    "A": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"a": {"type": "object", "properties": {"n": {}}}}}]},
+                    "B": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"b": {}}}]}
+                }}
+            }),
+        )
+        .unwrap();
+        let schema = spec.operations[0].responses[0].content[0].schema.clone().unwrap();
+        for (path, declared) in [("/kind", true), ("/a/n", true), ("/b", true), ("/c", false), ("/a/m", false)] {
+            assert_eq!(declares(&schema, schema.value(), path), declared, "{path}");
+        }
     }
 
     #[test]
