@@ -232,6 +232,8 @@ struct Sequence<'p> {
 struct Read {
     status: u16,
     body: Option<Value>,
+    /// A body came, but not as JSON (another documented media type, such as CSV).
+    other_media: bool,
 }
 
 /// Why a sequence stopped early.
@@ -430,7 +432,9 @@ impl<'p> Sequence<'p> {
                 "read:no_answer".into(),
             ));
         };
-        Ok(Read { status: response.status, body: serde_json::from_slice(&response.body).ok() })
+        let body: Option<Value> = serde_json::from_slice(&response.body).ok();
+        let other_media = body.is_none() && !response.body.iter().all(u8::is_ascii_whitespace);
+        Ok(Read { status: response.status, body, other_media })
     }
 
     async fn read_ok(&mut self, op: usize, after: &str) -> Result<Value, Stop> {
@@ -438,6 +442,17 @@ impl<'p> Sequence<'p> {
         let read = self.read(op).await?;
         match (read.status, read.body) {
             (200..=299, Some(body)) => Ok(body),
+            // A success whose body is not JSON (a read that also documents CSV, and answered
+            // in it) cannot show the state: nothing to compare, so the sequence says nothing.
+            // An empty success still fails: the read shows no resource.
+            (status @ 200..=299, None) if read.other_media => {
+                self.established = established;
+                Err(Stop::Drop(format!(
+                    "{} {} answered {status} with a body that is not JSON, so the state could not be compared",
+                    self.op(op).method,
+                    self.op(op).id
+                )))
+            }
             (status, body) => {
                 // Judged as of before this read: its own answer proves nothing.
                 self.established = established;

@@ -573,6 +573,47 @@ async fn guessed_scenarios_and_missing_items_are_dropped_and_lost_writes_still_c
     assert!(messages[0].contains("the read shows is_paused ="), "{}", messages[0]);
 }
 
+/// Regression (the 2023 Atlas spec): a read that also documents CSV answered CSV, and the
+/// sequence failed with "answered 200 instead of the resource". A success in another media type
+/// cannot show the state: the sequence is dropped with a note. An empty success still fails.
+#[tokio::test]
+async fn a_read_answered_in_another_media_type_is_a_note_and_an_empty_one_still_fails() {
+    let spec = pools_and_dags();
+    let serve = |csv: bool| {
+        move |r: &Received| match (r.method.as_str(), r.path()) {
+            ("GET", "/dags/known") if csv => Reply::Http {
+                status: 200,
+                headers: vec![("Content-Type".into(), "text/csv".into())],
+                body: b"dag_id,is_paused\nknown,false\n".to_vec(),
+            },
+            ("GET", "/dags/known") => Reply::empty(200),
+            ("PATCH", "/dags/known") => {
+                Reply::json(200, "application/json", &json!({"dag_id": "known", "is_paused": true}))
+            }
+            _ => Reply::json(404, "application/json", &json!({"detail": "not found"})),
+        }
+    };
+    let config = RunConfig {
+        seed: Some(3),
+        cases: 20,
+        checks: CheckSet::none().with(CheckName::StatefulConformance),
+        params: vec![("dag_id".to_owned(), "known".to_owned())],
+        ..RunConfig::default()
+    };
+    let server = TestServer::start(serve(true)).await;
+    let report =
+        run(spec.clone(), Target::Url(server.url().parse().unwrap()), config.clone(), &NoProgress).await.unwrap();
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert!(report.warnings.iter().any(|w| w.contains("not JSON")), "{:#?}", report.warnings);
+    let server = TestServer::start(serve(false)).await;
+    let report = run(spec, Target::Url(server.url().parse().unwrap()), config, &NoProgress).await.unwrap();
+    assert!(
+        report.findings.iter().any(|f| f.message.contains("answered 200 instead of the resource")),
+        "{:#?}",
+        report.findings
+    );
+}
+
 /// Regression (REAL_WORLD.md, Kinto): a made-up `If-Match` in a sequence's write got 412, as
 /// HTTP says it must, and the sequence failed. Sequences send no optional precondition
 /// headers, so the write is judged; a lost write is still caught. A 412 that no precondition
