@@ -489,6 +489,17 @@ async fn the_embedded_mock_uses_a_scheme_the_spec_declares() {
 
 /// A pool keyed by name (no `id`) and a DAG whose PATCH takes a field its read does not
 /// document: the shapes of issue 11's classes 2 and 3 (Apache Airflow's API).
+/// A run of the stateful check alone, with these pins.
+fn stateful_only(seed: u64, cases: usize, params: Vec<(String, String)>) -> RunConfig {
+    RunConfig {
+        seed: Some(seed),
+        cases,
+        checks: CheckSet::none().with(CheckName::StatefulConformance),
+        params,
+        ..RunConfig::default()
+    }
+}
+
 fn pools_and_dags() -> Arc<Spec> {
     Arc::new(Spec::from_value("pools-and-dags.yaml", pools_and_dags_doc()).unwrap())
 }
@@ -545,13 +556,7 @@ async fn guessed_scenarios_and_missing_items_are_dropped_and_lost_writes_still_c
             }
         }
     };
-    let config = |params: Vec<(String, String)>| RunConfig {
-        seed: Some(3),
-        cases: 20,
-        checks: CheckSet::none().with(CheckName::StatefulConformance),
-        params,
-        ..RunConfig::default()
-    };
+    let config = |params: Vec<(String, String)>| stateful_only(3, 20, params);
     let pinned = || vec![("dag_id".to_owned(), "known".to_owned())];
     for (persists, params) in [(true, vec![]), (false, vec![]), (true, pinned())] {
         let server = TestServer::start(serve(persists)).await;
@@ -593,13 +598,7 @@ async fn a_read_answered_in_another_media_type_is_a_note_and_an_empty_one_still_
             _ => Reply::json(404, "application/json", &json!({"detail": "not found"})),
         }
     };
-    let config = RunConfig {
-        seed: Some(3),
-        cases: 20,
-        checks: CheckSet::none().with(CheckName::StatefulConformance),
-        params: vec![("dag_id".to_owned(), "known".to_owned())],
-        ..RunConfig::default()
-    };
+    let config = stateful_only(3, 20, vec![("dag_id".to_owned(), "known".to_owned())]);
     let server = TestServer::start(serve(true)).await;
     let report =
         run(spec.clone(), Target::Url(server.url().parse().unwrap()), config.clone(), &NoProgress).await.unwrap();
@@ -650,13 +649,7 @@ async fn sequences_send_no_made_up_preconditions_and_a_bare_412_is_a_note() {
             }
         }
     };
-    let config = RunConfig {
-        seed: Some(3),
-        cases: 20,
-        checks: CheckSet::none().with(CheckName::StatefulConformance),
-        params: vec![("dag_id".to_owned(), "known".to_owned())],
-        ..RunConfig::default()
-    };
+    let config = stateful_only(3, 20, vec![("dag_id".to_owned(), "known".to_owned())]);
     let messages = |persists: bool, always_412: bool| {
         let (spec, config) = (spec.clone(), config.clone());
         async move {
@@ -702,13 +695,7 @@ async fn refused_steps_are_judged_as_positive_data_acceptance_would_judge_them()
             _ => Reply::json(404, "application/json", &json!({"detail": "not found"})),
         }
     };
-    let config = |params: Vec<(String, String)>| RunConfig {
-        seed: Some(5),
-        cases: 10,
-        checks: CheckSet::none().with(CheckName::StatefulConformance),
-        params,
-        ..RunConfig::default()
-    };
+    let config = |params: Vec<(String, String)>| stateful_only(5, 10, params);
     let messages = |report: &RunReport| report.findings.iter().map(|f| f.message.clone()).collect::<Vec<_>>();
     // No pins: the refused create is a note, not a finding.
     let server = TestServer::start(serve(400)).await;
