@@ -9,7 +9,7 @@
 //! with the pointer and reason, so the caller can report it; planning never panics.
 
 use crate::spec::pattern::{GenPattern, generator};
-use crate::spec::{DISCRIMINATOR_KEY, Schema, inherited_base, pointer};
+use crate::spec::{DISCRIMINATOR_KEY, Schema, inherited_base, pointer, require_within};
 use regex_syntax::hir::{self, Hir, HirKind};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -517,21 +517,8 @@ impl Planner<'_> {
                 let mut merged = base.clone();
                 merged.shift_remove(DISCRIMINATOR_KEY);
                 let pushed = self.flatten(&json!({"$ref": reference}), &list_at, &mut merged, 0);
-                let props = merged.entry("properties").or_insert_with(|| json!({}));
-                if let Some(props) = props.as_object_mut() {
-                    // The discriminator value, within what the property itself allows.
-                    let named = match props.get(&property) {
-                        Some(own) => json!({"allOf": [own, {"const": value}]}),
-                        None => json!({"const": value}),
-                    };
-                    props.insert(property.clone(), named);
-                }
-                let required = merged.entry("required").or_insert_with(|| json!([]));
-                if let Some(required) = required.as_array_mut()
-                    && !required.contains(&json!(property))
-                {
-                    required.push(json!(property));
-                }
+                // The discriminator value, within what the property itself allows.
+                require_within(&mut merged, &property, json!({"const": value}));
                 let target_at = pointer::local_fragment(reference).unwrap_or(at).to_owned();
                 let node = self.map_node(merged, &target_at, depth + 1);
                 for _ in 0..pushed {

@@ -62,22 +62,28 @@ pub(crate) fn inherited_base(base: &Value, owner: &str) -> Option<Inherited> {
     }
     let property = disc.and_then(|d| d.get("propertyName")).and_then(Value::as_str);
     if let Some(property) = property.filter(|_| !names.is_empty()) {
-        let props = out.entry("properties").or_insert_with(|| json!({}));
-        if let Some(props) = props.as_object_mut() {
-            let restricted = match props.get(property) {
-                Some(own) => json!({"allOf": [own, {"enum": names}]}),
-                None => json!({"enum": names}),
-            };
-            props.insert(property.to_owned(), restricted);
-        }
-        let required = out.entry("required").or_insert_with(|| json!([]));
-        if let Some(required) = required.as_array_mut()
-            && !required.contains(&json!(property))
-        {
-            required.push(json!(property));
-        }
+        require_within(&mut out, property, json!({"enum": names}));
     }
     Some(Inherited { schema: Value::Object(out), dropped_one_of })
+}
+
+/// Makes `property` of the object schema `map` required and holds it to `constraint` as well
+/// as to its own schema (the discriminator value a subtype must carry).
+pub(crate) fn require_within(map: &mut Map<String, Value>, property: &str, constraint: Value) {
+    let props = map.entry("properties").or_insert_with(|| json!({}));
+    if let Some(props) = props.as_object_mut() {
+        let held = match props.get(property) {
+            Some(own) => json!({"allOf": [own, constraint]}),
+            None => constraint,
+        };
+        props.insert(property.to_owned(), held);
+    }
+    let required = map.entry("required").or_insert_with(|| json!([]));
+    if let Some(required) = required.as_array_mut()
+        && !required.iter().any(|r| r.as_str() == Some(property))
+    {
+        required.push(json!(property));
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ mod swagger2;
 
 pub use compile::standalone as standalone_schema;
 pub use finding::{FindingKind, Severity, SpecFinding, group_places};
-pub(crate) use inherit::inherited_base;
+pub(crate) use inherit::{inherited_base, require_within};
 pub use model::*;
 pub use pattern::generatable;
 pub use schema::{DISCRIMINATOR_KEY, pattern_compiles, translate_pattern};
