@@ -222,3 +222,31 @@ pub fn trials(setup: Setup, args: &Arguments) -> Vec<Trial> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Trials are listed only for checks that can judge the operation: no `ignored_auth`
+    /// without security, no `envelope_conformance` without an `envelope` parameter.
+    #[test]
+    fn only_checks_that_can_judge_an_operation_get_a_trial() {
+        let op = |security: serde_json::Value, params: serde_json::Value| {
+            let doc = json!({
+                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                "components": {"securitySchemes": {"b": {"type": "http", "scheme": "bearer"}}},
+                "paths": {"/a": {"get": {"security": security, "parameters": params,
+                    "responses": {"200": {"description": "ok"}}}}}
+            });
+            crate::spec::Spec::from_value("t.yaml", doc).unwrap().operations.remove(0)
+        };
+        let envelope = json!([{"name": "envelope", "in": "query", "schema": {"type": "boolean"}}]);
+        let open = op(json!([]), json!([]));
+        let guarded = op(json!([{"b": []}]), envelope);
+        assert!(!judges(CheckName::IgnoredAuth, &open) && judges(CheckName::IgnoredAuth, &guarded));
+        assert!(!judges(CheckName::EnvelopeConformance, &open));
+        assert!(judges(CheckName::EnvelopeConformance, &guarded));
+        assert!(judges(CheckName::StatusCodeConformance, &open));
+    }
+}
