@@ -5,7 +5,7 @@
 //! for well under a second for a 300+ operation document.
 
 use conform::spec::Spec;
-use conform::testkit::large_spec::{LargeSpecConfig, large_spec};
+use conform_testkit::large_spec::{LargeSpecConfig, large_spec};
 use std::time::{Duration, Instant};
 
 fn median(mut runs: Vec<Duration>) -> Duration {

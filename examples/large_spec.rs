@@ -1,8 +1,8 @@
-//! Writes the synthetic Atlas-like spec of `conform::testkit::large_spec` (default
+//! Writes the synthetic Atlas-like spec of `conform_testkit::large_spec` (default
 //! configuration) as YAML, so that `benches/throughput.sh` can time `conform lint` on it as a
 //! whole process: `cargo run --release --example large_spec -- OUT.yaml`.
 
-use conform::testkit::large_spec::{LargeSpecConfig, large_spec};
+use conform_testkit::large_spec::{LargeSpecConfig, large_spec};
 
 fn main() {
     let Some(out) = std::env::args().nth(1) else {

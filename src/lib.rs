@@ -17,12 +17,12 @@ pub mod check;
 pub mod diff;
 pub mod exit;
 pub mod generate;
+#[cfg(feature = "harness")]
 pub mod harness;
+#[cfg(feature = "mock")]
 pub mod mock;
 pub mod multipart;
 pub mod report;
 pub mod runner;
 pub mod spec;
-#[doc(hidden)]
-pub mod testkit;
 pub mod tls;

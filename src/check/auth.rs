@@ -4,7 +4,7 @@
 use super::envelope::Answer;
 use super::{AuthProbe, CheckName, Failure};
 
-pub fn ignored_auth(probe: AuthProbe, answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn ignored_auth(probe: AuthProbe, answer: &Answer<'_>) -> Option<Failure> {
     if !(200..300).contains(&answer.status) {
         return None;
     }

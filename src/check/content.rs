@@ -22,7 +22,7 @@ fn matching_media<'o>(response: &'o ResponseSpec, content_type: Option<&str>) ->
 }
 
 /// The answer must carry a documented Content-Type for its status (when it has a body).
-pub fn content_type_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn content_type_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     let response = ex.operation.response_for(answer.status)?;
     if response.content.is_empty() || answer.is_empty() || ex.response.truncated {
         return None;
@@ -53,7 +53,7 @@ fn envelope_media(ex: &Exchange<'_>, answer: &Answer<'_>, ct: &str) -> bool {
 }
 
 /// The body must parse as its media type and validate against the documented schema.
-pub fn response_schema_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn response_schema_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     if ex.response.truncated {
         return None; // `transport` reports a body conform did not read in full.
     }
@@ -108,7 +108,7 @@ fn empty_body(schema: &Schema, status: u16, media: &str) -> Option<String> {
 }
 
 /// Documented headers: required ones present, every present one valid.
-pub fn response_headers_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn response_headers_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     let response = ex.operation.response_for(answer.status)?;
     for header in &response.headers {
         match ex.response.header(&header.name) {

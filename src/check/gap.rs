@@ -296,7 +296,7 @@ fn edge_label(description: &str) -> &str {
 }
 
 /// See the module documentation.
-pub fn undocumented_constraint(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Vec<Failure> {
+pub(super) fn undocumented_constraint(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Vec<Failure> {
     if !judged(ctx, ex, answer) {
         return Vec::new();
     }

@@ -8,13 +8,13 @@ use crate::generate::{Case, Location};
 use crate::spec::Method;
 
 /// Whether a case probes an undocumented method rather than the operation itself.
-pub fn is_method_probe(case: &Case) -> bool {
+pub(super) fn is_method_probe(case: &Case) -> bool {
     case.mutation().is_some_and(|m| m.location == Location::Method)
 }
 
 /// Whether a case is the `OPTIONS` probe of its path (never one of the undocumented methods
 /// probed for 405, which are GET, PUT, POST, DELETE and PATCH).
-pub fn is_options_probe(case: &Case) -> bool {
+pub(super) fn is_options_probe(case: &Case) -> bool {
     is_method_probe(case) && case.request.method == Method::Options
 }
 
@@ -51,7 +51,7 @@ fn names(methods: &[Method]) -> String {
     methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-pub fn unsupported_method(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn unsupported_method(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     if !is_method_probe(ex.case) || answer.status >= 500 {
         return None;
     }

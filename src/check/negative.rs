@@ -9,7 +9,7 @@ use crate::spec::{Operation, ParamLocation};
 
 /// An invalid request answered 2xx. Any 4xx counts as a rejection; a 5xx is
 /// `not_a_server_error`'s.
-pub fn negative_data_rejection(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn negative_data_rejection(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     let mutation = ex.case.mutation()?;
     if mutation.location == Location::Method || !(200..300).contains(&answer.status) {
         return None;
@@ -259,7 +259,7 @@ pub fn refusal_is_a_break(ctx: &CheckContext, op: &Operation, status: u16, text:
 /// there (400 or 422 whose body does not speak of existence, uniqueness, permission or a
 /// token), on an operation whose every path parameter was pinned (pinning one header does
 /// not vouch for the rest).
-pub fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn positive_data_acceptance(ctx: &CheckContext, ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     if !ctx.expect_acceptance
         || !ex.case.is_valid()
         || ex.case.origin == crate::generate::CaseOrigin::Probe

@@ -6,7 +6,7 @@ use crate::generate::Location;
 use crate::spec::StatusSpec;
 
 /// Any 5xx.
-pub fn not_a_server_error(answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn not_a_server_error(answer: &Answer<'_>) -> Option<Failure> {
     (answer.status >= 500).then(|| {
         Failure::new(
             CheckName::NotAServerError,
@@ -41,7 +41,7 @@ fn undocumented_rejection_of_an_invalid_request(ex: &Exchange<'_>, status: u16) 
 }
 
 /// The status must be documented: an exact code, an `NXX` range or `default`.
-pub fn status_code_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
+pub(super) fn status_code_conformance(ex: &Exchange<'_>, answer: &Answer<'_>) -> Option<Failure> {
     if ex.operation.response_for(answer.status).is_some()
         || tolerated_protocol_rejection(ex, answer.status)
         || undocumented_rejection_of_an_invalid_request(ex, answer.status)

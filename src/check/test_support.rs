@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-pub fn atlas() -> Arc<Spec> {
+pub(crate) fn atlas() -> Arc<Spec> {
     static SPEC: OnceLock<Arc<Spec>> = OnceLock::new();
     SPEC.get_or_init(|| {
         Arc::new(
@@ -18,11 +18,11 @@ pub fn atlas() -> Arc<Spec> {
     .clone()
 }
 
-pub fn load_inline(doc: Value) -> Spec {
+pub(crate) fn load_inline(doc: Value) -> Spec {
     Spec::from_value("inline.yaml", doc).expect("inline spec")
 }
 
-pub fn request_with_query(query: &[(&str, &str)]) -> Request {
+pub(crate) fn request_with_query(query: &[(&str, &str)]) -> Request {
     Request {
         method: Method::Get,
         path: "/api/atlas/v2/groups/32b6e34b3d91647abb20e7b8/maintenanceWindow".into(),
@@ -34,7 +34,7 @@ pub fn request_with_query(query: &[(&str, &str)]) -> Request {
     }
 }
 
-pub fn valid_case(operation: usize) -> Case {
+pub(crate) fn valid_case(operation: usize) -> Case {
     Case {
         operation,
         index: 0,
@@ -47,7 +47,7 @@ pub fn valid_case(operation: usize) -> Case {
 }
 
 /// A valid case for an Atlas operation, and the spec it belongs to.
-pub fn atlas_case(id: &str) -> (Arc<Spec>, Case) {
+pub(crate) fn atlas_case(id: &str) -> (Arc<Spec>, Case) {
     let spec = atlas();
     let index = spec.operations.iter().position(|o| o.id == id).expect("operation");
     let mut case = valid_case(index);
@@ -55,15 +55,15 @@ pub fn atlas_case(id: &str) -> (Arc<Spec>, Case) {
     (spec, case)
 }
 
-pub fn invalid(location: Location, constraint: &str) -> CaseKind {
+pub(crate) fn invalid(location: Location, constraint: &str) -> CaseKind {
     invalid_described(location, constraint, "a broken value")
 }
 
-pub fn invalid_described(location: Location, constraint: &str, description: &str) -> CaseKind {
+pub(crate) fn invalid_described(location: Location, constraint: &str, description: &str) -> CaseKind {
     CaseKind::Invalid(Mutation { location, constraint: constraint.into(), description: description.into() })
 }
 
-pub fn raw_response(status: u16, content_type: Option<&str>, body: &[u8]) -> Response {
+pub(crate) fn raw_response(status: u16, content_type: Option<&str>, body: &[u8]) -> Response {
     Response {
         status,
         headers: content_type.map(|ct| vec![("content-type".to_owned(), ct.to_owned())]).unwrap_or_default(),
@@ -73,11 +73,16 @@ pub fn raw_response(status: u16, content_type: Option<&str>, body: &[u8]) -> Res
     }
 }
 
-pub fn response(status: u16, content_type: &str, body: Value) -> Response {
+pub(crate) fn response(status: u16, content_type: &str, body: Value) -> Response {
     raw_response(status, Some(content_type), &serde_json::to_vec(&body).expect("json"))
 }
 
-pub fn exchange<'a>(op: &'a Operation, case: &'a Case, request: &'a Request, response: &'a Response) -> Exchange<'a> {
+pub(crate) fn exchange<'a>(
+    op: &'a Operation,
+    case: &'a Case,
+    request: &'a Request,
+    response: &'a Response,
+) -> Exchange<'a> {
     Exchange { operation: op, case, request, response, probe: None }
 }
 

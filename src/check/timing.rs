@@ -2,7 +2,7 @@
 
 use super::{CheckContext, CheckName, Exchange, Failure};
 
-pub fn max_response_time(ctx: &CheckContext, ex: &Exchange<'_>) -> Option<Failure> {
+pub(super) fn max_response_time(ctx: &CheckContext, ex: &Exchange<'_>) -> Option<Failure> {
     let limit = ctx.max_response_time?;
     (ex.response.elapsed > limit).then(|| {
         Failure::new(

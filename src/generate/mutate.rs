@@ -25,7 +25,7 @@ const MAX_BUILT: usize = 4096;
 /// contribute: each is one more request per operation.
 const MAX_EDGES: usize = 24;
 /// The length of the "very long" string sent where no `maxLength` is declared, unless set.
-pub const DEFAULT_MAX_STRING: usize = 1000;
+pub(super) const DEFAULT_MAX_STRING: usize = 1000;
 /// Text with non-ASCII letters, a symbol outside the BMP's Latin blocks, CJK and an emoji (four
 /// UTF-8 bytes: what a 3-byte `utf8` database column cannot store). Starts non-ASCII, so any
 /// prefix of it is non-ASCII.
@@ -80,7 +80,7 @@ pub(crate) struct Variant {
 }
 
 impl Variant {
-    pub fn is_valid(&self) -> bool {
+    pub(super) fn is_valid(&self) -> bool {
         self.constraint.is_none()
     }
 }
@@ -132,12 +132,12 @@ pub(crate) struct Walker {
 }
 
 impl Walker {
-    pub fn new(target: Target, param_location: Option<Location>, max_string: usize) -> Walker {
+    pub(super) fn new(target: Target, param_location: Option<Location>, max_string: usize) -> Walker {
         Walker { out: Vec::new(), edges: Vec::new(), target, param_location, max_string }
     }
 
     /// Every variant: boundaries and the catalogue, then the edges.
-    pub fn into_variants(mut self) -> Vec<Variant> {
+    pub(super) fn into_variants(mut self) -> Vec<Variant> {
         self.out.append(&mut self.edges);
         self.out
     }
@@ -289,7 +289,15 @@ impl Walker {
     }
 
     /// Walks `node`, the value at `path` (labelled `label` in descriptions).
-    pub fn walk(&mut self, node: &Node, path: &mut Vec<Step>, label: &str, place: Place, nullable: bool, depth: usize) {
+    pub(super) fn walk(
+        &mut self,
+        node: &Node,
+        path: &mut Vec<Step>,
+        label: &str,
+        place: Place,
+        nullable: bool,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH || self.out.len() >= MAX_VARIANTS {
             return;
         }

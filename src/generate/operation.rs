@@ -147,7 +147,7 @@ pub(crate) fn runner(config: &Config, seed: u64) -> TestRunner {
 
 impl OpPlan {
     /// Plans operation `index`. Generation problems are appended to `findings`.
-    pub fn build(
+    pub(super) fn build(
         spec: &Spec,
         index: usize,
         pins: &[(String, String)],
@@ -421,7 +421,7 @@ impl OpPlan {
     }
 
     /// Serialises raw values into a request.
-    pub fn render(&self, op: &Operation, raw: &Raw) -> Request {
+    pub(super) fn render(&self, op: &Operation, raw: &Raw) -> Request {
         self.render_with(op, raw, self.body.as_ref())
     }
 
@@ -608,7 +608,7 @@ impl OpPlan {
     }
 
     /// Applies variant `v` (candidate `c`) to raw values and renders the request.
-    pub fn apply(&self, op: &Operation, raw: &Raw, v: &Variant, c: usize) -> Option<Request> {
+    pub(super) fn apply(&self, op: &Operation, raw: &Raw, v: &Variant, c: usize) -> Option<Request> {
         self.apply_with(op, raw, v, c, self.body.as_ref())
     }
 
@@ -674,7 +674,7 @@ impl OpPlan {
     }
 
     /// The mutation label of variant `v`'s candidate `c`.
-    pub fn mutation(v: &Variant, c: usize) -> Option<Mutation> {
+    pub(super) fn mutation(v: &Variant, c: usize) -> Option<Mutation> {
         let constraint = v.constraint?;
         let description = match &v.action {
             Action::Set(cands) => cands.get(c)?.1.clone(),
@@ -684,7 +684,7 @@ impl OpPlan {
     }
 
     /// Applies the first candidate of `v` that gives an acceptable request.
-    pub fn realise(&self, op: &Operation, raw: &Raw, v: &Variant) -> Option<(Request, usize)> {
+    pub(super) fn realise(&self, op: &Operation, raw: &Raw, v: &Variant) -> Option<(Request, usize)> {
         self.realise_with(op, raw, v, self.body.as_ref())
     }
 
@@ -849,13 +849,13 @@ impl OpPlan {
     }
 
     /// Draws raw values from the strategy with `seed`; `None` when the draw fails.
-    pub fn draw(&self, config: &Config, seed: u64) -> Option<Box<dyn ValueTree<Value = Raw>>> {
+    pub(super) fn draw(&self, config: &Config, seed: u64) -> Option<Box<dyn ValueTree<Value = Raw>>> {
         let strategy = self.strategy.as_ref()?;
         strategy.new_tree(&mut runner(config, seed)).ok()
     }
 
     /// Whether raw values render to a valid request (checked only when plans are inexact).
-    pub fn valid_raw(&self, op: &Operation, raw: &Raw) -> Option<Request> {
+    pub(super) fn valid_raw(&self, op: &Operation, raw: &Raw) -> Option<Request> {
         let req = self.render(op, raw);
         if self.check && !violations(op, &req).is_empty() {
             return None;

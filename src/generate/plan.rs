@@ -29,7 +29,7 @@ pub(crate) struct Limit {
 }
 
 impl Limit {
-    pub fn keyword(&self, upper: bool) -> &'static str {
+    pub(super) fn keyword(&self, upper: bool) -> &'static str {
         match (upper, self.exclusive) {
             (false, false) => "minimum",
             (false, true) => "exclusiveMinimum",
@@ -38,7 +38,7 @@ impl Limit {
         }
     }
 
-    pub fn describe(&self, upper: bool) -> String {
+    pub(super) fn describe(&self, upper: bool) -> String {
         let word = match (upper, self.exclusive) {
             (false, false) => "minimum",
             (false, true) => "exclusive minimum",
@@ -69,7 +69,7 @@ pub(crate) struct NumSpec {
 impl NumSpec {
     /// The smallest and largest finite values inside the limits (unbounded sides get a
     /// moderate range so that generated numbers stay readable).
-    pub fn range(&self) -> (f64, f64) {
+    pub(super) fn range(&self) -> (f64, f64) {
         let lo = self.lo.as_ref().map(|l| if l.exclusive { next_up(l.value) } else { l.value });
         let hi = self.hi.as_ref().map(|l| if l.exclusive { next_down(l.value) } else { l.value });
         match (lo, hi) {
@@ -109,7 +109,7 @@ pub(crate) struct Pattern {
 impl Pattern {
     /// A string drawn from `hir`, finished (back-references filled in) if the full pattern
     /// accepts it.
-    pub fn keep(&self, drawn: String) -> Option<String> {
+    pub(super) fn keep(&self, drawn: String) -> Option<String> {
         let s = self.generator.finish(drawn);
         (!self.generator.lossy || self.generator.accepts(&s)).then_some(s)
     }
@@ -170,12 +170,12 @@ pub(crate) enum Node {
 }
 
 impl Node {
-    pub fn is_never(&self) -> bool {
+    pub(super) fn is_never(&self) -> bool {
         matches!(self, Node::Never(..))
     }
 
     /// Whether `null` is one of the admitted values.
-    pub fn admits_null(&self) -> bool {
+    pub(super) fn admits_null(&self) -> bool {
         match self {
             Node::Null | Node::Any => true,
             Node::Const(v) => v.is_null(),
@@ -878,12 +878,12 @@ fn inferred_types(map: &Map<String, Value>) -> Vec<String> {
 pub(crate) struct Mix(pub u64);
 
 impl Mix {
-    pub fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         mix64(self.0)
     }
 
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         if n == 0 { 0 } else { (self.next() % n as u64) as usize }
     }
 }

@@ -37,7 +37,7 @@ pub(crate) enum Place {
 
 impl Place {
     /// The place of values nested inside this one (array items, object members).
-    pub fn nested(self) -> Place {
+    pub(super) fn nested(self) -> Place {
         match self {
             Place::Json => Place::Json,
             Place::Form => Place::Text,
@@ -46,16 +46,16 @@ impl Place {
     }
 
     /// A path segment, with or without `/`.
-    pub fn is_path(self) -> bool {
+    pub(super) fn is_path(self) -> bool {
         matches!(self, Place::Path | Place::PathSlash)
     }
 
-    pub fn allows_null(self) -> bool {
+    pub(super) fn allows_null(self) -> bool {
         self == Place::Json
     }
 
     /// Whether a string can be carried here unchanged.
-    pub fn carries(self, s: &str) -> bool {
+    pub(super) fn carries(self, s: &str) -> bool {
         match self {
             Place::Json | Place::Text | Place::Form => true,
             Place::Path => !s.is_empty() && s != "." && s != ".." && !s.contains('/'),

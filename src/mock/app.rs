@@ -109,7 +109,7 @@ pub(crate) struct ResourcePlan {
 
 impl ResourcePlan {
     /// A state to store: completed to fit the read's schema where it does not already.
-    pub fn shaped(&self, state: Value) -> Value {
+    pub(super) fn shaped(&self, state: Value) -> Value {
         match &self.read_shape {
             Some((schema, base)) => super::state::complete(schema, base.as_ref(), &state).unwrap_or(state),
             None => state,
@@ -119,7 +119,7 @@ impl ResourcePlan {
     /// A new item's id, not in use (`taken`): the next hex id (or number, for numeric ids)
     /// when every id parameter accepts it, else one drawn from the parameters' schemas (a
     /// UUID, `vpce-…`, an address). The hex id when nothing fits.
-    pub fn new_id(&self, ids: &Ids, taken: impl Fn(&str) -> bool) -> String {
+    pub(super) fn new_id(&self, ids: &Ids, taken: impl Fn(&str) -> bool) -> String {
         let first = if self.id_integer { ids.next_number().to_string() } else { ids.next_hex() };
         if self.id_fits(&first) && !taken(&first) {
             return first;
@@ -146,12 +146,12 @@ impl ResourcePlan {
 
     /// The key of one instance: the instance template's variables joined, as
     /// [`crate::spec::semantics::instance_key`] computes it.
-    pub fn instance_key(&self, vars: &[(String, String)]) -> String {
+    pub(super) fn instance_key(&self, vars: &[(String, String)]) -> String {
         join_vars(&self.instance_params, vars)
     }
 
     /// The key of a collection, as [`crate::spec::semantics::collection_key`] computes it.
-    pub fn collection_key(&self, vars: &[(String, String)]) -> String {
+    pub(super) fn collection_key(&self, vars: &[(String, String)]) -> String {
         join_vars(&self.collection_params, vars)
     }
 }
@@ -174,7 +174,7 @@ impl App {
     /// first that documents `method` wins, so that `/a/{id}` (GET) and `/a/{name}` (POST),
     /// which share a shape, both answer their documented method. With no such template the
     /// first match answers (405).
-    pub fn route<'a, 'p>(
+    pub(super) fn route<'a, 'p>(
         &'a self,
         path: &'p str,
         method: Option<Method>,
@@ -201,7 +201,7 @@ impl App {
     ///
     /// # Errors
     /// [`MockError`] when the semantics cannot be loaded or do not fit the spec.
-    pub fn new(spec: Arc<Spec>, config: MockConfig) -> Result<App, MockError> {
+    pub(super) fn new(spec: Arc<Spec>, config: MockConfig) -> Result<App, MockError> {
         let semantics = match config.semantics {
             Some(s) => {
                 check_semantics(&s, &spec)?;

@@ -81,7 +81,7 @@ fn denied(detail: &str) -> Verdict {
 }
 
 impl Auth {
-    pub fn new(
+    pub(super) fn new(
         token: Option<String>,
         digest: Option<(String, String)>,
         basic: Option<(String, String)>,
@@ -93,13 +93,18 @@ impl Auth {
     }
 
     /// Whether any credential is configured (else every request is allowed).
-    pub fn enabled(&self) -> bool {
+    pub(super) fn enabled(&self) -> bool {
         self.token.is_some() || self.digest.is_some() || self.basic.is_some()
     }
 
     /// Checks the `Authorization` headers of a request. `uri` is the request target as sent
     /// (path and query), which a digest response must name.
-    pub fn check<'a>(&self, method: &str, uri: &str, authorization: impl Iterator<Item = &'a HeaderValue>) -> Verdict {
+    pub(super) fn check<'a>(
+        &self,
+        method: &str,
+        uri: &str,
+        authorization: impl Iterator<Item = &'a HeaderValue>,
+    ) -> Verdict {
         let mut verdict = denied("This resource requires credentials: none were sent.");
         for header in authorization {
             let Ok(text) = header.to_str() else {
@@ -207,7 +212,7 @@ impl Auth {
 
     /// The `WWW-Authenticate` values of a 401: a Digest challenge with a fresh nonce (and
     /// `stale=true` when the client only needs a new nonce), and a Bearer challenge.
-    pub fn challenges(&self, stale: bool) -> Vec<HeaderValue> {
+    pub(super) fn challenges(&self, stale: bool) -> Vec<HeaderValue> {
         let mut out = Vec::new();
         if self.digest.is_some() {
             let nonce = self.issue_nonce();

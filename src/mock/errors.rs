@@ -31,16 +31,16 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: u16, code: &'static str, detail: impl Into<String>) -> Problem {
+    pub(super) fn new(status: u16, code: &'static str, detail: impl Into<String>) -> Problem {
         Problem { status, code, detail: detail.into(), fields: Vec::new(), parameters: Vec::new() }
     }
 
-    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Problem {
+    pub(super) fn with_fields(mut self, fields: Vec<FieldError>) -> Problem {
         self.fields = fields;
         self
     }
 
-    pub fn with_parameters(mut self, parameters: Vec<String>) -> Problem {
+    pub(super) fn with_parameters(mut self, parameters: Vec<String>) -> Problem {
         self.parameters = parameters;
         self
     }
@@ -62,7 +62,7 @@ pub(crate) struct Shape {
 }
 
 impl Shape {
-    pub fn of(schema: &Schema) -> Shape {
+    pub(super) fn of(schema: &Schema) -> Shape {
         let node = schema.resolve(schema.value());
         let required = node
             .get("required")

@@ -226,11 +226,11 @@ pub fn list_faults() -> String {
 pub(crate) struct FaultSet(u32);
 
 impl FaultSet {
-    pub fn new(faults: &[Fault]) -> FaultSet {
+    pub(super) fn new(faults: &[Fault]) -> FaultSet {
         FaultSet(faults.iter().fold(0, |bits, f| bits | f.bit()))
     }
 
-    pub fn has(self, fault: Fault) -> bool {
+    pub(super) fn has(self, fault: Fault) -> bool {
         self.0 & fault.bit() != 0
     }
 }

@@ -25,17 +25,17 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn new(value: Value) -> Arc<Snapshot> {
+    pub(super) fn new(value: Value) -> Arc<Snapshot> {
         let bytes = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
         Arc::new(Snapshot::with_bytes(value, bytes))
     }
 
-    pub fn with_bytes(value: Value, bytes: Bytes) -> Snapshot {
+    pub(super) fn with_bytes(value: Value, bytes: Bytes) -> Snapshot {
         Snapshot { value, bytes, fits: OnceLock::new() }
     }
 
     /// Whether the value satisfies `schema` (cached for one schema).
-    pub fn fits(&self, schema: &Schema) -> bool {
+    pub(super) fn fits(&self, schema: &Schema) -> bool {
         let key = schema.pointer().as_ptr() as usize;
         match self.fits.get() {
             Some((k, fits)) if *k == key => *fits,
@@ -90,13 +90,13 @@ pub(crate) struct Sharded<K, V> {
 }
 
 impl<K: Hash + Eq, V> Sharded<K, V> {
-    pub fn new() -> Sharded<K, V> {
+    pub(super) fn new() -> Sharded<K, V> {
         Sharded { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::default())).collect(), hasher: FnvBuild::default() }
     }
 
     /// The shard that holds `key`, locked. A poisoned shard is still used: every write to it
     /// replaces whole values, so no half-written state can be seen.
-    pub fn lock(&self, key: &K) -> MutexGuard<'_, HashMap<K, V, FnvBuild>> {
+    pub(super) fn lock(&self, key: &K) -> MutexGuard<'_, HashMap<K, V, FnvBuild>> {
         let h = self.hasher.hash_one(key);
         // Fold the high bits in: FNV's low bits vary little for keys that differ at the end.
         let shard = &self.shards[((h ^ (h >> 29) ^ (h >> 47)) as usize) % SHARDS];
@@ -115,19 +115,19 @@ pub(crate) struct Ids {
 }
 
 impl Ids {
-    pub fn new(seed: u64) -> Ids {
+    pub(super) fn new(seed: u64) -> Ids {
         Ids { seed, counter: AtomicU64::new(0) }
     }
 
     /// The next id: 24 lower-case hex digits.
-    pub fn next_hex(&self) -> String {
+    pub(super) fn next_hex(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let prefix = (super::values::mix(self.seed) >> 32) as u32;
         format!("{prefix:08x}{:016x}", super::values::mix(n ^ self.seed.rotate_left(17)))
     }
 
     /// The next id as a small integer (for specs whose ids are numbers).
-    pub fn next_number(&self) -> u64 {
+    pub(super) fn next_number(&self) -> u64 {
         self.counter.fetch_add(1, Ordering::Relaxed) + 1
     }
 }

@@ -53,7 +53,7 @@ pub(crate) struct ParamPlan {
 }
 
 impl ParamPlan {
-    pub fn new(p: &ParameterSpec) -> ParamPlan {
+    pub(super) fn new(p: &ParameterSpec) -> ParamPlan {
         let spread = match object_properties(p) {
             Some(props) if p.explode && p.location == ParamLocation::Query => props.keys().cloned().collect(),
             _ => Vec::new(),

@@ -54,12 +54,12 @@ pub(crate) struct Watch {
 
 impl Watch {
     /// Whether the credentials were found to have stopped working: tasks stop taking cases.
-    pub fn stopped(&self) -> bool {
+    pub(super) fn stopped(&self) -> bool {
         self.stopped.load(Ordering::Relaxed)
     }
 
     /// Records the answer to a valid request sent with the configured credentials.
-    pub fn observe(&self, op: usize, mutating: bool, safe: bool, request: &Request, status: u16) -> Next {
+    pub(super) fn observe(&self, op: usize, mutating: bool, safe: bool, request: &Request, status: u16) -> Next {
         let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         s.step += 1;
         let step = s.step;
@@ -98,7 +98,7 @@ impl Watch {
 
     /// The canary's status: refused means the credentials stopped working; a pass resets the
     /// streak (the refusals were about those operations, not the credentials).
-    pub fn verdict(&self, status: Option<u16>) {
+    pub(super) fn verdict(&self, status: Option<u16>) {
         let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         s.verifying = false;
         match status {
@@ -114,7 +114,7 @@ impl Watch {
     }
 
     /// (operation index, step) after which the credentials stopped working, if they did.
-    pub fn stopped_after(&self) -> Option<(usize, usize)> {
+    pub(super) fn stopped_after(&self) -> Option<(usize, usize)> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).stopped_after
     }
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::mock::Fault;
-use crate::testkit::server::{Received, Reply, TestServer, verify_digest};
+use conform_testkit::server::{Received, Reply, TestServer, verify_digest};
 use serde_json::json;
 use std::sync::Mutex as StdMutex;
 

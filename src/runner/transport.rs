@@ -888,7 +888,7 @@ mod tests {
 
     #[tokio::test]
     async fn plain_http_reuses_keep_alive_connections_and_sends_what_reqwest_sends() {
-        use crate::testkit::server::{Reply, TestServer};
+        use conform_testkit::server::{Reply, TestServer};
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
         let server = TestServer::start(move |r| {
@@ -927,7 +927,7 @@ mod tests {
     /// connection idle longer than [`MAX_IDLE_AGE`] is not reused; a fresh one still is.
     #[tokio::test]
     async fn connections_idle_for_long_are_not_reused() {
-        use crate::testkit::server::{Reply, TestServer};
+        use conform_testkit::server::{Reply, TestServer};
         let server = TestServer::start(|_| Reply::empty(204)).await;
         let t = transport(&server.url(), Duration::from_secs(5), 16);
         let request = get("/w");
@@ -952,7 +952,7 @@ mod tests {
     #[tokio::test]
     async fn a_connection_is_not_reused_after_a_server_error() {
         use crate::spec::Method;
-        use crate::testkit::server::{Reply, TestServer};
+        use conform_testkit::server::{Reply, TestServer};
         let server = TestServer::start(|r| match r.path() {
             "/boom" => Reply::HttpThenClose { status: 500, after: Duration::from_millis(500) },
             _ => Reply::empty(204),
@@ -973,7 +973,7 @@ mod tests {
     #[tokio::test]
     async fn idempotent_requests_are_sent_again_when_a_reused_connection_closes() {
         use crate::spec::Method;
-        use crate::testkit::server::{Reply, TestServer};
+        use conform_testkit::server::{Reply, TestServer};
         let server = TestServer::start(|r| match r.path() {
             "/then-close" => Reply::HttpThenClose { status: 200, after: Duration::from_millis(500) },
             "/close" => Reply::Close,
@@ -1003,7 +1003,7 @@ mod tests {
 
     #[tokio::test]
     async fn plain_http_failures_have_the_same_kinds_as_reqwest_ones() {
-        use crate::testkit::server::{Reply, TestServer};
+        use conform_testkit::server::{Reply, TestServer};
         let server = TestServer::start(|r| match r.path() {
             "/close" => Reply::Close,
             "/hang" => Reply::Hang,

@@ -49,7 +49,7 @@ fn is_base64(s: &str) -> bool {
 }
 
 /// Compiles every schema the operations use and binds the handles to the shared documents.
-pub fn compile_and_bind(docs: &Arc<SchemaDocs>, operations: &mut [Operation], findings: &mut Vec<SpecFinding>) {
+pub(super) fn compile_and_bind(docs: &Arc<SchemaDocs>, operations: &mut [Operation], findings: &mut Vec<SpecFinding>) {
     let registry = jsonschema::Registry::new()
         .draft(jsonschema::Draft::Draft202012)
         .add(REQUEST_URI, &docs.request)
@@ -125,7 +125,7 @@ fn ref_target(doc: &Value, at: &str) -> String {
 
 /// Marks, on each operation, the defects (schema nodes sanitised away) reachable from its
 /// schemas, so reports can say which constraints were not checked.
-pub fn mark_unchecked(docs: &SchemaDocs, operations: &mut [Operation], defects: &[String]) {
+pub(super) fn mark_unchecked(docs: &SchemaDocs, operations: &mut [Operation], defects: &[String]) {
     if defects.is_empty() {
         return;
     }
@@ -170,7 +170,7 @@ fn collect_refs(node: &Value, found: &mut impl FnMut(&str)) {
 }
 
 /// Examples that do not satisfy their own schema are warnings: generators would start from them.
-pub fn check_examples(operations: &[Operation], findings: &mut Vec<SpecFinding>) {
+pub(super) fn check_examples(operations: &[Operation], findings: &mut Vec<SpecFinding>) {
     let mut seen = HashSet::new();
     for op in operations {
         let bodies = op.request_body.iter().flat_map(|b| b.content.iter());

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 const MAX_REF_CHAIN: usize = 16;
 
 /// What normalisation produced, before schemas are compiled and bound.
-pub struct Normalized {
+pub(super) struct Normalized {
     pub title: String,
     pub version: String,
     pub openapi: String,
@@ -46,7 +46,7 @@ struct Ctx<'d> {
 }
 
 /// Normalises the bundled document.
-pub fn normalize(doc: &Value, v31: bool, findings: &mut Vec<SpecFinding>) -> Normalized {
+pub(super) fn normalize(doc: &Value, v31: bool, findings: &mut Vec<SpecFinding>) -> Normalized {
     let mut ctx = Ctx { doc, v31, findings, roots: Vec::new() };
     let info = doc.get("info");
     let text =

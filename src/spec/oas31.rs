@@ -20,7 +20,7 @@ const KNOWN_DIALECTS: [&str; 4] = [
 
 /// Reports a `jsonSchemaDialect` (or a schema's `$schema` at the top of `components.schemas`)
 /// that is not 2020-12 based.
-pub fn check_dialect(doc: &Value, findings: &mut Vec<SpecFinding>) {
+pub(super) fn check_dialect(doc: &Value, findings: &mut Vec<SpecFinding>) {
     if let Some(dialect) = doc.get("jsonSchemaDialect") {
         match dialect.as_str() {
             Some(d) if known(d) => {}

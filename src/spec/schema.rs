@@ -38,7 +38,7 @@ pub const DISCRIMINATOR_KEY: &str = "x-conform-discriminator";
 
 /// Everything [`sanitize`] learned: the schema pointers to convert, in order (roots first).
 #[derive(Debug, Default)]
-pub struct Sanitized {
+pub(super) struct Sanitized {
     pub order: Vec<String>,
     /// Pointers of the schema nodes that hold a defect (for "unchecked" bookkeeping).
     pub defects: Vec<String>,
@@ -51,7 +51,7 @@ enum Edit {
 
 /// Which schema dialect the document's schemas are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+pub(super) enum Dialect {
     /// The OpenAPI 3.0 Schema Object (also what Swagger 2.0 is converted to).
     Oas30,
     /// JSON Schema 2020-12 with the OpenAPI vocabulary (3.1 and later).
@@ -72,12 +72,12 @@ struct Walker<'d> {
 
 /// Pass 1: checks the schemas at `roots` and everything they reference; removes what cannot be
 /// compiled, in place, and reports it.
-pub fn sanitize(doc: &mut Value, roots: &[String], findings: &mut Vec<SpecFinding>) -> Sanitized {
+pub(super) fn sanitize(doc: &mut Value, roots: &[String], findings: &mut Vec<SpecFinding>) -> Sanitized {
     sanitize_dialect(doc, roots, findings, Dialect::Oas30)
 }
 
 /// [`sanitize`] for schemas of `dialect`.
-pub fn sanitize_dialect(
+pub(super) fn sanitize_dialect(
     doc: &mut Value,
     roots: &[String],
     findings: &mut Vec<SpecFinding>,
@@ -626,12 +626,12 @@ fn mapping_ref(target: &str) -> String {
 }
 
 /// Pass 2: the converted document for one direction. `order` comes from [`sanitize`].
-pub fn convert(doc: &Value, order: &[String], direction: Direction) -> Value {
+pub(super) fn convert(doc: &Value, order: &[String], direction: Direction) -> Value {
     convert_dialect(doc, order, direction, Dialect::Oas30)
 }
 
 /// [`convert`] for schemas of `dialect`.
-pub fn convert_dialect(doc: &Value, order: &[String], direction: Direction, dialect: Dialect) -> Value {
+pub(super) fn convert_dialect(doc: &Value, order: &[String], direction: Direction, dialect: Dialect) -> Value {
     let mut out = doc.clone();
     let mut c = Converter { source: doc, direction, dialect, done: HashSet::new() };
     for at in order {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Where bundled external documents live inside the bundled document.
-pub const BUNDLE_KEY: &str = "x-conform-bundled";
+pub(super) const BUNDLE_KEY: &str = "x-conform-bundled";
 /// At most this many external documents are pulled in.
 const MAX_EXTERNAL_DOCUMENTS: usize = 256;
 /// Specs larger than this are refused rather than read into memory.
@@ -114,7 +114,7 @@ fn normalize_path(path: &Path) -> PathBuf {
 ///
 /// # Errors
 /// [`SpecError::Read`], [`SpecError::Fetch`] or [`SpecError::TooLarge`].
-pub fn read(origin: &Origin) -> Result<Vec<u8>, SpecError> {
+pub(super) fn read(origin: &Origin) -> Result<Vec<u8>, SpecError> {
     match origin {
         Origin::File(path) => {
             let err = |source| SpecError::Read { path: path.display().to_string(), source };
@@ -222,7 +222,7 @@ fn without_url(e: &reqwest::Error) -> String {
 ///
 /// # Errors
 /// [`SpecError::Syntax`] with the 1-based line and column of the problem.
-pub fn parse(origin: &str, bytes: &[u8]) -> Result<Value, SpecError> {
+pub(super) fn parse(origin: &str, bytes: &[u8]) -> Result<Value, SpecError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col_of_offset(bytes, e.valid_up_to());
         SpecError::Syntax { origin: origin.to_owned(), line, column, message: "invalid UTF-8".to_owned() }
@@ -285,7 +285,7 @@ pub enum Version {
 /// # Errors
 /// [`SpecError::NotOpenApi`] naming what is wrong (not a mapping, no version field, a version
 /// conform does not know).
-pub fn check_version(origin: &str, doc: &Value) -> Result<Version, SpecError> {
+pub(super) fn check_version(origin: &str, doc: &Value) -> Result<Version, SpecError> {
     let fail = |reason: String| Err(SpecError::NotOpenApi { origin: origin.to_owned(), reason });
     let Some(map) = doc.as_object() else {
         return fail("the top level is not a mapping".to_owned());
@@ -312,7 +312,7 @@ pub fn check_version(origin: &str, doc: &Value) -> Result<Version, SpecError> {
 /// Pulls every external document reached through `$ref` into `doc` under [`BUNDLE_KEY`] and
 /// rewrites the references to local ones. References that cannot be followed stay as they are
 /// and are reported; the schema compiler treats them as unresolved.
-pub fn bundle(origin: &Origin, doc: &mut Value, findings: &mut Vec<SpecFinding>) {
+pub(super) fn bundle(origin: &Origin, doc: &mut Value, findings: &mut Vec<SpecFinding>) {
     let mut bundler = Bundler { slots: HashMap::new(), documents: Vec::new(), findings };
     bundler.rewrite(origin, doc, "", "");
     let mut next = 0;

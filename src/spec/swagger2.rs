@@ -42,7 +42,7 @@ const SCHEMA_KEYS: [&str; 16] = [
 
 /// Where converted places came from: `(converted pointer, original pointer)` prefixes.
 #[derive(Debug, Default)]
-pub struct Moved {
+pub(super) struct Moved {
     prefixes: Vec<(String, String)>,
 }
 
@@ -54,7 +54,7 @@ impl Moved {
     }
 
     /// The original pointer of a converted one (the longest recorded prefix wins).
-    pub fn original(&self, at: &str) -> String {
+    pub(super) fn original(&self, at: &str) -> String {
         let best = self
             .prefixes
             .iter()
@@ -67,7 +67,7 @@ impl Moved {
     }
 
     /// Points findings and "unchecked" lists back into the original document.
-    pub fn restore(&self, findings: &mut [SpecFinding], operations: &mut [super::model::Operation]) {
+    pub(super) fn restore(&self, findings: &mut [SpecFinding], operations: &mut [super::model::Operation]) {
         for f in findings {
             f.pointer = self.original(&f.pointer);
         }
@@ -80,7 +80,7 @@ impl Moved {
 }
 
 /// Converts a bundled Swagger 2.0 document into the OpenAPI 3.0 shape.
-pub fn convert(doc: &Value, findings: &mut Vec<SpecFinding>) -> (Value, Moved) {
+pub(super) fn convert(doc: &Value, findings: &mut Vec<SpecFinding>) -> (Value, Moved) {
     let mut c = Converter { doc, moved: Moved::default(), findings };
     let out = c.document();
     (out, c.moved)

@@ -414,7 +414,7 @@ impl Operation {
 
 #[test]
 fn a_large_spec_with_broken_places_reports_each_and_checks_the_rest() {
-    use crate::testkit::large_spec::{self, FindingKind as Planted, LargeSpecConfig};
+    use conform_testkit::large_spec::{self, FindingKind as Planted, LargeSpecConfig};
     let big = large_spec::large_spec(&LargeSpecConfig::default());
     assert!(big.operations >= 300, "{} operations", big.operations);
     let spec = Spec::from_value("large.json", big.document.clone()).unwrap();
@@ -475,7 +475,7 @@ fn every_parameter_example_is_checked() {
 
 #[test]
 fn specs_load_from_urls_with_relative_refs_resolved_against_the_url() {
-    use crate::testkit::server::{Reply, TestServer};
+    use conform_testkit::server::{Reply, TestServer};
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let server = runtime.block_on(TestServer::start(|r| match r.path() {
         "/api/spec.yaml" => Reply::Http {

@@ -9,7 +9,7 @@ use conform::multipart;
 use conform::runner::auth::AuthSettings;
 use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
 use conform::spec::Spec;
-use conform::testkit::server::{Received, Reply, TestServer};
+use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;

@@ -122,7 +122,7 @@ impl Scenario {
 /// server-made ids (all by `normalize`), durations, and the checkout's absolute path.
 fn stable_text(report: &RunReport) -> String {
     let text = render(report, Style { color: false });
-    let text = normalize(&text, &report.target).replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "");
+    let text = normalize(&text, &report.target).replace(&format!("{}/", crate::support::root()), "");
     text.lines().map(redact_durations).collect::<Vec<_>>().join("\n")
 }
 

@@ -8,7 +8,7 @@
 use conform::check::CheckName;
 use conform::runner::{DEFAULT_MAX_BODY, EXCERPT, NoProgress, RunConfig, RunReport, Target, run};
 use conform::spec::Spec;
-use conform::testkit::server::{Received, Reply, TestServer};
+use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -11,7 +11,7 @@ use conform::check::{CheckName, Severity};
 use conform::runner::auth::AuthSettings;
 use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
 use conform::spec::Spec;
-use conform::testkit::server::{Received, Reply, TestServer};
+use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;

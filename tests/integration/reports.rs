@@ -28,7 +28,7 @@ fn run(target: &str, extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(crate::support::root())
         .env("NO_COLOR", "1")
         .output()
         .unwrap()

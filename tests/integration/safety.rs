@@ -7,7 +7,7 @@ use conform::runner::auth::AuthSettings;
 use conform::runner::filter::parse_list;
 use conform::runner::{NoProgress, RunConfig, RunReport, SkipCause, Target, run};
 use conform::spec::Spec;
-use conform::testkit::server::{Received, Reply, TestServer};
+use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -9,7 +9,7 @@ use conform::check::CheckName;
 use conform::runner::auth::{AuthMode, AuthSettings};
 use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
 use conform::spec::Spec;
-use conform::testkit::server::{Received, Reply, TestServer, verify_digest};
+use conform_testkit::server::{Received, Reply, TestServer, verify_digest};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

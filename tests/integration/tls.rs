@@ -68,7 +68,7 @@ async fn tls_front(pki: &Pki, backend: SocketAddr) -> SocketAddr {
 }
 
 fn spec() -> Arc<Spec> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/atlas-maintenance-window.yaml");
+    let path = &crate::support::repo("specs/atlas-maintenance-window.yaml");
     Arc::new(Spec::load(path).expect("the Atlas spec loads"))
 }
 

@@ -78,21 +78,21 @@ pub(super) struct Got {
 }
 
 impl Got {
-    pub fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
-    pub fn content_type(&self) -> Option<&str> {
+    pub(super) fn content_type(&self) -> Option<&str> {
         self.headers.get("content-type").and_then(|v| v.to_str().ok())
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The `field` names of an Atlas `badRequestDetail`.
-    pub fn bad_fields(&self) -> Vec<String> {
+    pub(super) fn bad_fields(&self) -> Vec<String> {
         self.json()["badRequestDetail"]["fields"]
             .as_array()
             .map(|a| a.iter().filter_map(|f| f["field"].as_str().map(str::to_owned)).collect())
