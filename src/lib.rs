@@ -23,6 +23,8 @@ pub mod harness;
 pub mod mock;
 pub mod multipart;
 pub mod report;
+mod rng;
 pub mod runner;
 pub mod spec;
 pub mod tls;
+mod values;

@@ -16,6 +16,7 @@
 mod case;
 mod mutate;
 mod operation;
+mod place;
 mod plan;
 mod strategy;
 mod values;
@@ -24,9 +25,9 @@ mod wire;
 pub use case::*;
 pub use wire::{Failure, breaks_only, failures, form_to_json, reasons_match, violations};
 
+use crate::rng::mix;
 use crate::spec::{Operation, Spec, SpecFinding};
 use operation::{OpPlan, Raw, runner_config};
-use plan::mix64;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::Config;
 use std::str::FromStr;
@@ -128,7 +129,7 @@ pub enum GenerateError {
 
 /// Derives the seed of random case `index` of operation `op`.
 fn case_seed(run: u64, op: usize, index: usize) -> u64 {
-    mix64(mix64(run ^ 0xC0DE_F00D_0000_0001).wrapping_add(mix64(op as u64 + 1)).wrapping_add(index as u64))
+    mix(mix(run ^ 0xC0DE_F00D_0000_0001).wrapping_add(mix(op as u64 + 1)).wrapping_add(index as u64))
 }
 
 /// Builds requests for a spec. `Send + Sync`: build it once per run and share it.
@@ -322,7 +323,7 @@ impl Generator {
         let plan = self.plans.get(op)?;
         let operation = &self.spec.operations[op];
         let mut raw = (0..ATTEMPTS).find_map(|attempt| {
-            let tree = plan.draw(&self.runner, mix64(seed.wrapping_add(attempt)))?;
+            let tree = plan.draw(&self.runner, mix(seed.wrapping_add(attempt)))?;
             let raw = tree.current();
             plan.valid_raw(operation, &raw).map(|_| raw)
         });
@@ -360,7 +361,7 @@ impl Generator {
             for (k, &i) in path_params.iter().enumerate() {
                 let p = &plan.params[i];
                 let Some(strategy) = &p.strategy else { continue };
-                let mut runner = operation::runner(&self.runner, mix64(seed ^ mix64(attempt * 31 + k as u64 + 1)));
+                let mut runner = operation::runner(&self.runner, mix(seed ^ mix(attempt * 31 + k as u64 + 1)));
                 let Ok(tree) = proptest::strategy::Strategy::new_tree(strategy, &mut runner) else { continue };
                 let value = tree.current();
                 if Some(&value) != p.pinned.as_ref() && Some(&value) != p.base.as_ref() {
@@ -385,7 +386,7 @@ const ATTEMPTS: u64 = 8;
 /// Draws a random case: a valid request, or a valid request with one mutation from the pool.
 fn draw(plan: &OpPlan, op: &Operation, runner: &Config, seed: u64, invalid: bool) -> Option<Drawn> {
     for attempt in 0..ATTEMPTS {
-        let tree_seed = mix64(seed.wrapping_add(attempt));
+        let tree_seed = mix(seed.wrapping_add(attempt));
         let Some(tree) = plan.draw(runner, tree_seed) else { continue };
         let raw = tree.current();
         if !invalid {
@@ -409,7 +410,7 @@ fn mutate(plan: &OpPlan, op: &Operation, raw: &Raw, seed: u64) -> Option<(Reques
     if n == 0 {
         return None;
     }
-    let start = (mix64(seed ^ 0x1A7A_11D0) % n as u64) as usize;
+    let start = (mix(seed ^ 0x1A7A_11D0) % n as u64) as usize;
     for k in 0..n.min(8) {
         let (v, c) = plan.random_pool[(start + k) % n];
         if let Some(req) = apply_checked(plan, op, raw, v, c) {

@@ -9,10 +9,14 @@
 //! invalid variant really breaks exactly one thing is decided later, on the rendered request.
 
 use super::case::{CaseOrigin, Location};
-use super::plan::{Mix, Node, Pattern, repetitions, sample};
-use super::strategy::{Place, format_sample};
-use super::values::{distinct, fits, minimal};
+use super::place::{Place, fits};
+use super::plan::Node;
+use super::values::{distinct, minimal};
+use crate::rng::Rng;
 use crate::spec::Method;
+use crate::values::format;
+use crate::values::num_value;
+use crate::values::pattern::{Pattern, repetitions, sample};
 use serde_json::{Value, json};
 
 /// How many variants one parameter or body may contribute.
@@ -373,22 +377,17 @@ impl Walker {
                     bounds.push(hi);
                 }
                 for b in bounds {
-                    self.valid(path, super::strategy::num_value(b));
+                    self.valid(path, num_value(b));
                 }
                 if let Some(l) = &spec.lo {
                     let v = if l.exclusive { l.value } else { l.value - 1.0 };
-                    let d = format!("{label} = {} ({})", show(&super::strategy::num_value(v)), l.describe(false));
-                    self.invalid(
-                        path,
-                        l.keyword(false),
-                        CaseOrigin::Boundary,
-                        vec![(super::strategy::num_value(v), d)],
-                    );
+                    let d = format!("{label} = {} ({})", show(&num_value(v)), l.describe(false));
+                    self.invalid(path, l.keyword(false), CaseOrigin::Boundary, vec![(num_value(v), d)]);
                 }
                 if let Some(h) = &spec.hi {
                     let v = if h.exclusive { h.value } else { h.value + 1.0 };
-                    let d = format!("{label} = {} ({})", show(&super::strategy::num_value(v)), h.describe(true));
-                    self.invalid(path, h.keyword(true), CaseOrigin::Boundary, vec![(super::strategy::num_value(v), d)]);
+                    let d = format!("{label} = {} ({})", show(&num_value(v)), h.describe(true));
+                    self.invalid(path, h.keyword(true), CaseOrigin::Boundary, vec![(num_value(v), d)]);
                 }
                 self.number_edges(path, label, spec);
                 self.wrong_type(path, label, "a number", vec![json!("1"), json!(true)]);
@@ -399,10 +398,10 @@ impl Walker {
                 if let Some(pattern) = &spec.pattern {
                     self.pattern(path, label, place, pattern, base.as_deref());
                 } else if let Some(format) = &spec.format {
-                    if let Some(s) = format_sample(format) {
+                    if let Some(s) = format::canonical(format) {
                         self.valid(path, json!(s));
                     }
-                    if format_sample(format).is_some() {
+                    if format::canonical(format).is_some() {
                         let bad = json!(format!("not-a-{format}"));
                         let d = format!("{label} = {} (format {format})", show(&bad));
                         self.invalid(path, "format", CaseOrigin::Catalogue, vec![(bad, d)]);
@@ -579,7 +578,7 @@ impl Walker {
         let describe = |s: &str, why: &str| format!("{label} \"{}\" does not match {src} ({why})", abbreviate(s));
         let chars = |s: &str| s.chars().count();
         for (index, min, max) in repetitions(&pattern.hir).into_iter().take(3) {
-            let draw = |count: u32| pattern.generator.finish(sample(&pattern.hir, &mut Mix(7), &[(index, count)]));
+            let draw = |count: u32| pattern.generator.finish(sample(&pattern.hir, &mut Rng::new(7), &[(index, count)]));
             let mut valid_counts = vec![min];
             valid_counts.extend(max.filter(|m| *m != min && *m as usize <= MAX_BUILT));
             for c in valid_counts {

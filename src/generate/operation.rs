@@ -4,10 +4,12 @@
 
 use super::case::{Body, Case, CaseKind, CaseOrigin, Location, Mutation, Request};
 use super::mutate::{Action, Special, Target, Variant, Walker, apply};
+use super::place::{Place, fits};
 use super::plan::{Node, Plan, plan};
-use super::strategy::{Place, strategy};
+use super::strategy::strategy;
 use super::values::{maximal, minimal};
 use super::wire::{PartRule, breaks_only, encode_path_value, form_pairs, multipart_parts, part_rules, violations};
+use crate::rng::mix;
 use crate::spec::params::{Serialized, serialize};
 use crate::spec::{
     FindingKind, MediaTypeSpec, Method, Operation, ParamLocation, ParamStyle, ParameterSpec, Spec, SpecFinding, media,
@@ -141,7 +143,7 @@ pub(crate) fn runner_config() -> Config {
 pub(crate) fn runner(config: &Config, seed: u64) -> TestRunner {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    bytes[8..].copy_from_slice(&super::plan::mix64(seed ^ 0x5eed).to_le_bytes());
+    bytes[8..].copy_from_slice(&mix(seed ^ 0x5eed).to_le_bytes());
     TestRunner::new_with_rng(config.clone(), TestRng::from_seed(RngAlgorithm::XorShift, &bytes))
 }
 
@@ -189,7 +191,7 @@ impl OpPlan {
             let examples: Vec<Value> = p
                 .examples
                 .iter()
-                .filter(|e| p.schema.as_ref().is_none_or(|s| s.is_valid(e)) && super::values::fits(e, place))
+                .filter(|e| p.schema.as_ref().is_none_or(|s| s.is_valid(e)) && fits(e, place))
                 .cloned()
                 .collect();
             if node.is_never() && !examples.is_empty() {
@@ -415,7 +417,7 @@ impl OpPlan {
     fn drawn_raw(&self, op: &Operation) -> Option<Raw> {
         let config = runner_config();
         (0..32u64).find_map(|seed| {
-            let raw = self.draw(&config, super::plan::mix64(seed ^ 0xba5e))?.current();
+            let raw = self.draw(&config, mix(seed ^ 0xba5e))?.current();
             violations(op, &self.render(op, &raw)).is_empty().then_some(raw)
         })
     }

@@ -8,11 +8,12 @@
 //! compiled validator before it is used. A schema nothing can satisfy becomes [`Node::Never`]
 //! with the pointer and reason, so the caller can report it; planning never panics.
 
-use crate::spec::pattern::{GenPattern, generator};
+use crate::spec::pattern::generator;
 use crate::spec::{DISCRIMINATOR_KEY, Schema, inherited_base, pointer, require_within};
-use regex_syntax::hir::{self, Hir, HirKind};
+use crate::values::format::{KNOWN_FORMATS, validated_format};
+use crate::values::pattern::Pattern;
+use crate::values::{Annotations, is_annotation, offered_examples};
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
 
 /// How many times one `$ref` may appear on the path from the root: deeper recursion is cut.
 const MAX_SAME_REF: usize = 2;
@@ -94,25 +95,6 @@ pub(crate) fn next_up(x: f64) -> f64 {
 
 pub(crate) fn next_down(x: f64) -> f64 {
     -next_up(-x)
-}
-
-/// A `pattern`, relaxed for generation (see [`crate::spec::pattern`]): anchors and
-/// look-arounds removed, back-references marked. Strings drawn from `hir` go through
-/// [`Pattern::keep`] before use.
-#[derive(Debug, Clone)]
-pub(crate) struct Pattern {
-    pub source: String,
-    pub hir: Arc<Hir>,
-    pub generator: Arc<GenPattern>,
-}
-
-impl Pattern {
-    /// A string drawn from `hir`, finished (back-references filled in) if the full pattern
-    /// accepts it.
-    pub(super) fn keep(&self, drawn: String) -> Option<String> {
-        let s = self.generator.finish(drawn);
-        (!self.generator.lossy || self.generator.accepts(&s)).then_some(s)
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -209,28 +191,6 @@ struct Planner<'s> {
     ungeneratable: Vec<(String, String, bool)>,
 }
 
-/// Keywords that only annotate.
-fn is_annotation(key: &str) -> bool {
-    matches!(
-        key,
-        "description"
-            | "title"
-            | "example"
-            | "examples"
-            | "default"
-            | "deprecated"
-            | "readOnly"
-            | "writeOnly"
-            | "externalDocs"
-            | "xml"
-            | "$comment"
-            | "$id"
-            | "$schema"
-            | "$anchor"
-            | "summary"
-    ) || key.starts_with("x-")
-}
-
 impl Planner<'_> {
     fn never(&self, at: &str, why: impl Into<String>) -> Node {
         Node::Never(at.to_owned(), why.into())
@@ -249,7 +209,8 @@ impl Planner<'_> {
         }
         // Keywords beside a `$ref` apply (OpenAPI 3.1; 3.0's are dropped on conversion): such a
         // node is planned like an `allOf`, through `flatten`.
-        let siblings = v.as_object().is_some_and(|m| m.keys().any(|k| k != "$ref" && !is_annotation(k)));
+        let siblings =
+            v.as_object().is_some_and(|m| m.keys().any(|k| k != "$ref" && !is_annotation(k, Annotations::All)));
         if let Some(reference) = v.get("$ref").and_then(Value::as_str).filter(|_| !siblings) {
             let Some(fragment) = pointer::local_fragment(reference) else { return Node::Any };
             if self.refs.iter().filter(|r| r.as_str() == fragment).count() >= MAX_SAME_REF {
@@ -416,7 +377,7 @@ impl Planner<'_> {
                     *old = Value::Bool(true);
                 }
             }
-            k if is_annotation(k) || k == DISCRIMINATOR_KEY => {}
+            k if is_annotation(k, Annotations::All) || k == DISCRIMINATOR_KEY => {}
             _ => {
                 if old != value {
                     // Two patterns, two formats, two anyOf lists…: keep the first, check values.
@@ -468,7 +429,10 @@ impl Planner<'_> {
                 .filter(|v| types.is_empty() || types.iter().any(|t| value_has_type(v, t)))
                 .cloned()
                 .collect();
-            if map.keys().any(|k| !is_annotation(k) && !matches!(k.as_str(), "enum" | "type" | "format")) {
+            if map
+                .keys()
+                .any(|k| !is_annotation(k, Annotations::All) && !matches!(k.as_str(), "enum" | "type" | "format"))
+            {
                 self.exact = false;
             }
             return if kept.is_empty() {
@@ -607,13 +571,7 @@ impl Planner<'_> {
             return self.never(at, format!("minLength {min} > maxLength {}", max.unwrap_or(0)));
         }
         let format = map.get("format").and_then(Value::as_str).map(str::to_owned);
-        let mut examples: Vec<String> = ["example", "default"]
-            .iter()
-            .filter_map(|k| map.get(*k).and_then(Value::as_str).map(str::to_owned))
-            .collect();
-        if let Some(Value::Array(list)) = map.get("examples") {
-            examples.extend(list.iter().filter_map(|e| e.as_str().map(str::to_owned)));
-        }
+        let mut examples: Vec<String> = offered_examples(map).filter_map(Value::as_str).map(str::to_owned).collect();
         examples.retain(|e| {
             let n = e.chars().count();
             n >= min && max.is_none_or(|m| n <= m)
@@ -627,7 +585,7 @@ impl Planner<'_> {
                     // Lossy draws are filtered against the full pattern where they are drawn;
                     // the request is checked as well.
                     self.exact &= !generator.lossy;
-                    pattern = Some(Pattern { source: source.to_owned(), hir: generator.hir.clone(), generator });
+                    pattern = Some(Pattern::new(source, generator));
                     if min > 0 || max.is_some() || format.is_some() {
                         self.exact = false; // Drawn from the pattern, then filtered.
                     }
@@ -756,33 +714,6 @@ impl Planner<'_> {
     }
 }
 
-/// Formats the generators produce values for.
-pub(crate) const KNOWN_FORMATS: [&str; 18] = [
-    "date-time",
-    "date",
-    "time",
-    "email",
-    "idn-email",
-    "uuid",
-    "uri",
-    "iri",
-    "uri-reference",
-    "iri-reference",
-    "ipv4",
-    "ipv6",
-    "byte",
-    "hostname",
-    "idn-hostname",
-    "duration",
-    "json-pointer",
-    "relative-json-pointer",
-];
-
-/// Whether the validator checks this format (an unknown format is only an annotation).
-pub(crate) fn validated_format(format: &str) -> bool {
-    matches!(format, "regex" | "uri-template")
-}
-
 fn describe_range(lo: &Option<Limit>, hi: &Option<Limit>, multiple: i64) -> String {
     let mut parts = Vec::new();
     if let Some(l) = lo {
@@ -873,147 +804,6 @@ fn inferred_types(map: &Map<String, Value>) -> Vec<String> {
     }
 }
 
-/// A tiny deterministic PRNG (splitmix64) for samples that must not depend on proptest.
-#[derive(Debug, Clone)]
-pub(crate) struct Mix(pub u64);
-
-impl Mix {
-    pub(super) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix64(self.0)
-    }
-
-    pub(super) fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-}
-
-/// splitmix64's finaliser: a good 64-bit mixing function.
-pub(crate) fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// Draws one string from a pattern HIR without proptest: classes prefer printable ASCII,
-/// alternations take their first branch, and repetition number `i` (pre-order) repeats
-/// `counts[i]` times when given, else its minimum.
-pub(crate) fn sample(h: &Hir, rng: &mut Mix, counts: &[(usize, u32)]) -> String {
-    let mut out = String::new();
-    let mut index = 0;
-    sample_into(h, rng, counts, &mut index, &mut out);
-    out
-}
-
-fn sample_into(h: &Hir, rng: &mut Mix, counts: &[(usize, u32)], index: &mut usize, out: &mut String) {
-    match h.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(lit) => out.push_str(&String::from_utf8_lossy(&lit.0)),
-        HirKind::Class(class) => out.push(class_char(class, rng)),
-        HirKind::Repetition(r) => {
-            let me = *index;
-            *index += 1;
-            let n = counts.iter().find(|(i, _)| *i == me).map_or(r.min, |(_, c)| *c);
-            let start = *index;
-            for _ in 0..n {
-                *index = start;
-                sample_into(&r.sub, rng, counts, index, out);
-            }
-            if n == 0 {
-                skip_reps(&r.sub, index);
-            }
-        }
-        HirKind::Capture(c) => sample_into(&c.sub, rng, counts, index, out),
-        HirKind::Concat(subs) => subs.iter().for_each(|s| sample_into(s, rng, counts, index, out)),
-        HirKind::Alternation(subs) => {
-            if let Some(first) = subs.first() {
-                sample_into(first, rng, counts, index, out);
-            }
-            for s in subs.iter().skip(1) {
-                skip_reps(s, index);
-            }
-        }
-    }
-}
-
-/// Advances the repetition counter past the repetitions inside `h` (not sampled).
-fn skip_reps(h: &Hir, index: &mut usize) {
-    match h.kind() {
-        HirKind::Repetition(r) => {
-            *index += 1;
-            skip_reps(&r.sub, index);
-        }
-        HirKind::Capture(c) => skip_reps(&c.sub, index),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|s| skip_reps(s, index)),
-        _ => {}
-    }
-}
-
-/// The repetitions of a pattern, pre-order: `(index, min, max)`.
-pub(crate) fn repetitions(h: &Hir) -> Vec<(usize, u32, Option<u32>)> {
-    let mut out = Vec::new();
-    let mut index = 0;
-    collect_reps(h, &mut index, &mut out);
-    out
-}
-
-fn collect_reps(h: &Hir, index: &mut usize, out: &mut Vec<(usize, u32, Option<u32>)>) {
-    match h.kind() {
-        HirKind::Repetition(r) => {
-            out.push((*index, r.min, r.max));
-            *index += 1;
-            collect_reps(&r.sub, index, out);
-        }
-        HirKind::Capture(c) => collect_reps(&c.sub, index, out),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|s| collect_reps(s, index, out)),
-        _ => {}
-    }
-}
-
-fn class_char(class: &hir::Class, rng: &mut Mix) -> char {
-    let mut printable: Vec<char> = Vec::new();
-    let mut any: Option<char> = None;
-    match class {
-        hir::Class::Unicode(c) => {
-            for r in c.iter() {
-                any.get_or_insert(r.start());
-                for ch in r.start()..=r.end() {
-                    if ch.is_ascii_alphanumeric() {
-                        printable.push(ch);
-                    }
-                    if printable.len() >= 62 || ch as u32 > 0x7f {
-                        break;
-                    }
-                }
-            }
-        }
-        hir::Class::Bytes(c) => {
-            for r in c.iter() {
-                any.get_or_insert(char::from(r.start()));
-                for b in r.start()..=r.end() {
-                    if b.is_ascii_alphanumeric() {
-                        printable.push(char::from(b));
-                    }
-                }
-            }
-        }
-    }
-    if printable.is_empty() {
-        // Punctuation or non-ASCII only: take a printable ASCII member if there is one.
-        if let hir::Class::Unicode(c) = class {
-            for r in c.iter() {
-                for ch in r.start()..=r.end().min('\u{7e}') {
-                    if ch.is_ascii_graphic() {
-                        return ch;
-                    }
-                }
-            }
-        }
-        return any.unwrap_or('a');
-    }
-    printable[rng.below(printable.len())]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1057,19 +847,5 @@ mod tests {
         let Node::Object(o) = p.node else { panic!() };
         let names: Vec<(&str, bool)> = o.props.iter().map(|p| (p.name.as_str(), p.required)).collect();
         assert_eq!(names, [("a", true), ("c", false)]);
-    }
-
-    #[test]
-    fn patterns_sample_and_count_repetitions() {
-        let g = generator("^([a-f0-9]{24})$").unwrap();
-        assert!(!g.lossy);
-        let hir = &g.hir;
-        let s = sample(hir, &mut Mix(1), &[]);
-        assert_eq!(s.len(), 24);
-        assert!(s.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_eq!(repetitions(hir), [(0, 24, Some(24))]);
-        assert_eq!(sample(hir, &mut Mix(1), &[(0, 23)]).len(), 23);
-        assert!(generator("(?<=a)b").is_err(), "nothing precedes the start");
-        assert!(generator("[^\\s\\S]").is_err(), "a class with no member");
     }
 }

@@ -645,7 +645,7 @@ fn any_shrink_walk_stays_on_proper_cases() {
         for case in all_cases(&g).into_iter().filter(|c| c.origin == CaseOrigin::Random) {
             let mut s = g.shrinker(&case).expect("random cases shrink");
             assert_eq!(s.current(), case);
-            let mut rng = plan::Mix(case.index as u64);
+            let mut rng = crate::rng::Rng::new(case.index as u64);
             for _ in 0..60 {
                 if rng.below(3) == 0 {
                     s.complicate();
@@ -665,7 +665,7 @@ fn any_shrink_walk_stays_on_proper_cases() {
 
 #[test]
 fn every_generated_format_validates() {
-    let formats = super::plan::KNOWN_FORMATS;
+    let formats = crate::values::format::KNOWN_FORMATS;
     let properties: serde_json::Map<String, Value> =
         formats.iter().map(|f| ((*f).to_owned(), json!({"type": "string", "format": f}))).collect();
     let spec = doc(

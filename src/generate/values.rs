@@ -2,8 +2,12 @@
 //! start from), the maximal one (every optional member present) and runs of distinct values
 //! (for `uniqueItems`). No randomness: the same plan always gives the same values.
 
-use super::plan::{Mix, Node, repetitions, sample};
-use super::strategy::{Place, format_sample, num_value};
+use super::place::{Place, fits};
+use super::plan::Node;
+use crate::rng::Rng;
+use crate::values::format;
+use crate::values::num_value;
+use crate::values::pattern::{repetitions, sample};
 use serde_json::{Map, Value};
 
 const MAX_DEPTH: usize = 8;
@@ -82,12 +86,12 @@ fn build(node: &Node, place: Place, full: bool, depth: usize) -> Option<Value> {
                 let found = counts
                     .iter()
                     .flat_map(|c| (0..8u64).map(move |seed| (seed, c)))
-                    .filter_map(|(seed, c)| p.keep(sample(&p.hir, &mut Mix(seed), c)))
+                    .filter_map(|(seed, c)| p.keep(sample(&p.hir, &mut Rng::new(seed), c)))
                     .find(|s| len_ok(s))
                     .or_else(|| p.generator.pool.iter().find(|s| len_ok(s)).cloned())?;
                 return Some(Value::String(found));
             }
-            if let Some(s) = spec.format.as_deref().and_then(format_sample) {
+            if let Some(s) = spec.format.as_deref().and_then(format::canonical) {
                 if len_ok(s) {
                     return Some(Value::String(s.to_owned()));
                 }
@@ -128,17 +132,6 @@ fn build(node: &Node, place: Place, full: bool, depth: usize) -> Option<Value> {
     })
 }
 
-/// Whether a constant can be carried at a place (no `null` outside JSON, strings that fit).
-pub(crate) fn fits(v: &Value, place: Place) -> bool {
-    match v {
-        Value::Null => place.allows_null(),
-        Value::String(s) => place.carries(s),
-        Value::Array(items) => items.iter().all(|i| fits(i, place.nested())),
-        Value::Object(map) => map.values().all(|i| fits(i, place.nested())),
-        _ => true,
-    }
-}
-
 /// `n` distinct values of a node, when they are easy to name.
 pub(crate) fn distinct(node: &Node, n: usize, place: Place) -> Option<Vec<Value>> {
     let out: Vec<Value> = match node {
@@ -173,7 +166,8 @@ pub(crate) fn distinct(node: &Node, n: usize, place: Place) -> Option<Vec<Value>
         Node::Str(spec) if spec.pattern.is_some() => {
             let pattern = spec.pattern.as_ref()?;
             let mut out: Vec<Value> = Vec::new();
-            let drawn = (0..64 * n as u64).filter_map(|seed| pattern.keep(sample(&pattern.hir, &mut Mix(seed), &[])));
+            let drawn =
+                (0..64 * n as u64).filter_map(|seed| pattern.keep(sample(&pattern.hir, &mut Rng::new(seed), &[])));
             for s in drawn.chain(pattern.generator.pool.iter().cloned()) {
                 let len = s.chars().count();
                 let fits = len >= spec.min && spec.max.is_none_or(|m| len <= m) && place.carries(&s);

@@ -125,7 +125,7 @@ impl ResourcePlan {
             return first;
         }
         for _ in 0..ID_ATTEMPTS {
-            let seed = values::mix(ids.next_number() ^ 0x5eed_1d5e_ed1d_5eed);
+            let seed = crate::rng::mix(ids.next_number() ^ 0x5eed_1d5e_ed1d_5eed);
             for schema in self.id_params.iter().filter_map(|p| p.schema.as_ref()) {
                 let Some(value) = values::generate(schema, seed) else { continue };
                 let text = params::scalar_text(&value);

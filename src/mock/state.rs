@@ -122,8 +122,8 @@ impl Ids {
     /// The next id: 24 lower-case hex digits.
     pub(super) fn next_hex(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let prefix = (super::values::mix(self.seed) >> 32) as u32;
-        format!("{prefix:08x}{:016x}", super::values::mix(n ^ self.seed.rotate_left(17)))
+        let prefix = (crate::rng::mix(self.seed) >> 32) as u32;
+        format!("{prefix:08x}{:016x}", crate::rng::mix(n ^ self.seed.rotate_left(17)))
     }
 
     /// The next id as a small integer (for specs whose ids are numbers).

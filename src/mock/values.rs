@@ -5,8 +5,10 @@
 //! does not validate is retried with another seed, and after a few attempts the caller gets
 //! `None`. This module must never hand out a value its schema rejects.
 
+use crate::rng::{Rng, mix};
 use crate::spec::{DISCRIMINATOR_KEY, Direction, Schema, inherited_base, pointer};
-use serde_json::{Map, Number, Value, json};
+use crate::values::{ANSWER_INTEGRAL, Annotations, declared_example, format, is_annotation, json_number, pattern};
+use serde_json::{Map, Value, json};
 
 /// Attempts (each with a different seed and choices) before giving up.
 const ATTEMPTS: u64 = 12;
@@ -23,33 +25,6 @@ const COPY_BUDGET: usize = 400_000;
 /// Marks a copied subtype (a `oneOf` alternative merged with its siblings) with the pointer it
 /// was copied from, so that the bases it includes still recognise it (see [`inherited_base`]).
 const OWNER_KEY: &str = "x-conform-owner";
-
-/// SplitMix64: small, fast, and good enough to vary generated values.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(super) fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub(super) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
-    }
-
-    /// Uniform-ish in `0..n` (`0` when `n == 0`).
-    pub(super) fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-}
-
-/// The SplitMix64 finaliser: a bijection on `u64`.
-pub(crate) fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// A value valid against `schema`, the same for the same `seed`; `None` when none was found.
 ///
@@ -87,8 +62,6 @@ struct Gen<'s> {
     minimal: bool,
 }
 
-const WORDS: [&str; 8] = ["example", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"];
-
 impl Gen<'_> {
     /// Whether this attempt starts from the spec's own `example`/`default` values.
     fn use_examples(&self) -> bool {
@@ -107,12 +80,10 @@ impl Gen<'_> {
             Value::Bool(false) => return None,
             _ => return Some(json!("example")),
         };
-        if self.use_examples() {
-            for key in ["example", "default"] {
-                if let Some(v) = map.get(key) {
-                    return Some(v.clone());
-                }
-            }
+        if self.use_examples()
+            && let Some(v) = declared_example(map)
+        {
+            return Some(v.clone());
         }
         if let Some(v) = map.get("const") {
             return Some(v.clone());
@@ -144,7 +115,7 @@ impl Gen<'_> {
                 let alt = self.pick_alternative(alternatives);
                 let mut rest = map.clone();
                 rest.shift_remove(key);
-                let merged = if rest.keys().all(|k| is_annotation(k)) {
+                let merged = if rest.keys().all(|k| is_annotation(k, Annotations::Descriptive)) {
                     alt.clone()
                 } else {
                     let mut merged = merge(self.schema.resolve(&alt).clone(), Value::Object(rest));
@@ -432,10 +403,7 @@ impl Gen<'_> {
         if let Some(m) = map.get("multipleOf").and_then(Value::as_f64).filter(|m| *m > 0.0) {
             v = (v / m).ceil() * m;
         }
-        if v.fract() == 0.0 && v.abs() < 1e15 {
-            return Some(Value::from(v as i64));
-        }
-        Number::from_f64(v).map(Value::Number)
+        json_number(v, ANSWER_INTEGRAL)
     }
 
     fn string(&mut self, map: &Map<String, Value>) -> Option<Value> {
@@ -451,46 +419,15 @@ impl Gen<'_> {
             }
             return None;
         }
-        let n = self.rng.below(1000);
-        let word = if self.attempt == 0 { WORDS[0] } else { WORDS[(n as usize) % WORDS.len()] };
-        let s = match map.get("format").and_then(Value::as_str).unwrap_or("") {
-            "date-time" => format!("2024-01-{:02}T{:02}:30:00Z", 1 + n % 28, n % 24),
-            "date" => format!("2024-01-{:02}", 1 + n % 28),
-            "time" => format!("{:02}:30:00Z", n % 24),
-            "uuid" => {
-                let (a, b) = (self.rng.next_u64(), self.rng.next_u64());
-                format!(
-                    "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-                    a >> 32,
-                    (a >> 16) & 0xffff,
-                    a & 0xfff,
-                    0x8000 | (b >> 48 & 0x3fff),
-                    b & 0xffff_ffff_ffff
-                )
-            }
-            "email" | "idn-email" => format!("user{n}@example.com"),
-            "uri" | "url" | "iri" => format!("https://example.com/{word}/{n}"),
-            "uri-reference" | "iri-reference" => format!("/{word}/{n}"),
-            "hostname" | "idn-hostname" => format!("{word}.example.com"),
-            "ipv4" => format!("192.0.2.{}", n % 255),
-            "ipv6" => format!("2001:db8::{:x}", n % 0xffff + 1),
-            "byte" => "ZXhhbXBsZQ==".to_owned(),
-            "password" => "secret".to_owned(),
-            _ => word.to_owned(),
-        };
+        let format = map.get("format").and_then(Value::as_str).unwrap_or("");
+        let s = format::varied(format, &mut self.rng, self.attempt == 0);
         Some(Value::String(fit_length(s, min, max)))
     }
 
-    /// A string matching `pattern` (look-arounds and back-references included), drawn by the
-    /// generator's pattern sampler.
-    fn matching(&mut self, pattern: &str) -> Option<String> {
-        crate::spec::pattern::generator(pattern).ok()?.draw(self.rng.next_u64())
+    /// A string matching `source` (look-arounds and back-references included).
+    fn matching(&mut self, source: &str) -> Option<String> {
+        pattern::draw(source, self.rng.next_u64())
     }
-}
-
-fn is_annotation(key: &str) -> bool {
-    matches!(key, "description" | "title" | "example" | "default" | "readOnly" | "writeOnly" | "deprecated")
-        || key.starts_with("x-")
 }
 
 /// Pads (`x`) or cuts a string to a length range, counting characters as JSON Schema does.

@@ -1,5 +1,7 @@
 //! Strings from ECMA-262 `pattern`s: the one place where a pattern becomes something to draw
-//! from, shared by request generation, the mock and `lint`.
+//! from, shared by request generation, the mock and `lint`. It sits in `spec` because loading a
+//! spec reports the patterns nothing can be generated from; the value engine's samplers build
+//! on it (`crate::values::pattern`).
 //!
 //! Finite-automaton regexes cannot express look-around or back-references, so a pattern is
 //! *relaxed* first: look-arounds are removed (they consume nothing), every back-reference becomes
@@ -11,6 +13,7 @@
 //! This module must never panic on any pattern, and never hand out a string the full pattern
 //! rejects from [`GenPattern::draw`].
 
+use crate::rng::{GOLDEN, Rng};
 use proptest::strategy::{SBoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use regex_syntax::hir::{self, Hir, HirKind, Look};
@@ -175,19 +178,14 @@ fn compile(source: &str) -> Result<GenPattern, String> {
     Ok(pattern)
 }
 
+/// A proptest runner seeded from `seed`: each 8-byte part of the ChaCha seed is the first output
+/// of a splitmix64 generator seeded apart.
 fn runner(seed: u64) -> TestRunner {
     let mut bytes = [0u8; 32];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&super_mix(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).to_le_bytes());
+        chunk.copy_from_slice(&Rng::new(seed ^ (i as u64).wrapping_mul(GOLDEN)).next_u64().to_le_bytes());
     }
     TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
-}
-
-fn super_mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// An ECMA-262 pattern with its look-arounds removed and its back-references marked.

@@ -4,7 +4,7 @@
 
 use super::twilio::request_with;
 use super::*;
-use crate::mock::values::Rng;
+use crate::rng::Rng;
 use crate::spec::Method;
 use serde_json::{Value, json};
 
