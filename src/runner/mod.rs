@@ -277,11 +277,9 @@ impl std::fmt::Debug for RunPlan {
 
 fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let mut x = (nanos as u64) ^ (u64::from(std::process::id()) << 32);
+    let x = (nanos as u64) ^ (u64::from(std::process::id()) << 32);
     // splitmix64 finaliser: spread the clock bits.
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    (x ^ (x >> 31)) % 1_000_000_000
+    crate::rng::mix(x) % 1_000_000_000
 }
 
 fn is_loopback(url: &url::Url) -> bool {
