@@ -12,7 +12,7 @@ use crate::spec::pattern::generator;
 use crate::spec::{DISCRIMINATOR_KEY, Schema, inherited_base, pointer, require_within};
 use crate::values::format::{KNOWN_FORMATS, validated_format};
 use crate::values::pattern::Pattern;
-use crate::values::{Annotations, is_annotation, offered_examples};
+use crate::values::{Annotations, Bound, bounds, is_annotation, offered_examples};
 use serde_json::{Map, Value, json};
 
 /// How many times one `$ref` may appear on the path from the root: deeper recursion is cut.
@@ -510,21 +510,9 @@ impl Planner<'_> {
     }
 
     fn limits(&self, map: &Map<String, Value>) -> (Option<Limit>, Option<Limit>) {
-        let limit = |key: &str, exclusive: bool| {
-            map.get(key).and_then(|v| {
-                v.as_f64().filter(|f| f.is_finite()).map(|value| Limit { value, exclusive, text: v.to_string() })
-            })
-        };
-        // The tighter of the inclusive and the exclusive bound wins.
-        let lo = match (limit("minimum", false), limit("exclusiveMinimum", true)) {
-            (Some(a), Some(b)) => Some(if b.value >= a.value { b } else { a }),
-            (a, b) => a.or(b),
-        };
-        let hi = match (limit("maximum", false), limit("exclusiveMaximum", true)) {
-            (Some(a), Some(b)) => Some(if b.value <= a.value { b } else { a }),
-            (a, b) => a.or(b),
-        };
-        (lo, hi)
+        let (lo, hi) = bounds(map);
+        let limit = |b: Bound| Limit { value: b.value, exclusive: b.exclusive, text: b.written.to_string() };
+        (lo.map(limit), hi.map(limit))
     }
 
     fn integer(&mut self, map: &Map<String, Value>, at: &str) -> Node {

@@ -7,7 +7,9 @@
 
 use crate::rng::{Rng, mix};
 use crate::spec::{DISCRIMINATOR_KEY, Direction, Schema, inherited_base, pointer};
-use crate::values::{ANSWER_INTEGRAL, Annotations, declared_example, format, is_annotation, json_number, pattern};
+use crate::values::{
+    ANSWER_INTEGRAL, Annotations, Bound, bounds, declared_example, format, is_annotation, json_number, pattern,
+};
 use serde_json::{Map, Value, json};
 
 /// Attempts (each with a different seed and choices) before giving up.
@@ -337,20 +339,9 @@ impl Gen<'_> {
     }
 
     fn bounds(map: &Map<String, Value>) -> (Option<f64>, Option<f64>, bool, bool) {
-        let get = |k: &str| map.get(k).and_then(Value::as_f64);
-        let (lo, lo_ex) = match (get("minimum"), get("exclusiveMinimum")) {
-            (Some(a), Some(b)) if b >= a => (Some(b), true),
-            (Some(a), _) => (Some(a), false),
-            (None, Some(b)) => (Some(b), true),
-            (None, None) => (None, false),
-        };
-        let (hi, hi_ex) = match (get("maximum"), get("exclusiveMaximum")) {
-            (Some(a), Some(b)) if b <= a => (Some(b), true),
-            (Some(a), _) => (Some(a), false),
-            (None, Some(b)) => (Some(b), true),
-            (None, None) => (None, false),
-        };
-        (lo, hi, lo_ex, hi_ex)
+        let (lo, hi) = bounds(map);
+        let exclusive = |b: Option<Bound>| b.is_some_and(|b| b.exclusive);
+        (lo.map(|b| b.value), hi.map(|b| b.value), exclusive(lo), exclusive(hi))
     }
 
     fn integer(&mut self, map: &Map<String, Value>) -> Option<Value> {

@@ -3,7 +3,7 @@
 //!
 //! - which keywords only annotate a schema ([`is_annotation`]);
 //! - which values a schema offers as its own examples ([`declared_example`], [`offered_examples`]);
-//! - floats written as JSON numbers ([`json_number`], [`num_value`]);
+//! - numeric limits ([`bounds`]) and floats written as JSON numbers ([`json_number`], [`num_value`]);
 //! - format samples and strategies ([`format`]);
 //! - strings drawn from `pattern`s ([`pattern`], on top of the spec's pattern compiler).
 //!
@@ -63,6 +63,37 @@ pub(crate) fn offered_examples(map: &Map<String, Value>) -> impl Iterator<Item =
     EXAMPLE_KEYS.iter().filter_map(|k| map.get(*k)).chain(listed)
 }
 
+/// A numeric limit as a schema states it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Bound<'s> {
+    /// The limit (always finite: JSON holds no infinities).
+    pub value: f64,
+    /// Whether the limit itself is excluded (`exclusiveMinimum`, `exclusiveMaximum`).
+    pub exclusive: bool,
+    /// The keyword's value as the schema writes it (for descriptions).
+    pub written: &'s Value,
+}
+
+/// The lower and upper limits of a numeric schema. Of `minimum` and `exclusiveMinimum` (and of
+/// the two maxima) the tighter wins; on a tie, the exclusive one. Non-numeric values (a 3.0
+/// boolean `exclusiveMinimum` left unconverted) are no limit.
+pub(crate) fn bounds(map: &Map<String, Value>) -> (Option<Bound<'_>>, Option<Bound<'_>>) {
+    let bound = |key: &str, exclusive: bool| {
+        map.get(key).and_then(|written| {
+            written.as_f64().filter(|f| f.is_finite()).map(|value| Bound { value, exclusive, written })
+        })
+    };
+    let lo = match (bound("minimum", false), bound("exclusiveMinimum", true)) {
+        (Some(a), Some(b)) => Some(if b.value >= a.value { b } else { a }),
+        (a, b) => a.or(b),
+    };
+    let hi = match (bound("maximum", false), bound("exclusiveMaximum", true)) {
+        (Some(a), Some(b)) => Some(if b.value <= a.value { b } else { a }),
+        (a, b) => a.or(b),
+    };
+    (lo, hi)
+}
+
 /// Whole numbers below this magnitude become JSON integers in requests: every integer up to
 /// 2⁵³ (about 9.007e15) is exact in an `f64`.
 pub(crate) const REQUEST_INTEGRAL: f64 = 9e15;
@@ -110,6 +141,16 @@ mod tests {
         assert_eq!(offered_examples(map).collect::<Vec<_>>(), [&json!(1), &json!(2), &json!(3), &json!(4)]);
         #[cfg(feature = "mock")]
         assert_eq!(declared_example(map), Some(&json!(1)));
+    }
+
+    #[test]
+    fn the_tighter_bound_wins_and_ties_exclude() {
+        let map = json!({"minimum": 3, "exclusiveMinimum": 3, "maximum": 10, "exclusiveMaximum": 11.5});
+        let (lo, hi) = bounds(map.as_object().unwrap());
+        let (lo, hi) = (lo.unwrap(), hi.unwrap());
+        assert_eq!((lo.value, lo.exclusive, lo.written), (3.0, true, &json!(3)));
+        assert_eq!((hi.value, hi.exclusive), (10.0, false));
+        assert_eq!(bounds(json!({"exclusiveMinimum": true}).as_object().unwrap()), (None, None));
     }
 
     #[test]
