@@ -41,6 +41,7 @@ impl Place {
         matches!(self, Place::Path | Place::PathSlash)
     }
 
+    /// Whether `null` can be sent here (only in JSON).
     pub(super) fn allows_null(self) -> bool {
         self == Place::Json
     }

@@ -23,13 +23,16 @@ const MAX_DEPTH: usize = 24;
 /// An inclusive or exclusive numeric limit, as written in the schema.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Limit {
+    /// The limit.
     pub value: f64,
+    /// Whether the limit itself is excluded.
     pub exclusive: bool,
     /// The number as the schema spells it (for descriptions).
     pub text: String,
 }
 
 impl Limit {
+    /// The keyword that states this limit (`minimum`, `exclusiveMaximum`…).
     pub(super) fn keyword(&self, upper: bool) -> &'static str {
         match (upper, self.exclusive) {
             (false, false) => "minimum",
@@ -39,6 +42,7 @@ impl Limit {
         }
     }
 
+    /// The limit in words, for case labels (`exclusive minimum 0`).
     pub(super) fn describe(&self, upper: bool) -> String {
         let word = match (upper, self.exclusive) {
             (false, false) => "minimum",
@@ -50,20 +54,29 @@ impl Limit {
     }
 }
 
+/// An `integer` schema.
 #[derive(Debug, Clone)]
 pub(crate) struct IntSpec {
     /// Effective inclusive range (already a multiple of `multiple`).
     pub min: i64,
+    /// See `min`.
     pub max: i64,
+    /// `multipleOf` (1 when absent or not a whole number).
     pub multiple: i64,
+    /// The lower limit as written.
     pub lo: Option<Limit>,
+    /// The upper limit as written.
     pub hi: Option<Limit>,
 }
 
+/// A `number` schema.
 #[derive(Debug, Clone)]
 pub(crate) struct NumSpec {
+    /// The lower limit as written.
     pub lo: Option<Limit>,
+    /// The upper limit as written.
     pub hi: Option<Limit>,
+    /// `multipleOf`, when positive.
     pub multiple: Option<f64>,
 }
 
@@ -82,6 +95,7 @@ impl NumSpec {
     }
 }
 
+/// The smallest float above `x` (`x` itself for NaN and +∞).
 pub(crate) fn next_up(x: f64) -> f64 {
     if x.is_nan() || x == f64::INFINITY {
         return x;
@@ -93,37 +107,54 @@ pub(crate) fn next_up(x: f64) -> f64 {
     f64::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
 }
 
+/// The largest float below `x`.
 pub(crate) fn next_down(x: f64) -> f64 {
     -next_up(-x)
 }
 
+/// A `string` schema.
 #[derive(Debug, Clone)]
 pub(crate) struct StrSpec {
+    /// `minLength`, in characters.
     pub min: usize,
+    /// `maxLength`, in characters.
     pub max: Option<usize>,
+    /// `pattern`, compiled for drawing.
     pub pattern: Option<Pattern>,
+    /// `format`, as written.
     pub format: Option<String>,
-    /// Values the schema offers (`example`, `default`) that fit it, best first.
+    /// Values the schema offers (`example`, `default`, `examples`) that fit it, best first.
     pub examples: Vec<String>,
 }
 
+/// An `array` schema.
 #[derive(Debug, Clone)]
 pub(crate) struct ArraySpec {
+    /// What every item must look like.
     pub items: Node,
+    /// `minItems`.
     pub min: usize,
+    /// `maxItems`.
     pub max: Option<usize>,
+    /// `uniqueItems: true`.
     pub unique: bool,
 }
 
+/// A declared property of an object schema (`readOnly` ones are left out of request plans).
 #[derive(Debug, Clone)]
 pub(crate) struct Prop {
+    /// The property's name.
     pub name: String,
+    /// What its value must look like.
     pub node: Node,
+    /// Whether `required` lists it.
     pub required: bool,
 }
 
+/// An `object` schema.
 #[derive(Debug, Clone)]
 pub(crate) struct ObjectSpec {
+    /// Declared properties, in document order (required ones named by `required` alone included).
     pub props: Vec<Prop>,
     /// `additionalProperties: false`.
     pub closed: bool,
@@ -138,20 +169,30 @@ pub(crate) enum Node {
     Any,
     /// Nothing satisfies the schema: `(pointer, why)`.
     Never(String, String),
+    /// Exactly this value.
     Const(Value),
+    /// One of these values (already narrowed to the allowed types).
     Enum(Vec<Value>),
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool,
+    /// An integer.
     Int(IntSpec),
+    /// A number.
     Num(NumSpec),
+    /// A string.
     Str(Box<StrSpec>),
+    /// An array.
     Array(Box<ArraySpec>),
+    /// An object.
     Object(Box<ObjectSpec>),
     /// One of these (anyOf/oneOf, several types, nullable, discriminator alternatives).
     Union(Vec<Node>),
 }
 
 impl Node {
+    /// Whether nothing satisfies this node.
     pub(super) fn is_never(&self) -> bool {
         matches!(self, Node::Never(..))
     }
@@ -171,7 +212,9 @@ impl Node {
 /// A plan and whether it is exact (every value drawn from it satisfies the schema).
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
+    /// What a value must look like.
     pub node: Node,
+    /// Whether every value drawn from `node` satisfies the schema (else each is checked).
     pub exact: bool,
     /// Patterns that could not be generated from: `(pointer, pattern, fell back to examples)`.
     pub ungeneratable: Vec<(String, String, bool)>,

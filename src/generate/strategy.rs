@@ -5,6 +5,8 @@
 //! values are cookie-octets, and items inside delimited parameters (`a,b`, `a|b`) avoid the
 //! delimiters so that the wire form reads back as the same value. Shrinking goes towards
 //! small numbers, short strings of `a`s, the first enum value and absent optional fields.
+//! Format and pattern strategies come from [`crate::values`]; this module never imports the
+//! deterministic values ([`super::values`]).
 
 use super::place::{Place, fits};
 use super::plan::{ArraySpec, Node, NumSpec, ObjectSpec, StrSpec};

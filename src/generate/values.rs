@@ -1,6 +1,9 @@
 //! Deterministic values from plans: the minimal valid value (what boundary and catalogue cases
 //! start from), the maximal one (every optional member present) and runs of distinct values
 //! (for `uniqueItems`). No randomness: the same plan always gives the same values.
+//!
+//! The random side is [`super::strategy`]; the two share [`super::place`] and [`crate::values`]
+//! and never import each other.
 
 use super::place::{Place, fits};
 use super::plan::Node;

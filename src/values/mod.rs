@@ -4,7 +4,7 @@
 //! - which keywords only annotate a schema ([`is_annotation`]);
 //! - which values a schema offers as its own examples ([`declared_example`], [`offered_examples`]);
 //! - numeric limits ([`bounds`]) and floats written as JSON numbers ([`json_number`], [`num_value`]);
-//! - format samples and strategies ([`format`]);
+//! - format samples and strategies ([`format`](mod@format));
 //! - strings drawn from `pattern`s ([`pattern`], on top of the spec's pattern compiler).
 //!
 //! The seeded PRNG both use is [`crate::rng::Rng`] (a leaf: the spec's pattern compiler needs it
