@@ -239,7 +239,7 @@ pub(super) fn data_words(text: &str) -> bool {
 }
 
 /// Whether refusing a valid request for `op` with the 4xx `status` and the answer `text` breaks
-/// the contract, by the rules of [`positive_data_acceptance`]: acceptance is expected at all
+/// the contract, by the rules of the `positive_data_acceptance` check: acceptance is expected at all
 /// (the embedded mock, or `--param` pins), the refusal is not [`refusal_excused`], and against
 /// a real server it is a validation refusal (400 or 422 whose words do not speak of data) on an
 /// operation whose every path parameter is pinned. For the stateful sequences, so that a

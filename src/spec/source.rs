@@ -272,7 +272,7 @@ fn line_col_of_offset(bytes: &[u8], offset: usize) -> (usize, usize) {
 /// The document format a spec is written in; every one is read into the same model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
-    /// Swagger 2.0: converted into the 3.0 shape on load ([`super::swagger2`]).
+    /// Swagger 2.0: converted into the 3.0 shape on load (the private `spec::swagger2` module).
     Swagger2,
     /// OpenAPI 3.0.x: schemas are the 3.0 dialect and are converted to JSON Schema 2020-12.
     V30,
