@@ -11,9 +11,13 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
+    /// Plain text for a terminal (the default).
     Text,
+    /// The [`DiffReport`] as JSON, for machines.
     Json,
+    /// Markdown tables, for a pull-request comment.
     Markdown,
+    /// A Markdown changelog grouped by operation, for release notes.
     Changelog,
 }
 

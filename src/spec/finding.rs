@@ -10,7 +10,9 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// conform cannot use part of the document as written (`conform lint` exits 1).
     Error,
+    /// The document is usable but conform reads it leniently or cannot check all of it.
     Warning,
 }
 
@@ -89,7 +91,9 @@ impl FindingKind {
 /// One problem in the document, at a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SpecFinding {
+    /// How bad it is; follows from the kind.
     pub severity: Severity,
+    /// What sort of problem it is.
     pub kind: FindingKind,
     /// RFC 6901 pointer into the (bundled) document, without the leading `#`.
     pub pointer: String,
@@ -102,6 +106,7 @@ pub struct SpecFinding {
 }
 
 impl SpecFinding {
+    /// A finding of `kind` at `pointer`, with the kind's severity and no other places.
     pub fn new(kind: FindingKind, pointer: impl Into<String>, message: impl Into<String>) -> Self {
         SpecFinding {
             severity: kind.severity(),
