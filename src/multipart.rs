@@ -36,6 +36,7 @@ impl Part {
 
 /// Why a multipart body could not be read (messages follow "cannot read the body: …").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MultipartError {
     /// The `Content-Type` has no `boundary` parameter.
     #[error("the content type names no boundary")]

@@ -30,6 +30,7 @@ use std::time::Duration;
 /// Check names, as the README lists them ("Checks"); reports and the harness use them verbatim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CheckName {
     /// `not_a_server_error`: fails on any 5xx answer.
     NotAServerError,

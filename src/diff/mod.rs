@@ -348,6 +348,7 @@ impl DiffReport {
 
 /// When `conform diff` exits 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum FailOn {
     /// Any breaking change (the default).
     #[default]

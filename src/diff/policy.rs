@@ -74,6 +74,7 @@ impl FromStr for Level {
 
 /// A named set of default levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Preset {
     /// conform's own classification: every change that may break a client is `breaking`.
     #[default]

@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 /// An output format of `conform diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Format {
     #[default]
     /// Plain text for a terminal (the default).

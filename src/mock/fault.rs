@@ -17,6 +17,7 @@ pub(crate) const EVERY: u64 = 3;
 
 /// One way to break the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Fault {
     /// `wrong-type`: success bodies carry a field of the wrong type (a number sent as a string).
     WrongType,

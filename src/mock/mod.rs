@@ -77,6 +77,7 @@ impl std::fmt::Debug for MockConfig {
 
 /// Why the mock could not start (or a fault name could not be read).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MockError {
     /// The listening socket could not be opened (address in use, no permission).
     #[error("listen on {addr}: {source}")]

@@ -19,6 +19,7 @@ pub enum Severity {
 /// What kind of problem a finding is; stable names for the JSON output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FindingKind {
     /// A `pattern` no regex engine conform uses accepts; the constraint is unchecked.
     InvalidPattern,

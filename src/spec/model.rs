@@ -13,6 +13,7 @@ use std::sync::Arc;
 /// HTTP methods OpenAPI 3.0 can describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
+#[non_exhaustive]
 pub enum Method {
     /// `GET`: read a resource.
     Get,
@@ -480,6 +481,7 @@ pub struct SecurityAlternative {
 /// A security scheme, reduced to what a client needs to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SecuritySchemeSpec {
     /// HTTP Basic: user name and password in the `Authorization` header.
     Basic,

@@ -61,6 +61,7 @@ pub struct Resource {
 /// What an operation does to its resource.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "effect", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum Effect {
     /// Returns the resource (GET of an item or singleton).
     Read {
@@ -165,6 +166,7 @@ pub struct Semantics {
 
 /// Why a semantics file could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SemanticsError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]

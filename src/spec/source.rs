@@ -21,6 +21,7 @@ const MAX_SPEC_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why a spec could not be loaded at all (as opposed to a [`SpecFinding`]).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SpecError {
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
@@ -306,6 +307,7 @@ fn line_col_of_offset(bytes: &[u8], offset: usize) -> (usize, usize) {
 
 /// The document format a spec is written in; every one is read into the same model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Version {
     /// Swagger 2.0: converted into the 3.0 shape on load (the private `spec::swagger2` module).
     Swagger2,
