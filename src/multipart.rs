@@ -5,7 +5,7 @@
 //! A leaf module: it knows nothing of specs or runs. It must never panic on any input and
 //! holds at most [`MAX_PARTS`] parts of a body.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc)]
 
 use serde::Serialize;
 

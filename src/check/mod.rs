@@ -5,7 +5,7 @@
 //! that is the status and body inside the envelope (see [`envelope`]), so an invalid request
 //! answered `200 {"status": 400, ...}` counts as rejected.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc)]
 
 mod auth;
 mod content;

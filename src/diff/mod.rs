@@ -21,7 +21,7 @@
 //! round. [`KINDS`] lists every change kind with its rule. This module must never panic, whatever
 //! the two documents hold.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc)]
 
 pub mod git;
 mod policy;

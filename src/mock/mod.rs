@@ -14,7 +14,7 @@
 //! It must never panic on any input, never answer (without a fault) anything the spec does not
 //! document, and never take a global lock on the request path.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc)]
 
 mod app;
 mod auth;

@@ -7,7 +7,7 @@
 //! well-formed document is a [`SpecFinding`] (the rest still loads): an invalid regex, an
 //! unresolvable `$ref`, a schema of an unknown shape. This module must never panic on any input.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc)]
 
 mod compile;
 mod finding;

@@ -83,6 +83,9 @@ pub enum Origin {
 
 impl Origin {
     /// Parses a `--spec` argument: `http://` and `https://` are URLs, anything else a path.
+    ///
+    /// # Errors
+    /// [`SpecError::Fetch`] for an `http(s)://` argument that is not a valid URL.
     pub fn parse(source: &str) -> Result<Origin, SpecError> {
         if source.starts_with("http://") || source.starts_with("https://") {
             url::Url::parse(source)
