@@ -16,6 +16,7 @@ mod gap;
 pub mod identity;
 mod method;
 mod negative;
+mod refusal;
 mod status;
 mod timing;
 
