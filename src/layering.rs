@@ -434,18 +434,25 @@ impl Crate {
     fn load(src: &Path) -> Crate {
         let mut files = Vec::new();
         collect_rs(src, &mut files);
+        let sources = files.iter().filter_map(|path| {
+            let rel = path.strip_prefix(src).ok()?;
+            let rel = rel.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/");
+            Some((rel, std::fs::read_to_string(path).unwrap_or_default()))
+        });
+        Crate::from_sources(sources)
+    }
+
+    /// The crate from `(path under src/, text)` pairs: `lib.rs`, `a/mod.rs`, `a/b.rs`.
+    fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Crate {
         let mut modules = BTreeMap::new();
-        for path in files {
-            let Ok(rel) = path.strip_prefix(src) else { continue };
-            let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        for (rel, text) in sources {
+            let mut parts: Vec<String> = rel.split('/').map(str::to_string).collect();
             let Some(last) = parts.pop() else { continue };
             let stem = last.trim_end_matches(".rs").to_string();
             if !(parts.is_empty() && (stem == "lib" || stem == "main")) && stem != "mod" {
                 parts.push(stem);
             }
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            let shown = format!("src/{}", rel.to_string_lossy());
-            modules.insert(parts, scan(shown, &text));
+            modules.insert(parts, scan(format!("src/{rel}"), &text));
         }
         let mut krate = Crate { modules };
         krate.mark_tests();
@@ -750,6 +757,37 @@ mod scanner {
             .map(|(x, y)| ((x.to_string(), y.to_string()), example.clone()))
             .collect();
         assert_eq!(cycles(&edges, 10), [["a", "b", "a"]]);
+    }
+
+    #[test]
+    fn re_exports_globs_and_test_files_are_followed() {
+        let sources = [
+            ("lib.rs", "mod a;\nmod b;\nmod c;"),
+            ("a/mod.rs", "mod x;\nmod y;\npub use x::Thing;\npub use y::*;\n#[cfg(test)]\nmod tests;"),
+            ("a/x.rs", "pub struct Thing;\nfn f() -> super::Other { todo!() }"),
+            ("a/y.rs", "use super::Thing;\npub struct Other;"),
+            ("a/tests.rs", "use crate::c::Gone;"),
+            ("b.rs", "use crate::{a::Thing, c};\nfn g() { c::h() }"),
+            ("c.rs", "pub fn h() {}\n#[cfg(test)]\nmod tests { use crate::b::X; }"),
+        ];
+        let krate = Crate::from_sources(sources.map(|(p, t)| (p.to_string(), t.to_string())));
+        let shown: BTreeMap<String, Vec<(String, String, String)>> = krate
+            .edges()
+            .into_iter()
+            .map(|(parent, edges)| {
+                let edges = edges.into_iter().map(|((a, b), ex)| (a, b, format!("{}:{}", ex.file, ex.line))).collect();
+                (parent.join("::"), edges)
+            })
+            .collect();
+        let edge = |a: &str, b: &str, at: &str| (a.to_string(), b.to_string(), at.to_string());
+        assert_eq!(
+            shown,
+            BTreeMap::from([
+                (String::new(), vec![edge("b", "a", "src/b.rs:1"), edge("b", "c", "src/b.rs:1")]),
+                ("a".to_string(), vec![edge("x", "y", "src/a/x.rs:2"), edge("y", "x", "src/a/y.rs:1")]),
+            ])
+        );
+        assert_eq!(cycles(&krate.edges()[&vec!["a".to_string()]], 10), [["x", "y", "x"]]);
     }
 
     #[test]
