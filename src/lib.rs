@@ -19,6 +19,8 @@ pub mod exit;
 pub mod generate;
 #[cfg(feature = "harness")]
 pub mod harness;
+#[cfg(test)]
+mod layering;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod multipart;

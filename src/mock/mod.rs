@@ -14,6 +14,8 @@
 //! It must never panic on any input, never answer (without a fault) anything the spec does not
 //! document, and never take a global lock on the request path.
 
+#![warn(missing_docs, clippy::missing_errors_doc)]
+
 mod app;
 mod auth;
 mod errors;
@@ -75,19 +77,29 @@ impl std::fmt::Debug for MockConfig {
 
 /// Why the mock could not start (or a fault name could not be read).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MockError {
+    /// The listening socket could not be opened (address in use, no permission).
     #[error("listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
+    /// The semantics sidecar could not be read or is invalid.
     #[error("load the API semantics: {0}")]
     Semantics(#[from] SemanticsError),
+    /// The semantics (given or inferred) do not fit the spec; says why.
     #[error("use the API semantics: {0}")]
     BadSemantics(String),
+    /// A fault name no [`Fault`] has.
     #[error("unknown fault `{name}` (conform mock --list-faults lists them)")]
-    UnknownFault { name: String },
+    UnknownFault {
+        /// The name, as given.
+        name: String,
+    },
 }
 
 /// The mock as an axum [`Router`](axum::Router), to mount in an application's own axum server:
