@@ -21,6 +21,7 @@ pub mod generate;
 pub mod harness;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod model;
 pub mod multipart;
 pub mod report;
 pub mod runner;

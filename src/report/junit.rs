@@ -4,7 +4,7 @@
 
 use super::view;
 use crate::check::CheckName;
-use crate::runner::RunReport;
+use crate::model::RunReport;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 /// Renders the report; checks that did not run on an operation are not listed.

@@ -3,7 +3,7 @@
 //! and never with `NO_COLOR`.
 
 use super::view::{self, FindingView};
-use crate::runner::RunReport;
+use crate::model::RunReport;
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -124,7 +124,7 @@ pub fn render(report: &RunReport, style: Style) -> String {
     // Operations a filter left out are what the user asked for: counted, not listed one by one.
     let mut filtered = 0;
     for s in &report.stats.skipped_operations {
-        if s.cause == crate::runner::SkipCause::Filter {
+        if s.cause == crate::model::SkipCause::Filter {
             filtered += 1;
             continue;
         }

@@ -6,6 +6,7 @@
 //! Secrets live only here. [`Authenticator::secrets`] lists every value a reporter must redact;
 //! nothing in this module prints or formats a secret.
 
+pub use crate::model::{ApiKeyPlace, AuthMode};
 use crate::spec::{ParamLocation, SecuritySchemeSpec, Spec};
 use base64::Engine;
 use std::sync::Mutex;
@@ -13,40 +14,6 @@ use std::time::{Duration, Instant};
 
 /// The password (or token) of `ignored_auth` probes' wrong credentials.
 const WRONG: &str = "conform-wrong-credentials";
-
-/// Which kind of credentials to send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMode {
-    None,
-    Digest,
-    Bearer,
-    OAuth,
-    Basic,
-    /// The spec's `apiKey` scheme, with the key from `CONFORM_API_KEY`.
-    ApiKey,
-}
-
-/// Where the API key goes, as the spec's `apiKey` scheme names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKeyPlace {
-    pub location: ParamLocation,
-    pub name: String,
-}
-
-impl std::str::FromStr for AuthMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "none" => Ok(AuthMode::None),
-            "digest" => Ok(AuthMode::Digest),
-            "bearer" => Ok(AuthMode::Bearer),
-            "oauth" => Ok(AuthMode::OAuth),
-            "basic" => Ok(AuthMode::Basic),
-            "apikey" => Ok(AuthMode::ApiKey),
-            other => Err(format!("unknown auth mode `{other}` (none, digest, bearer, oauth, basic, apikey)")),
-        }
-    }
-}
 
 /// Credentials as given by flags or the environment (`None` where not given).
 #[derive(Clone, Default)]
@@ -281,12 +248,12 @@ impl Authenticator {
 
     /// Where the API key goes and the value to send for these credentials (a wrong key for
     /// probes); `None` outside API-key mode and for requests without credentials.
-    pub fn api_key(&self, credentials: super::transport::Credentials) -> Option<(&ApiKeyPlace, &str)> {
+    pub fn api_key(&self, credentials: crate::model::Credentials) -> Option<(&ApiKeyPlace, &str)> {
         let place = self.api_key_place.as_ref()?;
         match credentials {
-            super::transport::Credentials::Configured => Some((place, self.api_key.as_str())),
-            super::transport::Credentials::Wrong => Some((place, WRONG)),
-            super::transport::Credentials::Omitted => None,
+            crate::model::Credentials::Configured => Some((place, self.api_key.as_str())),
+            crate::model::Credentials::Wrong => Some((place, WRONG)),
+            crate::model::Credentials::Omitted => None,
         }
     }
 

@@ -9,10 +9,11 @@
 //! it still fails the same way. The finding keeps every step, in order, for the report and its
 //! curl script.
 
-use super::transport::{Credentials, Outcome};
-use super::{Collector, Example, RunPlan};
+use super::transport::Outcome;
+use super::{Collector, RunPlan};
 use crate::check::{CheckName, CheckSet, Failure};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
+use crate::model::{Credentials, Example};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
 use crate::spec::{Operation, ParamLocation, Schema, pointer};
 use serde_json::{Map, Value};

@@ -10,9 +10,8 @@
 //! reqwest. Both paths read answers the same way and classify failures with the same kinds.
 
 use super::auth::Authenticator;
-use crate::check::Response;
 use crate::generate::Request;
-use crate::spec::ParamLocation;
+use crate::model::{Credentials, Response, Sent};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1;
@@ -29,72 +28,6 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_'
 const MAX_RATE_LIMIT_RETRIES: u32 = 3;
 /// A `Retry-After` longer than this is not waited for.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
-
-/// Which credentials a request carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credentials {
-    Configured,
-    Omitted,
-    Wrong,
-}
-
-/// The request as it went on the wire (reporters redact it). Its `Debug` output hides the
-/// values of credential headers and of the API key, wherever it was put.
-#[derive(Clone, PartialEq, Default)]
-pub struct Sent {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    /// Shared, not copied: the same bytes go to the wire on every attempt and into the report.
-    pub body: Option<Bytes>,
-    /// Where an API key was put (header, query pair or cookie), so that `curl` lines reference
-    /// `$CONFORM_API_KEY` there instead of the value.
-    pub api_key: Option<super::auth::ApiKeyPlace>,
-}
-
-impl std::fmt::Debug for Sent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::report::redact::{REDACTED, is_credential_header};
-        let key = self.api_key.as_ref();
-        let hidden = |name: &str, location: ParamLocation| {
-            is_credential_header(name)
-                || key.is_some_and(|k| k.location == location && k.name.eq_ignore_ascii_case(name))
-        };
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let cookie_key =
-                    name.eq_ignore_ascii_case("cookie") && key.is_some_and(|k| k.location == ParamLocation::Cookie);
-                (
-                    name.as_str(),
-                    if hidden(name, ParamLocation::Header) || cookie_key { REDACTED } else { value.as_str() },
-                )
-            })
-            .collect();
-        // The URL with the values of credential-named query pairs (and the API key's) hidden.
-        let url = match self.url.split_once('?') {
-            Some((path, query)) => {
-                let pairs: Vec<String> = query
-                    .split('&')
-                    .map(|pair| match pair.split_once('=') {
-                        Some((name, _)) if hidden(name, ParamLocation::Query) => format!("{name}={REDACTED}"),
-                        _ => pair.to_owned(),
-                    })
-                    .collect();
-                format!("{path}?{}", pairs.join("&"))
-            }
-            None => self.url.clone(),
-        };
-        f.debug_struct("Sent")
-            .field("method", &self.method)
-            .field("url", &url)
-            .field("headers", &headers)
-            .field("body", &self.body)
-            .field("api_key", &self.api_key)
-            .finish()
-    }
-}
 
 /// Why no usable answer came.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +141,7 @@ impl Transport {
     pub fn secrets(&self) -> Vec<String> {
         let mut secrets = self.auth.secrets();
         for (name, value) in &self.extra_headers {
-            if crate::report::redact::is_credential_header(name) {
+            if crate::model::redact::is_credential_header(name) {
                 secrets.push(value.trim().to_owned());
                 // `Bearer abc`: the token alone is what an echo may show.
                 if let Some((_, rest)) = value.trim().split_once(' ') {
@@ -588,7 +521,7 @@ fn body_buffer(headers: &hyper::HeaderMap, cap: usize) -> (Vec<u8>, usize) {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<usize>().ok());
     let hold = match declared {
-        Some(len) if len > cap => super::EXCERPT.min(cap),
+        Some(len) if len > cap => crate::model::EXCERPT.min(cap),
         _ => cap,
     };
     (Vec::with_capacity(declared.unwrap_or(0).min(hold)), hold)

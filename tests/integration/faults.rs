@@ -11,9 +11,10 @@
 
 use conform::check::CheckName;
 use conform::mock::Fault;
+use conform::model::RunReport;
 use conform::report::snapshot::normalize;
 use conform::report::terminal::{Style, render};
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::runner::{NoProgress, RunConfig, Target, run};
 use conform::spec::Spec;
 use serde_json::json;
 use std::sync::{Arc, OnceLock};

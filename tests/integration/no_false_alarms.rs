@@ -7,7 +7,8 @@
 //! deterministic cases); Twilio's API (197 operations, HTTP Basic, form bodies, `nullable`
 //! everywhere) runs fewer, as the generality check. Seeds run concurrently in one runtime.
 
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::model::RunReport;
+use conform::runner::{NoProgress, RunConfig, Target, run};
 use conform::spec::Spec;
 use std::fmt::Write as _;
 use std::sync::Arc;
