@@ -9,6 +9,7 @@
 //! an example holds.)
 
 mod checks;
+pub mod envelope;
 mod exchange;
 pub mod redact;
 mod report;

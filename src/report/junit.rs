@@ -3,7 +3,7 @@
 //! test case `<operationId>::skipped` per operation left out, with its reason.
 
 use super::view;
-use crate::check::CheckName;
+use crate::model::CheckName;
 use crate::model::RunReport;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 

@@ -101,7 +101,7 @@ fn request_view(r: &Redactor, sent: &Sent) -> RequestView {
     }
 }
 
-fn response_view(r: &Redactor, response: &crate::check::Response) -> ResponseView {
+fn response_view(r: &Redactor, response: &crate::model::Response) -> ResponseView {
     ResponseView {
         status: response.status,
         headers: response.headers.iter().map(|(k, v)| (r.text(k), r.header(k, v))).collect(),

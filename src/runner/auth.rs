@@ -15,6 +15,16 @@ use std::time::{Duration, Instant};
 /// The password (or token) of `ignored_auth` probes' wrong credentials.
 const WRONG: &str = "conform-wrong-credentials";
 
+/// The HTTP client OAuth2 token requests go out on: the transport's, built on first use.
+/// A trait, so that authentication needs nothing from the transport (which needs it).
+pub trait TokenClient: Sync {
+    /// The client.
+    ///
+    /// # Errors
+    /// Why it could not be built.
+    fn reqwest(&self) -> Result<&reqwest::Client, String>;
+}
+
 /// Credentials as given by flags or the environment (`None` where not given).
 #[derive(Clone, Default)]
 pub struct AuthSettings {
@@ -232,7 +242,7 @@ impl Authenticator {
     /// [`AuthError::Token`] when an OAuth2 token cannot be fetched.
     pub async fn authorization(
         &self,
-        client: &super::transport::Client,
+        client: &dyn TokenClient,
         method: &str,
         uri: &str,
         body: Option<&[u8]>,
@@ -306,7 +316,7 @@ impl Authenticator {
         self.challenge.lock().map(|g| g.is_some()).unwrap_or(false)
     }
 
-    async fn oauth_token(&self, client: &super::transport::Client) -> Result<String, AuthError> {
+    async fn oauth_token(&self, client: &dyn TokenClient) -> Result<String, AuthError> {
         let mut guard = self.token.lock().await;
         if let Some(token) = guard.as_ref()
             && Instant::now() < token.refresh_at
@@ -316,7 +326,7 @@ impl Authenticator {
         let fail = |message: String| AuthError::Token { url: self.token_url.clone(), message };
         self.token_fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = client
-            .get()
+            .reqwest()
             .map_err(fail)?
             .post(&self.token_url)
             .header("Authorization", basic(&self.client_id, &self.client_secret))
@@ -325,9 +335,9 @@ impl Authenticator {
             .body("grant_type=client_credentials")
             .send()
             .await
-            .map_err(|e| fail(super::transport::describe(&e)))?;
+            .map_err(|e| fail(super::http::describe(&e)))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| fail(super::transport::describe(&e)))?;
+        let bytes = response.bytes().await.map_err(|e| fail(super::http::describe(&e)))?;
         if !status.is_success() {
             return Err(fail(format!("the token endpoint answered {}", status.as_u16())));
         }

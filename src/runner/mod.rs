@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod filter;
+mod http;
 mod lockout;
 mod stateful;
 pub mod transport;
@@ -895,7 +896,8 @@ async fn run_case(plan: &RunPlan, collector: &Collector, case: &Case, order: (us
     let outcome = plan.transport.send(&case.request, &plan.accept[case.operation], Credentials::Configured).await;
     collector.requests[case.operation].fetch_add(outcome.requests, Ordering::Relaxed);
     // Unwrapped once: the refusal count and every check read it.
-    let answer = outcome.result.as_ref().ok().map(|response| check::envelope::effective(&case.request, response));
+    let answer =
+        outcome.result.as_ref().ok().map(|response| crate::model::envelope::effective(&case.request, response));
     if let (true, Some(answer)) = (case.is_valid(), &answer) {
         collector.valid_answered.fetch_add(1, Ordering::Relaxed);
         if matches!(answer.status, 401 | 403) {
@@ -931,7 +933,7 @@ fn judge_answer(
     op: &Operation,
     case: &Case,
     outcome: &Outcome,
-    answer: Option<&check::envelope::Answer<'_>>,
+    answer: Option<&crate::model::envelope::Answer<'_>>,
     probe: Option<AuthProbe>,
 ) -> (Vec<Failure>, CheckSet) {
     let transport_only = plan.checks.intersect(CheckSet::none().with(CheckName::Transport));

@@ -9,7 +9,8 @@
 //! connection task. `https://` targets, and any target when a proxy is configured, go through
 //! reqwest. Both paths read answers the same way and classify failures with the same kinds.
 
-use super::auth::Authenticator;
+use super::auth::{Authenticator, TokenClient};
+pub use super::http::describe;
 use crate::generate::Request;
 use crate::model::{Credentials, Response, Sent};
 use http_body_util::{BodyExt, Full};
@@ -74,6 +75,12 @@ impl Client {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+}
+
+impl TokenClient for Client {
+    fn reqwest(&self) -> Result<&reqwest::Client, String> {
+        self.get()
     }
 }
 
@@ -242,7 +249,7 @@ impl Transport {
             // With envelope=true the 401 (and its challenge) may come wrapped in a 200.
             if credentials == Credentials::Configured
                 && !digest_retried
-                && crate::check::envelope::effective_status_is(request, response, 401)
+                && crate::model::envelope::effective_status_is(request, response, 401)
             {
                 let challenge = response.header("www-authenticate").unwrap_or_default().to_owned();
                 match self.auth.learn_challenge(&challenge) {
@@ -706,28 +713,6 @@ fn describe_error(e: &(dyn std::error::Error + 'static)) -> String {
             parts.push(text);
         }
         source = s.source();
-    }
-    parts.join(": ")
-}
-
-/// An error's message chain, without the URL (which may carry query secrets).
-pub fn describe(e: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    if parts.is_empty() {
-        let text = e.to_string();
-        let text = match e.url() {
-            Some(url) => text.replace(&format!(" ({url})"), "").replace(url.as_str(), "the target"),
-            None => text,
-        };
-        parts.push(text);
     }
     parts.join(": ")
 }
