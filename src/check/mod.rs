@@ -22,7 +22,9 @@ use crate::spec::Operation;
 use serde::Serialize;
 use std::time::Duration;
 
-pub use crate::model::{CheckName, CheckSet, Response, Severity};
+pub use crate::model::{CheckFailure, CheckName, CheckSet, Response, Severity};
+// The catalogue's own short name for it (private: `generate::Failure` is another type).
+use crate::model::CheckFailure as Failure;
 
 /// Requests made to probe authentication rather than the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,28 +78,6 @@ pub struct Exchange<'a> {
     pub request: &'a Request,
     pub response: &'a Response,
     pub probe: Option<AuthProbe>,
-}
-
-/// One check failing on one exchange.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    pub check: CheckName,
-    /// What was expected and what came, as a sentence fragment.
-    pub message: String,
-    /// Identifies "the same way of failing" for deduplication (with the check and operation).
-    pub signature: String,
-    pub severity: Severity,
-}
-
-impl Failure {
-    pub fn new(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> Failure {
-        Failure { check, message: message.into(), signature: signature.into(), severity: Severity::Error }
-    }
-
-    /// A warning-level failure (see [`Severity`]).
-    pub fn warning(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> Failure {
-        Failure { severity: Severity::Warning, ..Failure::new(check, message, signature) }
-    }
 }
 
 /// The selected checks that judge this exchange, whatever their verdict: the same conditions

@@ -212,3 +212,26 @@ impl Severity {
         }
     }
 }
+
+/// One check failing on one exchange (named apart from `generate::Failure`, a request that
+/// breaks the contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckFailure {
+    pub check: CheckName,
+    /// What was expected and what came, as a sentence fragment.
+    pub message: String,
+    /// Identifies "the same way of failing" for deduplication (with the check and operation).
+    pub signature: String,
+    pub severity: Severity,
+}
+
+impl CheckFailure {
+    pub fn new(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> CheckFailure {
+        CheckFailure { check, message: message.into(), signature: signature.into(), severity: Severity::Error }
+    }
+
+    /// A warning-level failure (see [`Severity`]).
+    pub fn warning(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> CheckFailure {
+        CheckFailure { severity: Severity::Warning, ..CheckFailure::new(check, message, signature) }
+    }
+}

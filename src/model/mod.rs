@@ -14,6 +14,6 @@ mod exchange;
 pub mod redact;
 mod report;
 
-pub use checks::{CheckName, CheckSet, Severity};
+pub use checks::{CheckFailure, CheckName, CheckSet, Severity};
 pub use exchange::{ApiKeyPlace, AuthMode, Credentials, Response, Sent};
 pub use report::{EXCERPT, Example, Finding, OperationStats, RunReport, SkipCause, Skipped, Stats, excerpt};

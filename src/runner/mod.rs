@@ -17,9 +17,10 @@ mod lockout;
 mod stateful;
 pub mod transport;
 
-use crate::check::{self, AuthProbe, CheckContext, Exchange, Failure};
+use crate::check::{self, AuthProbe, CheckContext, Exchange};
 use crate::generate::{Case, CaseId, CaseKind, CaseOrigin, GenerateConfig, Generator, Partition};
 use crate::mock::{Fault, MockConfig, MockServer};
+use crate::model::CheckFailure as Failure;
 use crate::model::{
     CheckName, CheckSet, Credentials, Example, Finding, OperationStats, RunReport, SkipCause, Skipped, Stats, excerpt,
 };

@@ -11,8 +11,8 @@
 
 use super::transport::Outcome;
 use super::{Collector, RunPlan};
-use crate::check::{CheckName, CheckSet, Failure};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
+use crate::model::{CheckFailure as Failure, CheckName, CheckSet};
 use crate::model::{Credentials, Example};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
 use crate::spec::{Operation, ParamLocation, Schema, pointer};
