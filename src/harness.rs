@@ -18,9 +18,10 @@
 
 use crate::check::{CheckName, CheckSet};
 use crate::model::RunReport;
+use crate::model::events::NoProgress;
 use crate::runner::auth::AuthSettings;
 use crate::runner::filter::{self, Filter};
-use crate::runner::{self, NoProgress, RunConfig, Target};
+use crate::runner::{self, RunConfig, Target};
 use crate::spec::Spec;
 use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 use std::sync::{Arc, OnceLock};

@@ -10,6 +10,7 @@
 
 mod checks;
 pub mod envelope;
+pub mod events;
 mod exchange;
 pub mod redact;
 mod report;

@@ -4,6 +4,7 @@
 
 use super::view::{self, FindingView};
 use crate::model::RunReport;
+use crate::model::events::{Event, EventSink};
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -199,20 +200,16 @@ impl ProgressBar {
     }
 }
 
-impl crate::runner::Progress for ProgressBar {
-    fn start(&self, total: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(total);
-        }
-    }
-    fn advance(&self, n: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc(n);
-        }
-    }
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+/// Counts the exchanges of the planned phases (cases and probes) against the total the run
+/// announced; sequences and shrinking are open-ended and not counted.
+impl EventSink for ProgressBar {
+    fn event(&self, event: &Event<'_>) {
+        let Some(bar) = &self.bar else { return };
+        match event {
+            Event::Started { planned, .. } => bar.set_length(*planned),
+            Event::AnswerJudged { phase, .. } if phase.is_planned() => bar.inc(1),
+            Event::Finished { .. } => bar.finish_and_clear(),
+            _ => {}
         }
     }
 }

@@ -9,9 +9,11 @@
 //! it still fails the same way. The finding keeps every step, in order, for the report and its
 //! curl script.
 
+use super::RunPlan;
+use super::engine::Emitter;
 use super::transport::Outcome;
-use super::{Collector, RunPlan};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
+use crate::model::events::{Event, Phase, Position};
 use crate::model::{CheckFailure as Failure, CheckName, CheckSet};
 use crate::model::{Credentials, Example};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
@@ -139,7 +141,7 @@ fn scenarios(plan: &RunPlan, semantics: &Semantics) -> Vec<Scenario> {
 }
 
 /// Runs every scenario (several variants each) and records failures.
-pub(super) async fn run(plan: &RunPlan, collector: &Collector, semantics: &Semantics, order_base: usize) {
+pub(super) async fn run(plan: &RunPlan, emit: &Emitter<'_>, semantics: &Semantics, order_base: usize) {
     let scenarios = scenarios(plan, semantics);
     let variants = variants(plan.cases);
     for (n, scenario) in scenarios.iter().enumerate() {
@@ -147,19 +149,36 @@ pub(super) async fn run(plan: &RunPlan, collector: &Collector, semantics: &Seman
             let seed = plan.seed.wrapping_mul(31).wrapping_add((n * 7919 + v) as u64);
             let mut runner = Sequence::new(plan, semantics, seed, seed, Shape::Full);
             let result = runner.run(scenario).await;
-            collector.requests[scenario.operation()].fetch_add(runner.requests, std::sync::atomic::Ordering::Relaxed);
+            let operation = scenario.operation();
+            emit.emit(Event::CaseSent { phase: Phase::Stateful, operation, requests: runner.requests });
             if !matches!(result, Err(Stop::Drop(_))) {
-                collector.judged(scenario.operation(), CheckSet::none().with(CheckName::StatefulConformance));
+                emit.emit(Event::AnswerJudged {
+                    phase: Phase::Stateful,
+                    operation,
+                    valid: true,
+                    status: runner.steps.last().and_then(|s| s.response.as_ref()).map(|r| r.status),
+                    checks: CheckSet::none().with(CheckName::StatefulConformance),
+                    failures: usize::from(matches!(result, Err(Stop::Fail(_)))),
+                });
             }
             match result {
                 Ok(()) => {}
                 Err(Stop::Fail(failure)) => {
                     let (failure, steps) = shrink(plan, semantics, scenario, seed, failure, runner.steps).await;
-                    collector.record_sequence(scenario.operation(), (order_base + n, v, 0), failure, steps);
+                    if let Some(example) = steps.last() {
+                        emit.emit(Event::Finding {
+                            phase: Phase::Stateful,
+                            operation,
+                            position: Position::new(order_base + n, v),
+                            failure: &failure,
+                            example,
+                            steps: &steps,
+                        });
+                    }
                     break; // One failing variant per scenario is the finding; the rest add nothing.
                 }
                 Err(Stop::Drop(why)) => {
-                    collector.note(why, &plan.spec.operations[scenario.operation()].id);
+                    emit.emit(Event::Note { operation, why: &why });
                     break; // Another variant would be dropped the same way.
                 }
             }

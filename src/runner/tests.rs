@@ -2,9 +2,12 @@
 
 use super::*;
 use crate::mock::Fault;
+use crate::model::events::NoProgress;
+use crate::model::{CheckName, Credentials};
 use conform_testkit::server::{Received, Reply, TestServer, verify_digest};
 use serde_json::json;
 use std::sync::Mutex as StdMutex;
+use std::time::Instant;
 
 fn spec_with(security_schemes: serde_json::Value, security: serde_json::Value) -> Arc<Spec> {
     Arc::new(

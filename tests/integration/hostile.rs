@@ -6,8 +6,9 @@
 //! server, and never hold a huge body whole.
 
 use conform::check::CheckName;
+use conform::model::events::NoProgress;
 use conform::model::{EXCERPT, RunReport};
-use conform::runner::{DEFAULT_MAX_BODY, NoProgress, RunConfig, Target, run};
+use conform::runner::{DEFAULT_MAX_BODY, RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};

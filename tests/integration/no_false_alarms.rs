@@ -8,7 +8,8 @@
 //! everywhere) runs fewer, as the generality check. Seeds run concurrently in one runtime.
 
 use conform::model::RunReport;
-use conform::runner::{NoProgress, RunConfig, Target, run};
+use conform::model::events::NoProgress;
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use std::fmt::Write as _;
 use std::sync::Arc;

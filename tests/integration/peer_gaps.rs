@@ -9,8 +9,9 @@
 
 use conform::check::{CheckName, Severity};
 use conform::model::RunReport;
+use conform::model::events::NoProgress;
 use conform::runner::auth::AuthSettings;
-use conform::runner::{NoProgress, RunConfig, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
