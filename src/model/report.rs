@@ -28,6 +28,7 @@ pub struct Skipped {
 /// Why an operation was left out, in one word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SkipCause {
     /// `--operation`, `--include` or `--exclude` left it out.
     Filter,
@@ -78,18 +79,6 @@ pub struct Example {
     pub response: Option<Response>,
     /// Which credentials the request carried (curl lines reproduce them by reference).
     pub credentials: Credentials,
-}
-
-/// A copy of an answer with at most [`EXCERPT`] bytes of its body (without copying the rest).
-pub fn excerpt(response: &Response) -> Response {
-    let cut = response.body.len() > EXCERPT;
-    Response {
-        status: response.status,
-        headers: response.headers.clone(),
-        body: response.body[..response.body.len().min(EXCERPT)].to_vec(),
-        truncated: response.truncated || cut,
-        elapsed: response.elapsed,
-    }
 }
 
 impl Example {
