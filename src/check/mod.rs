@@ -12,6 +12,7 @@ mod gap;
 pub mod identity;
 mod method;
 mod negative;
+pub mod stateful;
 mod status;
 mod timing;
 
