@@ -9,6 +9,7 @@ use std::fmt;
 /// Check names, as the README lists them ("Checks"); reports and the harness use them verbatim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CheckName {
     NotAServerError,
     StatusCodeConformance,

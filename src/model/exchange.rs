@@ -37,6 +37,7 @@ impl Response {
 
 /// Which credentials a request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Credentials {
     Configured,
     Omitted,
@@ -103,6 +104,7 @@ impl std::fmt::Debug for Sent {
 
 /// Which kind of credentials to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuthMode {
     None,
     Digest,
