@@ -17,9 +17,11 @@
 //!   selected, so cargo-nextest (one process per trial) runs one narrow run per trial.
 
 use crate::check::{CheckName, CheckSet};
+use crate::model::RunReport;
+use crate::model::events::NoProgress;
 use crate::runner::auth::AuthSettings;
 use crate::runner::filter::{self, Filter};
-use crate::runner::{self, NoProgress, RunConfig, RunReport, Target};
+use crate::runner::{self, RunConfig, Target};
 use crate::spec::Spec;
 use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 use std::sync::{Arc, OnceLock};

@@ -23,6 +23,7 @@ pub mod harness;
 mod layering;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod model;
 pub mod multipart;
 pub mod report;
 pub mod runner;

@@ -6,6 +6,7 @@
 //! Secrets live only here. [`Authenticator::secrets`] lists every value a reporter must redact;
 //! nothing in this module prints or formats a secret.
 
+pub use crate::model::{ApiKeyPlace, AuthMode};
 use crate::spec::{ParamLocation, SecuritySchemeSpec, Spec};
 use base64::Engine;
 use std::sync::Mutex;
@@ -14,38 +15,14 @@ use std::time::{Duration, Instant};
 /// The password (or token) of `ignored_auth` probes' wrong credentials.
 const WRONG: &str = "conform-wrong-credentials";
 
-/// Which kind of credentials to send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMode {
-    None,
-    Digest,
-    Bearer,
-    OAuth,
-    Basic,
-    /// The spec's `apiKey` scheme, with the key from `CONFORM_API_KEY`.
-    ApiKey,
-}
-
-/// Where the API key goes, as the spec's `apiKey` scheme names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKeyPlace {
-    pub location: ParamLocation,
-    pub name: String,
-}
-
-impl std::str::FromStr for AuthMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "none" => Ok(AuthMode::None),
-            "digest" => Ok(AuthMode::Digest),
-            "bearer" => Ok(AuthMode::Bearer),
-            "oauth" => Ok(AuthMode::OAuth),
-            "basic" => Ok(AuthMode::Basic),
-            "apikey" => Ok(AuthMode::ApiKey),
-            other => Err(format!("unknown auth mode `{other}` (none, digest, bearer, oauth, basic, apikey)")),
-        }
-    }
+/// The HTTP client OAuth2 token requests go out on: the transport's, built on first use.
+/// A trait, so that authentication needs nothing from the transport (which needs it).
+pub trait TokenClient: Sync {
+    /// The client.
+    ///
+    /// # Errors
+    /// Why it could not be built.
+    fn reqwest(&self) -> Result<&reqwest::Client, String>;
 }
 
 /// Credentials as given by flags or the environment (`None` where not given).
@@ -265,7 +242,7 @@ impl Authenticator {
     /// [`AuthError::Token`] when an OAuth2 token cannot be fetched.
     pub async fn authorization(
         &self,
-        client: &super::transport::Client,
+        client: &dyn TokenClient,
         method: &str,
         uri: &str,
         body: Option<&[u8]>,
@@ -281,12 +258,12 @@ impl Authenticator {
 
     /// Where the API key goes and the value to send for these credentials (a wrong key for
     /// probes); `None` outside API-key mode and for requests without credentials.
-    pub fn api_key(&self, credentials: super::transport::Credentials) -> Option<(&ApiKeyPlace, &str)> {
+    pub fn api_key(&self, credentials: crate::model::Credentials) -> Option<(&ApiKeyPlace, &str)> {
         let place = self.api_key_place.as_ref()?;
         match credentials {
-            super::transport::Credentials::Configured => Some((place, self.api_key.as_str())),
-            super::transport::Credentials::Wrong => Some((place, WRONG)),
-            super::transport::Credentials::Omitted => None,
+            crate::model::Credentials::Configured => Some((place, self.api_key.as_str())),
+            crate::model::Credentials::Wrong => Some((place, WRONG)),
+            crate::model::Credentials::Omitted => None,
         }
     }
 
@@ -339,7 +316,7 @@ impl Authenticator {
         self.challenge.lock().map(|g| g.is_some()).unwrap_or(false)
     }
 
-    async fn oauth_token(&self, client: &super::transport::Client) -> Result<String, AuthError> {
+    async fn oauth_token(&self, client: &dyn TokenClient) -> Result<String, AuthError> {
         let mut guard = self.token.lock().await;
         if let Some(token) = guard.as_ref()
             && Instant::now() < token.refresh_at
@@ -349,7 +326,7 @@ impl Authenticator {
         let fail = |message: String| AuthError::Token { url: self.token_url.clone(), message };
         self.token_fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = client
-            .get()
+            .reqwest()
             .map_err(fail)?
             .post(&self.token_url)
             .header("Authorization", basic(&self.client_id, &self.client_secret))
@@ -358,9 +335,9 @@ impl Authenticator {
             .body("grant_type=client_credentials")
             .send()
             .await
-            .map_err(|e| fail(super::transport::describe(&e)))?;
+            .map_err(|e| fail(super::http::describe(&e)))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| fail(super::transport::describe(&e)))?;
+        let bytes = response.bytes().await.map_err(|e| fail(super::http::describe(&e)))?;
         if !status.is_success() {
             return Err(fail(format!("the token endpoint answered {}", status.as_u16())));
         }
