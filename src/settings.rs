@@ -246,6 +246,11 @@ impl CredentialSources {
     /// let settings = conform::settings::CredentialSources::from_env().unwrap().into_settings();
     /// ```
     pub fn from_env() -> Result<CredentialSources, SettingError> {
+        CredentialSources::from_vars(&var)
+    }
+
+    /// As [`CredentialSources::from_env`], with variables looked up by `var`.
+    pub(crate) fn from_vars(var: &dyn Fn(&str) -> Option<String>) -> Result<CredentialSources, SettingError> {
         let mode = var(env::AUTH).map(|m| m.trim().parse::<AuthMode>().map_err(SettingError::AuthMode)).transpose()?;
         Ok(CredentialSources {
             mode,
