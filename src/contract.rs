@@ -541,39 +541,59 @@ impl Contract {
                 Err(e) => contract.invalid = Some(ContractError::Env { var: env::TARGET.to_owned(), source: e.into() }),
             }
         }
-        let mut read = |name: &'static str, apply: &mut dyn FnMut(&str, &mut Contract) -> Result<(), SettingError>| {
+        for name in [
+            env::SEED,
+            env::CASES,
+            env::PARAMS,
+            env::HEADERS,
+            env::BASE_PATH,
+            env::TIMEOUT,
+            env::ALLOW_MUTATIONS,
+            env::INCLUDE,
+            env::EXCLUDE,
+            env::CHECKS,
+            env::EXCLUDE_CHECKS,
+            env::MAX_RESPONSE_TIME,
+        ] {
             if let Some(value) = var(name)
-                && let Err(source) = apply(&value, &mut contract)
+                && let Err(source) = contract.apply_var(name, &value)
             {
                 contract.invalid.get_or_insert(ContractError::Env { var: name.to_owned(), source });
             }
-        };
-        read(env::SEED, &mut |v, c| Ok(c.config.seed = Some(settings::parse_whole(v)?)));
-        read(env::CASES, &mut |v, c| Ok(c.config.cases = settings::parse_whole(v)?));
-        read(env::PARAMS, &mut |v, c| {
-            for kv in v.split(',').filter(|kv| !kv.trim().is_empty()) {
-                let (name, value) = settings::parse_param(kv.trim())?;
-                c.config.params.push((name, value.trim().to_owned()));
-            }
-            Ok(())
-        });
-        read(env::HEADERS, &mut |v, c| {
-            for line in v.lines().filter(|l| !l.trim().is_empty()) {
-                c.config.headers.push(settings::parse_header(line)?);
-            }
-            Ok(())
-        });
-        read(env::BASE_PATH, &mut |v, c| Ok(c.config.base_path = Some(v.trim().to_owned())));
-        read(env::TIMEOUT, &mut |v, c| Ok(c.config.timeout = settings::parse_seconds(v)?));
-        read(env::ALLOW_MUTATIONS, &mut |v, c| Ok(c.config.allow_mutations = v == "1" || v == "true"));
-        read(env::INCLUDE, &mut |v, c| Ok(c.config.include.extend(crate::runner::filter::parse_list(v)?)));
-        read(env::EXCLUDE, &mut |v, c| Ok(c.config.exclude.extend(crate::runner::filter::parse_list(v)?)));
-        read(env::CHECKS, &mut |v, c| Ok(c.checks.extend(settings::parse_checks(v)?)));
-        read(env::EXCLUDE_CHECKS, &mut |v, c| Ok(c.exclude_checks.extend(settings::parse_checks(v)?)));
-        read(env::MAX_RESPONSE_TIME, &mut |v, c| {
-            Ok(c.config.max_response_time = Some(Duration::from_millis(settings::parse_whole(v)?)))
-        });
+        }
         contract
+    }
+
+    /// Applies the value of one of the run's variables (not the spec, target or credentials).
+    fn apply_var(&mut self, name: &str, value: &str) -> Result<(), SettingError> {
+        let config = &mut self.config;
+        match name {
+            env::SEED => config.seed = Some(settings::parse_whole(value)?),
+            env::CASES => config.cases = settings::parse_whole(value)?,
+            env::PARAMS => {
+                for kv in value.split(',').filter(|kv| !kv.trim().is_empty()) {
+                    let (name, value) = settings::parse_param(kv.trim())?;
+                    config.params.push((name, value.trim().to_owned()));
+                }
+            }
+            env::HEADERS => {
+                for line in value.lines().filter(|l| !l.trim().is_empty()) {
+                    config.headers.push(settings::parse_header(line)?);
+                }
+            }
+            env::BASE_PATH => config.base_path = Some(value.trim().to_owned()),
+            env::TIMEOUT => config.timeout = settings::parse_seconds(value)?,
+            env::ALLOW_MUTATIONS => config.allow_mutations = value == "1" || value == "true",
+            env::INCLUDE => config.include.extend(crate::runner::filter::parse_list(value)?),
+            env::EXCLUDE => config.exclude.extend(crate::runner::filter::parse_list(value)?),
+            env::CHECKS => self.checks.extend(settings::parse_checks(value)?),
+            env::EXCLUDE_CHECKS => self.exclude_checks.extend(settings::parse_checks(value)?),
+            env::MAX_RESPONSE_TIME => {
+                config.max_response_time = Some(Duration::from_millis(settings::parse_whole(value)?));
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Keeps the first value that cannot be used.
