@@ -55,7 +55,10 @@ pub const DEFAULT_CASES: usize = 30;
 pub enum ContractError {
     /// The spec could not be read or parsed.
     #[error("cannot load the spec")]
-    Spec(#[source] SpecError),
+    Spec(#[from] SpecError),
+    /// A text that cannot be a target ([`Target::url`]).
+    #[error(transparent)]
+    Target(#[from] crate::runner::TargetError),
     /// Loading the spec stopped before it finished (the loading task panicked or was cancelled).
     #[error("cannot load the spec")]
     SpecTask(#[source] tokio::task::JoinError),
@@ -605,7 +608,7 @@ impl Contract {
     /// Sends requests to this target (default: the embedded mock).
     ///
     /// ```no_run
-    /// # fn main() -> Result<(), conform::runner::TargetError> {
+    /// # fn main() -> Result<(), conform::ContractError> {
     /// let contract = conform::Contract::from_path("openapi.yaml")
     ///     .target(conform::Target::url("http://127.0.0.1:8080")?);
     /// # Ok(()) }
