@@ -426,7 +426,7 @@ impl Auth {
 /// A contract test of one API: the spec, where to send requests, credentials and settings.
 /// Build it with [`Contract::from_path`], [`Contract::from_spec`] or [`Contract::from_env`],
 /// then [`run`](Contract::run) it for a [`Report`] or turn it into `cargo test` trials with
-/// [`harness`](Contract::harness).
+/// `harness` (feature `harness`).
 ///
 /// Defaults: the embedded mock as the target, seed [`DEFAULT_SEED`], [`DEFAULT_CASES`] random
 /// cases per operation, every check, no mutating request to a target that is not loopback;
@@ -789,6 +789,7 @@ impl Contract {
     }
 
     /// Loads the spec (blocking: a URL is fetched) and resolves the target and credentials.
+    #[cfg(feature = "harness")]
     pub(crate) fn prepare(self) -> Result<Prepared, ContractError> {
         let spec = match &self.spec {
             SpecSource::Path(path) => Arc::new(Spec::load(path).map_err(ContractError::Spec)?),
@@ -879,6 +880,7 @@ impl Contract {
 }
 
 /// An error and its sources on one line, `a: b: c`, as `anyhow` prints `{:#}`.
+#[cfg(any(feature = "harness", test))]
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
@@ -1084,10 +1086,10 @@ mod tests {
             )
             .unwrap(),
         );
-        let err =
-            Contract::from_spec(spec.clone()).header("X Bad", "1").include("method:FETCH").prepare().err().unwrap();
+        let contract = Contract::from_spec(spec.clone()).header("X Bad", "1").include("method:FETCH");
+        let err = contract.prepare_with(spec.clone()).err().unwrap();
         assert_eq!(error_chain(&err), "invalid header: `X Bad` is not a valid header name");
-        let err = Contract::from_spec(spec).include("method:FETCH").prepare().err().unwrap();
+        let err = Contract::from_spec(spec.clone()).include("method:FETCH").prepare_with(spec).err().unwrap();
         assert!(error_chain(&err).starts_with("invalid include filter: filter `method:FETCH`"), "{err}");
     }
 
