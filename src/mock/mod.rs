@@ -80,7 +80,7 @@ impl std::fmt::Debug for MockConfig {
 #[non_exhaustive]
 pub enum MockError {
     /// The listening socket could not be opened (address in use, no permission).
-    #[error("listen on {addr}: {source}")]
+    #[error("listen on {addr}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
@@ -89,13 +89,13 @@ pub enum MockError {
         source: std::io::Error,
     },
     /// The semantics sidecar could not be read or is invalid.
-    #[error("load the API semantics: {0}")]
+    #[error("load the API semantics")]
     Semantics(#[from] SemanticsError),
     /// The semantics (given or inferred) do not fit the spec; says why.
     #[error("use the API semantics: {0}")]
     BadSemantics(String),
     /// A fault name no [`Fault`] has.
-    #[error("unknown fault `{name}` (conform mock --list-faults lists them)")]
+    #[error("unknown fault `{name}`")]
     UnknownFault {
         /// The name, as given.
         name: String,
