@@ -1,5 +1,7 @@
 //! Process exit codes, shared by every subcommand (the table under "CLI" in the README).
 
+#![warn(missing_docs, clippy::missing_errors_doc)]
+
 /// Ran; no conformance failure (`diff`: nothing breaking; `lint`: no error).
 pub const OK: i32 = 0;
 /// Ran; at least one conformance failure (`diff`: a breaking change; `lint`: spec errors).

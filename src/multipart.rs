@@ -5,6 +5,8 @@
 //! A leaf module: it knows nothing of specs or runs. It must never panic on any input and
 //! holds at most [`MAX_PARTS`] parts of a body.
 
+#![warn(missing_docs, clippy::missing_errors_doc)]
+
 use serde::Serialize;
 
 /// Parts a body may hold before the reader gives up.
@@ -34,17 +36,24 @@ impl Part {
 
 /// Why a multipart body could not be read (messages follow "cannot read the body: …").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MultipartError {
+    /// The `Content-Type` has no `boundary` parameter.
     #[error("the content type names no boundary")]
     MissingBoundary,
+    /// The body does not start with the boundary line.
     #[error("no opening boundary")]
     NoOpening,
+    /// The closing boundary (`--boundary--`) never comes.
     #[error("the body ends before its closing boundary")]
     Unterminated,
+    /// A part's headers are not followed by an empty line.
     #[error("a part has no blank line after its headers")]
     BadHeaders,
+    /// A part's `Content-Disposition` has no `name`.
     #[error("a part has no form-data name")]
     MissingName,
+    /// The body has more parts than conform reads.
     #[error("more than {MAX_PARTS} parts")]
     TooManyParts,
 }

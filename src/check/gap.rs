@@ -305,7 +305,7 @@ pub(super) fn undocumented_constraint(ctx: &CheckContext, ex: &Exchange<'_>, ans
     let status = answer.status;
     let mut out: Vec<Failure> = complaints(answer, &sent, &documented)
         .into_iter()
-        .filter(|c| !super::negative::data_words(&c.words))
+        .filter(|c| !super::refusal::data_words(&c.words))
         .filter(|c| match c.kind {
             // Required, yet not sent: the spec left it optional (or does not have it).
             Kind::Required => !sent.iter().any(|f| same(f, &c.field)),
@@ -335,8 +335,8 @@ pub(super) fn undocumented_constraint(ctx: &CheckContext, ex: &Exchange<'_>, ans
     if out.is_empty()
         && ex.case.origin == CaseOrigin::Edge
         && ctx.expect_acceptance
-        && super::negative::path_pinned(ctx, ex.operation)
-        && !super::negative::speaks_of_data(answer)
+        && super::refusal::path_pinned(ctx, ex.operation)
+        && !super::refusal::speaks_of_data(answer)
         && let Some(edge) = &ex.case.edge
     {
         let words = match &answer.body {

@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 /// Which path variable and which body field carry an item's id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
+    /// The path variable that names the item asked for (`groupId`).
     pub param: String,
+    /// The body field that must hold the same id (`id`).
     pub field: String,
 }
 

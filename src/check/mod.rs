@@ -5,13 +5,19 @@
 //! that is the status and body inside the envelope (see [`envelope`]), so an invalid request
 //! answered `200 {"status": 400, ...}` counts as rejected.
 
+#![warn(missing_docs, clippy::missing_errors_doc)]
+
 mod auth;
 mod content;
+// Not yet fully documented (outside this round's documentation pass): drop the allow once it is.
+#[allow(missing_docs)]
 pub mod envelope;
 mod gap;
 pub mod identity;
 mod method;
 mod negative;
+mod refusal;
+pub mod stateful;
 mod status;
 mod timing;
 
@@ -20,227 +26,19 @@ pub use negative::{is_precondition, precondition_unmet, refusal_excused, refusal
 use crate::generate::{Case, Request};
 use crate::spec::Operation;
 use serde::Serialize;
-use std::fmt;
 use std::time::Duration;
 
-/// Check names, as the README lists them ("Checks"); reports and the harness use them verbatim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckName {
-    NotAServerError,
-    StatusCodeConformance,
-    ContentTypeConformance,
-    ResponseSchemaConformance,
-    ResponseHeadersConformance,
-    NegativeDataRejection,
-    PositiveDataAcceptance,
-    IgnoredAuth,
-    EnvelopeConformance,
-    StatefulConformance,
-    UnsupportedMethod,
-    MaxResponseTime,
-    Transport,
-    TypeCoercionAccepted,
-    UndocumentedConstraint,
-}
-
-impl CheckName {
-    pub const ALL: [CheckName; 15] = [
-        CheckName::NotAServerError,
-        CheckName::StatusCodeConformance,
-        CheckName::ContentTypeConformance,
-        CheckName::ResponseSchemaConformance,
-        CheckName::ResponseHeadersConformance,
-        CheckName::NegativeDataRejection,
-        CheckName::PositiveDataAcceptance,
-        CheckName::IgnoredAuth,
-        CheckName::EnvelopeConformance,
-        CheckName::StatefulConformance,
-        CheckName::UnsupportedMethod,
-        CheckName::MaxResponseTime,
-        CheckName::Transport,
-        CheckName::TypeCoercionAccepted,
-        CheckName::UndocumentedConstraint,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckName::NotAServerError => "not_a_server_error",
-            CheckName::StatusCodeConformance => "status_code_conformance",
-            CheckName::ContentTypeConformance => "content_type_conformance",
-            CheckName::ResponseSchemaConformance => "response_schema_conformance",
-            CheckName::ResponseHeadersConformance => "response_headers_conformance",
-            CheckName::NegativeDataRejection => "negative_data_rejection",
-            CheckName::PositiveDataAcceptance => "positive_data_acceptance",
-            CheckName::IgnoredAuth => "ignored_auth",
-            CheckName::EnvelopeConformance => "envelope_conformance",
-            CheckName::StatefulConformance => "stateful_conformance",
-            CheckName::UnsupportedMethod => "unsupported_method",
-            CheckName::MaxResponseTime => "max_response_time",
-            CheckName::Transport => "transport",
-            CheckName::TypeCoercionAccepted => "type_coercion_accepted",
-            CheckName::UndocumentedConstraint => "undocumented_constraint",
-        }
-    }
-
-    /// What the check fails on, for `--help` and reports.
-    pub fn description(self) -> &'static str {
-        match self {
-            CheckName::NotAServerError => "any 5xx answer",
-            CheckName::StatusCodeConformance => "status not documented for the operation",
-            CheckName::ContentTypeConformance => "Content-Type missing or not documented for that status",
-            CheckName::ResponseSchemaConformance => "body does not validate against the documented schema",
-            CheckName::ResponseHeadersConformance => "a documented required header is missing or invalid",
-            CheckName::NegativeDataRejection => "a request that violates the contract got a 2xx",
-            CheckName::PositiveDataAcceptance => "a request that satisfies the contract got a 4xx",
-            CheckName::IgnoredAuth => "2xx without credentials, or with wrong ones",
-            CheckName::EnvelopeConformance => "envelope=true not answered 200 {status, content}",
-            CheckName::StatefulConformance => "a write not reflected by the matching read",
-            CheckName::UnsupportedMethod => {
-                "an undocumented method did not get 405 (or 404), or a 405 lacks a complete Allow"
-            }
-            CheckName::MaxResponseTime => "slower than --max-response-time",
-            CheckName::Transport => "connection refused or reset, timeout, truncated or undecodable body",
-            CheckName::TypeCoercionAccepted => {
-                "a wrong-type value accepted as the valid value it coerces to (\"7\" for 7); a warning unless --strict"
-            }
-            CheckName::UndocumentedConstraint => {
-                "a valid request refused for a field or limit the spec does not declare; a warning unless --strict"
-            }
-        }
-    }
-}
-
-impl CheckName {
-    /// What a conforming API does, for the "expected" line of a report.
-    pub fn expectation(self) -> &'static str {
-        match self {
-            CheckName::NotAServerError => "no 5xx answer",
-            CheckName::StatusCodeConformance => "a status the spec documents for the operation",
-            CheckName::ContentTypeConformance => "a Content-Type the spec documents for that status",
-            CheckName::ResponseSchemaConformance => "a body that validates against the documented schema",
-            CheckName::ResponseHeadersConformance => "every required header, each valid",
-            CheckName::NegativeDataRejection => "a request that violates the contract is rejected with a 4xx",
-            CheckName::PositiveDataAcceptance => "a request that satisfies the contract is accepted",
-            CheckName::IgnoredAuth => "401 or 403 without credentials, or with wrong ones",
-            CheckName::EnvelopeConformance => {
-                "with envelope=true, HTTP 200 and {\"status\": <real status>, \"content\": <body>}"
-            }
-            CheckName::StatefulConformance => "a write reflected by the matching read",
-            CheckName::UnsupportedMethod => {
-                "405 (or 404) for a method the path does not document, with Allow listing the documented ones"
-            }
-            CheckName::MaxResponseTime => "an answer within --max-response-time",
-            CheckName::Transport => "a complete HTTP answer within the timeout",
-            CheckName::TypeCoercionAccepted => "a value of the wrong JSON type is rejected, even one that coerces",
-            CheckName::UndocumentedConstraint => "every field and limit the server enforces is declared in the spec",
-        }
-    }
-}
-
-impl fmt::Display for CheckName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for CheckName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CheckName::ALL.into_iter().find(|c| c.as_str() == s.trim()).ok_or_else(|| {
-            let names: Vec<&str> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
-            format!("unknown check `{}` (known: {})", s.trim(), names.join(", "))
-        })
-    }
-}
-
-/// A set of checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CheckSet(u32);
-
-impl CheckSet {
-    pub fn all() -> CheckSet {
-        CheckSet((1 << CheckName::ALL.len()) - 1)
-    }
-
-    pub fn none() -> CheckSet {
-        CheckSet(0)
-    }
-
-    pub fn contains(self, check: CheckName) -> bool {
-        self.0 & (1 << check as u32) != 0
-    }
-
-    pub fn with(self, check: CheckName) -> CheckSet {
-        CheckSet(self.0 | (1 << check as u32))
-    }
-
-    pub fn without(self, check: CheckName) -> CheckSet {
-        CheckSet(self.0 & !(1 << check as u32))
-    }
-
-    /// The checks in both sets.
-    pub fn intersect(self, other: CheckSet) -> CheckSet {
-        CheckSet(self.0 & other.0)
-    }
-
-    /// The checks in either set.
-    pub fn union(self, other: CheckSet) -> CheckSet {
-        CheckSet(self.0 | other.0)
-    }
-
-    /// The set as bits (for an atomic accumulator).
-    pub fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// The set from [`CheckSet::bits`] (unknown bits are dropped).
-    pub fn from_bits(bits: u32) -> CheckSet {
-        CheckSet(bits & CheckSet::all().0)
-    }
-
-    /// `--checks` (empty: all) minus `--exclude-checks`.
-    pub fn select(only: &[CheckName], exclude: &[CheckName]) -> CheckSet {
-        let base =
-            if only.is_empty() { CheckSet::all() } else { only.iter().fold(CheckSet::none(), |s, c| s.with(*c)) };
-        exclude.iter().fold(base, |s, c| s.without(*c))
-    }
-
-    pub fn iter(self) -> impl Iterator<Item = CheckName> {
-        CheckName::ALL.into_iter().filter(move |c| self.contains(*c))
-    }
-}
-
-/// A server's answer as conform read it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Response {
-    pub status: u16,
-    /// Header names lower-cased, in the order received.
-    pub headers: Vec<(String, String)>,
-    #[serde(skip)]
-    pub body: Vec<u8>,
-    /// The body was longer than conform reads; `body` holds the first part.
-    pub truncated: bool,
-    #[serde(skip)]
-    pub elapsed: Duration,
-}
-
-impl Response {
-    /// The first value of a header (name compared case-insensitively).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    pub fn content_type(&self) -> Option<&str> {
-        self.header("content-type")
-    }
-}
+pub use crate::model::{CheckFailure, CheckName, CheckSet, Response, Severity};
+// The catalogue's own short name for it (private: `generate::Failure` is another type).
+use crate::model::CheckFailure as Failure;
 
 /// Requests made to probe authentication rather than the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthProbe {
+    /// The request was sent without any credentials.
     NoCredentials,
+    /// The request was sent with credentials of the right shape but wrong values.
     WrongCredentials,
 }
 
@@ -282,53 +80,16 @@ pub fn path_methods(spec: &crate::spec::Spec) -> std::collections::BTreeMap<Stri
 /// One request/answer pair to judge.
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange<'a> {
+    /// The operation the request was made for.
     pub operation: &'a Operation,
+    /// The generated case the request came from.
     pub case: &'a Case,
     /// The request as sent (for auth probes, without or with wrong credentials).
     pub request: &'a Request,
+    /// The answer, as read.
     pub response: &'a Response,
+    /// Set when the request probed authentication instead of the contract.
     pub probe: Option<AuthProbe>,
-}
-
-/// How much a finding weighs: an error fails the run; a warning is shown and counted but
-/// fails the run only with `--strict` (a lenient reading of the contract rather than a break).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    #[default]
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-/// One check failing on one exchange.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    pub check: CheckName,
-    /// What was expected and what came, as a sentence fragment.
-    pub message: String,
-    /// Identifies "the same way of failing" for deduplication (with the check and operation).
-    pub signature: String,
-    pub severity: Severity,
-}
-
-impl Failure {
-    pub fn new(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> Failure {
-        Failure { check, message: message.into(), signature: signature.into(), severity: Severity::Error }
-    }
-
-    /// A warning-level failure (see [`Severity`]).
-    pub fn warning(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> Failure {
-        Failure { severity: Severity::Warning, ..Failure::new(check, message, signature) }
-    }
 }
 
 /// The selected checks that judge this exchange, whatever their verdict: the same conditions

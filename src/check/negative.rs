@@ -2,7 +2,8 @@
 //! `positive_data_acceptance` (a valid one must not be rejected, where acceptance can be
 //! expected).
 
-use super::envelope::{Answer, Body};
+use super::envelope::Answer;
+use super::refusal::{body_text, data_words, path_pinned};
 use super::{CheckContext, CheckName, Exchange, Failure};
 use crate::generate::Location;
 use crate::spec::{Operation, ParamLocation};
@@ -167,12 +168,6 @@ fn location_key(location: &Location) -> String {
     }
 }
 
-/// Whether every path parameter of `op` (at least one) was pinned to a real value.
-pub(super) fn path_pinned(ctx: &CheckContext, op: &Operation) -> bool {
-    let mut path_params = op.params_in(ParamLocation::Path).peekable();
-    path_params.peek().is_some() && path_params.all(|p| ctx.pinned.contains(&p.name))
-}
-
 /// Whether refusing a valid request with `status` may be right whatever the contract says:
 /// permissions and rate limits (403, 429), credentials not known to be good (401), and an item
 /// that may not exist (404, 410) where not every path parameter was pinned to a real value.
@@ -199,47 +194,8 @@ pub fn is_precondition(name: &str) -> bool {
     PRECONDITIONS.iter().any(|p| name.eq_ignore_ascii_case(p))
 }
 
-/// Words with which a server refuses for existence, uniqueness, permission or an opaque token
-/// it did not issue, not for the shape of the data: `{"dag": ["Invalid pk - object does not
-/// exist."]}`, `{"detail": "Invalid page token"}`.
-const DATA_DEPENDENT: [&str; 14] = [
-    "not exist",
-    "n't exist",
-    "not found",
-    "no such",
-    "already exist",
-    "already in use",
-    "already taken",
-    "unique",
-    "duplicate",
-    "conflict",
-    "permission",
-    "not authori",
-    "token",
-    "expired",
-];
-
-pub(super) fn speaks_of_data(answer: &Answer<'_>) -> bool {
-    data_words(&body_text(answer))
-}
-
-/// The answer's body as text (JSON re-serialised), for the word rules.
-fn body_text(answer: &Answer<'_>) -> String {
-    match &answer.body {
-        Body::Raw(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        Body::Json(v) => v.to_string(),
-        Body::Empty => String::new(),
-    }
-}
-
-/// Whether `text` speaks of existence, uniqueness, permission or a token (see [`DATA_DEPENDENT`]).
-pub(super) fn data_words(text: &str) -> bool {
-    let text = text.to_lowercase();
-    DATA_DEPENDENT.iter().any(|w| text.contains(w))
-}
-
 /// Whether refusing a valid request for `op` with the 4xx `status` and the answer `text` breaks
-/// the contract, by the rules of [`positive_data_acceptance`]: acceptance is expected at all
+/// the contract, by the rules of the `positive_data_acceptance` check: acceptance is expected at all
 /// (the embedded mock, or `--param` pins), the refusal is not [`refusal_excused`], and against
 /// a real server it is a validation refusal (400 or 422 whose words do not speak of data) on an
 /// operation whose every path parameter is pinned. For the stateful sequences, so that a

@@ -19,14 +19,31 @@ const MAX_FILES: usize = 256;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum GitError {
+    /// The `git` program could not be started (not installed, not on `PATH`).
     #[error("cannot run git: {0}")]
     Spawn(#[source] std::io::Error),
+    /// A git command failed (an unknown revision, a file not in it, not a repository).
     #[error("git {args}: {message}")]
-    Git { args: String, message: String },
+    Git {
+        /// The git arguments, space-separated.
+        args: String,
+        /// What git said on stderr, or why its answer is unusable.
+        message: String,
+    },
+    /// The old version's files could not be written to the temporary directory.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The spec at the revision is neither JSON nor YAML.
     #[error("{path} at {reference}: {message}")]
-    Parse { reference: String, path: String, message: String },
+    Parse {
+        /// The revision, as given.
+        reference: String,
+        /// The spec's path in the repository.
+        path: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// The old version was read but could not be loaded as a spec.
     #[error(transparent)]
     Spec(#[from] crate::spec::SpecError),
 }

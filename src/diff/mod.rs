@@ -21,6 +21,8 @@
 //! round. [`KINDS`] lists every change kind with its rule. This module must never panic, whatever
 //! the two documents hold.
 
+#![warn(missing_docs, clippy::missing_errors_doc)]
+
 pub mod git;
 mod policy;
 mod render;
@@ -165,7 +167,9 @@ pub const KINDS: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// An existing client, or server, built against the old version may stop working.
     Breaking,
+    /// Everything built against the old version keeps working.
     NonBreaking,
 }
 
@@ -190,9 +194,13 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Breaks {
+    /// Clients built against the old version (a narrowed request, a widened response).
     Clients,
+    /// Servers built against the old version stop conforming (a widened request, a narrowed response).
     Servers,
+    /// Both clients and servers.
     Both,
+    /// Nobody: the change is compatible both ways.
     None,
 }
 
@@ -240,7 +248,9 @@ pub(crate) enum Side {
 pub struct Change {
     /// Stable snake_case name; see [`KINDS`].
     pub kind: &'static str,
+    /// Whether the change can break existing clients.
     pub severity: Severity,
+    /// Whose existing implementation the change can break.
     pub breaks: Breaks,
     /// The operationId (of the new version when both have one), or `METHOD path`.
     pub operation: String,
@@ -310,6 +320,7 @@ pub struct DiffReport {
     pub old: String,
     /// Where the new version came from (as given).
     pub new: String,
+    /// The changes, in the order above.
     pub changes: Vec<Change>,
 }
 
@@ -337,6 +348,7 @@ impl DiffReport {
 
 /// When `conform diff` exits 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum FailOn {
     /// Any breaking change (the default).
     #[default]

@@ -74,6 +74,7 @@ impl FromStr for Level {
 
 /// A named set of default levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Preset {
     /// conform's own classification: every change that may break a client is `breaking`.
     #[default]
@@ -132,6 +133,7 @@ pub struct Allowance {
     pub kind: String,
     /// The change's location, exactly, or a prefix ending in `*`; `None` for any.
     pub location: Option<String>,
+    /// Why the change is accepted, for the report.
     pub reason: String,
     /// The last day the allowance holds; `None` for no end.
     pub expires: Option<Date>,
@@ -157,8 +159,11 @@ impl Allowance {
 /// A calendar day, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
+    /// The year (four digits when parsed).
     pub year: i32,
+    /// The month, 1 to 12.
     pub month: u32,
+    /// The day of the month, 1 to 31.
     pub day: u32,
 }
 
@@ -210,22 +215,33 @@ impl fmt::Display for Date {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PolicyError {
+    /// The rules file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file, as given.
         path: String,
+        /// What the file system said.
         #[source]
         source: std::io::Error,
     },
+    /// The rules file is not valid: bad YAML, an unknown kind or level, a bad date.
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid {
+        /// The file, as given.
+        path: String,
+        /// What is wrong, and where.
+        message: String,
+    },
 }
 
 /// The levels and the allow-list one diff is judged by.
 #[derive(Debug, Clone)]
 pub struct Policy {
+    /// The default levels.
     pub preset: Preset,
     /// Levels set by the rules file, by kind; they win over the preset's.
     pub levels: BTreeMap<String, Level>,
+    /// Breaking changes accepted on purpose, in file order.
     pub allow: Vec<Allowance>,
     /// The day allowances are judged on (today, unless a test says otherwise).
     pub today: Date,

@@ -9,11 +9,16 @@ use std::str::FromStr;
 
 /// An output format of `conform diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Format {
     #[default]
+    /// Plain text for a terminal (the default).
     Text,
+    /// The [`DiffReport`] as JSON, for machines.
     Json,
+    /// Markdown tables, for a pull-request comment.
     Markdown,
+    /// A Markdown changelog grouped by operation, for release notes.
     Changelog,
 }
 

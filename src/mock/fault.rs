@@ -17,27 +17,49 @@ pub(crate) const EVERY: u64 = 3;
 
 /// One way to break the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Fault {
+    /// `wrong-type`: success bodies carry a field of the wrong type (a number sent as a string).
     WrongType,
+    /// `missing-required-field`: success bodies leave out a required field.
     MissingRequiredField,
+    /// `out-of-range`: success bodies carry a number past its documented bound.
     OutOfRange,
+    /// `error-without-code`: error bodies leave out the required `errorCode`.
     ErrorWithoutCode,
+    /// `undocumented-status`: successes are answered with a status the operation does not document.
     UndocumentedStatus,
+    /// `wrong-content-type`: successes are labelled with an undocumented `Content-Type`.
     WrongContentType,
+    /// `missing-required-header`: response headers the spec marks required are left out.
     MissingRequiredHeader,
+    /// `accept-bad-day-of-week`: a `dayOfWeek` outside 1..7 is applied and answered 2xx.
     AcceptBadDayOfWeek,
+    /// `accept-bad-hour-of-day`: an `hourOfDay` outside 0..23 is applied and answered 2xx.
     AcceptBadHourOfDay,
+    /// `accept-bad-group-id`: a malformed `groupId` path parameter is served.
     AcceptBadGroupId,
+    /// `reject-valid`: every valid request is answered 400.
     RejectValid,
+    /// `server-error`: every 3rd valid request to an operation is answered 500.
     ServerError,
+    /// `state-not-persisted`: writes are answered as if applied but never stored.
     StateNotPersisted,
+    /// `state-not-reset`: a reset or delete is answered but changes nothing.
     StateNotReset,
+    /// `state-not-incremented`: an increment is answered but the counter does not change.
     StateNotIncremented,
+    /// `state-not-toggled`: a toggle is answered but the flag does not flip.
     StateNotToggled,
+    /// `envelope-ignored`: `envelope=true` is ignored; the bare status and body are sent.
     EnvelopeIgnored,
+    /// `auth-not-enforced`: requests without credentials, or with wrong ones, are served.
     AuthNotEnforced,
+    /// `undocumented-method-allowed`: an undocumented method on a documented path is answered 200, not 405.
     UndocumentedMethodAllowed,
+    /// `drop-connection`: every 3rd request to an operation gets no answer; the connection is closed.
     DropConnection,
+    /// `slow-response`: every answer is held for [`SLOW_DELAY`].
     SlowResponse,
 }
 
@@ -278,7 +300,7 @@ mod tests {
     #[test]
     fn unknown_names_say_where_to_look() {
         let e = "nope".parse::<Fault>().unwrap_err();
-        assert_eq!(e.to_string(), "unknown fault `nope` (conform mock --list-faults lists them)");
+        assert_eq!(e.to_string(), "unknown fault `nope`");
     }
 
     #[test]

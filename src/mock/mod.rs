@@ -14,6 +14,8 @@
 //! It must never panic on any input, never answer (without a fault) anything the spec does not
 //! document, and never take a global lock on the request path.
 
+#![warn(missing_docs, clippy::missing_errors_doc)]
+
 mod app;
 mod auth;
 mod errors;
@@ -75,19 +77,29 @@ impl std::fmt::Debug for MockConfig {
 
 /// Why the mock could not start (or a fault name could not be read).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MockError {
-    #[error("listen on {addr}: {source}")]
+    /// The listening socket could not be opened (address in use, no permission).
+    #[error("listen on {addr}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
-    #[error("load the API semantics: {0}")]
+    /// The semantics sidecar could not be read or is invalid.
+    #[error("load the API semantics")]
     Semantics(#[from] SemanticsError),
+    /// The semantics (given or inferred) do not fit the spec; says why.
     #[error("use the API semantics: {0}")]
     BadSemantics(String),
-    #[error("unknown fault `{name}` (conform mock --list-faults lists them)")]
-    UnknownFault { name: String },
+    /// A fault name no [`Fault`] has.
+    #[error("unknown fault `{name}`")]
+    UnknownFault {
+        /// The name, as given.
+        name: String,
+    },
 }
 
 /// The mock as an axum [`Router`](axum::Router), to mount in an application's own axum server:

@@ -2,7 +2,7 @@
 //! fixes it. Fields are only ever added: `count`, `shrunk`, `case`, `expected` and `steps` extend each failure.
 
 use super::view::{self, FindingView, RequestView, ResponseView};
-use crate::runner::RunReport;
+use crate::model::RunReport;
 use serde_json::{Map, Value, json};
 
 fn headers(pairs: &[(String, String)]) -> Value {

@@ -3,8 +3,8 @@
 //! test case `<operationId>::skipped` per operation left out, with its reason.
 
 use super::view;
-use crate::check::CheckName;
-use crate::runner::RunReport;
+use crate::model::CheckName;
+use crate::model::RunReport;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 /// Renders the report; checks that did not run on an operation are not listed.

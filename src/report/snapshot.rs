@@ -7,7 +7,7 @@
 //! `<name>.snap.new` (insta's pending form) and the finding is *new* (or *changed*).
 
 use super::view::{self, FindingView};
-use crate::runner::RunReport;
+use crate::model::RunReport;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

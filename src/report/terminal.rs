@@ -3,7 +3,8 @@
 //! and never with `NO_COLOR`.
 
 use super::view::{self, FindingView};
-use crate::runner::RunReport;
+use crate::model::RunReport;
+use crate::model::events::{Event, EventSink};
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -124,7 +125,7 @@ pub fn render(report: &RunReport, style: Style) -> String {
     // Operations a filter left out are what the user asked for: counted, not listed one by one.
     let mut filtered = 0;
     for s in &report.stats.skipped_operations {
-        if s.cause == crate::runner::SkipCause::Filter {
+        if s.cause == crate::model::SkipCause::Filter {
             filtered += 1;
             continue;
         }
@@ -199,20 +200,16 @@ impl ProgressBar {
     }
 }
 
-impl crate::runner::Progress for ProgressBar {
-    fn start(&self, total: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(total);
-        }
-    }
-    fn advance(&self, n: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc(n);
-        }
-    }
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+/// Counts the exchanges of the planned phases (cases and probes) against the total the run
+/// announced; sequences and shrinking are open-ended and not counted.
+impl EventSink for ProgressBar {
+    fn event(&self, event: &Event<'_>) {
+        let Some(bar) = &self.bar else { return };
+        match event {
+            Event::Started { planned, .. } => bar.set_length(*planned),
+            Event::AnswerJudged { phase, .. } if phase.is_planned() => bar.inc(1),
+            Event::Finished { .. } => bar.finish_and_clear(),
+            _ => {}
         }
     }
 }

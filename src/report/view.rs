@@ -1,11 +1,9 @@
 //! One redacted, render-ready view of each finding, shared by every reporter so that the
 //! terminal, JSON, JUnit and snapshot outputs say the same thing the same way.
 
-use super::redact::Redactor;
 use crate::generate::{CaseKind, CaseOrigin, Mutation};
-use crate::runner::auth::AuthMode;
-use crate::runner::transport::{Credentials, Sent};
-use crate::runner::{Example, Finding, RunReport};
+use crate::model::redact::Redactor;
+use crate::model::{AuthMode, Credentials, Example, Finding, RunReport, Sent};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -103,7 +101,7 @@ fn request_view(r: &Redactor, sent: &Sent) -> RequestView {
     }
 }
 
-fn response_view(r: &Redactor, response: &crate::check::Response) -> ResponseView {
+fn response_view(r: &Redactor, response: &crate::model::Response) -> ResponseView {
     ResponseView {
         status: response.status,
         headers: response.headers.iter().map(|(k, v)| (r.text(k), r.header(k, v))).collect(),
@@ -404,7 +402,7 @@ mod tests {
 
     #[test]
     fn curl_references_the_api_key_where_it_went() {
-        use crate::runner::auth::ApiKeyPlace;
+        use crate::model::ApiKeyPlace;
         use crate::spec::ParamLocation;
         let r = Redactor::new(&["key-0123456789".into()]);
         let sent = |location, url: &str, headers: Vec<(String, String)>| Sent {

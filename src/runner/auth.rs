@@ -6,6 +6,7 @@
 //! Secrets live only here. [`Authenticator::secrets`] lists every value a reporter must redact;
 //! nothing in this module prints or formats a secret.
 
+pub use crate::model::{ApiKeyPlace, AuthMode};
 use crate::spec::{ParamLocation, SecuritySchemeSpec, Spec};
 use base64::Engine;
 use std::sync::Mutex;
@@ -14,38 +15,14 @@ use std::time::{Duration, Instant};
 /// The password (or token) of `ignored_auth` probes' wrong credentials.
 const WRONG: &str = "conform-wrong-credentials";
 
-/// Which kind of credentials to send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMode {
-    None,
-    Digest,
-    Bearer,
-    OAuth,
-    Basic,
-    /// The spec's `apiKey` scheme, with the key from `CONFORM_API_KEY`.
-    ApiKey,
-}
-
-/// Where the API key goes, as the spec's `apiKey` scheme names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKeyPlace {
-    pub location: ParamLocation,
-    pub name: String,
-}
-
-impl std::str::FromStr for AuthMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "none" => Ok(AuthMode::None),
-            "digest" => Ok(AuthMode::Digest),
-            "bearer" => Ok(AuthMode::Bearer),
-            "oauth" => Ok(AuthMode::OAuth),
-            "basic" => Ok(AuthMode::Basic),
-            "apikey" => Ok(AuthMode::ApiKey),
-            other => Err(format!("unknown auth mode `{other}` (none, digest, bearer, oauth, basic, apikey)")),
-        }
-    }
+/// The HTTP client OAuth2 token requests go out on: the transport's, built on first use.
+/// A trait, so that authentication needs nothing from the transport (which needs it).
+pub trait TokenClient: Sync {
+    /// The client.
+    ///
+    /// # Errors
+    /// Why it could not be built.
+    fn reqwest(&self) -> Result<&reqwest::Client, String>;
 }
 
 /// Credentials as given by flags or the environment (`None` where not given).
@@ -78,18 +55,50 @@ impl std::fmt::Debug for AuthSettings {
     }
 }
 
+/// A credential that an authentication mode needs, in library words (front ends name their
+/// own flag or environment variable for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credential {
+    /// A user name (Digest: the Atlas public API key).
+    Username,
+    /// A password (Digest: the Atlas private API key).
+    Password,
+    /// An OAuth2 client id.
+    ClientId,
+    /// An OAuth2 client secret.
+    ClientSecret,
+    /// A Bearer token.
+    Token,
+    /// An API key.
+    ApiKey,
+}
+
+impl std::fmt::Display for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Credential::Username => "a username",
+            Credential::Password => "a password",
+            Credential::ClientId => "a client id",
+            Credential::ClientSecret => "a client secret",
+            Credential::Token => "a token",
+            Credential::ApiKey => "an API key",
+        })
+    }
+}
+
 /// Why authentication could not be set up or performed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("--auth {mode} needs {what}")]
-    MissingCredentials { mode: &'static str, what: &'static str },
-    #[error("--auth oauth needs a token URL: the spec has no OAuth2 client-credentials flow; pass --token-url")]
+    #[error("{mode} authentication needs {what}")]
+    MissingCredentials { mode: &'static str, what: Credential },
+    #[error("OAuth2 needs a token URL, and the spec has no OAuth2 client-credentials flow")]
     NoTokenUrl,
     #[error("cannot get an OAuth2 token from {url}: {message}")]
     Token { url: String, message: String },
     #[error("the server's Digest challenge cannot be used: {0}")]
     Challenge(String),
-    #[error("--auth apikey needs an apiKey security scheme in the spec, and it declares none")]
+    #[error("API-key authentication needs an apiKey security scheme in the spec, and it declares none")]
     NoApiKeyScheme,
 }
 
@@ -157,7 +166,7 @@ impl Authenticator {
                 AuthMode::None
             }
         });
-        let need = |v: &Option<String>, mode: &'static str, what: &'static str| {
+        let need = |v: &Option<String>, mode: &'static str, what: Credential| {
             given(v).ok_or(AuthError::MissingCredentials { mode, what })
         };
         let mut auth = Authenticator {
@@ -186,24 +195,23 @@ impl Authenticator {
         match mode {
             AuthMode::None => {}
             AuthMode::Digest => {
-                auth.username = need(&settings.username, "digest", "MONGODB_ATLAS_PUBLIC_API_KEY (or --public-key)")?;
-                auth.password = need(&settings.password, "digest", "MONGODB_ATLAS_PRIVATE_API_KEY (or --private-key)")?;
+                auth.username = need(&settings.username, "digest", Credential::Username)?;
+                auth.password = need(&settings.password, "digest", Credential::Password)?;
             }
             AuthMode::Basic => {
-                auth.username = need(&settings.username, "basic", "a username (--username or CONFORM_USERNAME)")?;
-                auth.password = need(&settings.password, "basic", "a password (--password or CONFORM_PASSWORD)")?;
+                auth.username = need(&settings.username, "basic", Credential::Username)?;
+                auth.password = need(&settings.password, "basic", Credential::Password)?;
             }
             AuthMode::Bearer => {
-                auth.bearer = need(&settings.token, "bearer", "CONFORM_TOKEN (or --token)")?;
+                auth.bearer = need(&settings.token, "bearer", Credential::Token)?;
             }
             AuthMode::ApiKey => {
-                auth.api_key = need(&settings.api_key, "apikey", "CONFORM_API_KEY (or --api-key)")?;
+                auth.api_key = need(&settings.api_key, "apikey", Credential::ApiKey)?;
                 auth.api_key_place = Some(api_key_place(spec).ok_or(AuthError::NoApiKeyScheme)?);
             }
             AuthMode::OAuth => {
-                auth.client_id = need(&settings.client_id, "oauth", "MONGODB_ATLAS_CLIENT_ID (or --client-id)")?;
-                auth.client_secret =
-                    need(&settings.client_secret, "oauth", "MONGODB_ATLAS_CLIENT_SECRET (or --client-secret)")?;
+                auth.client_id = need(&settings.client_id, "oauth", Credential::ClientId)?;
+                auth.client_secret = need(&settings.client_secret, "oauth", Credential::ClientSecret)?;
                 auth.token_url = given(&settings.token_url)
                     .or_else(|| {
                         spec.security_schemes.values().find_map(|s| match s {
@@ -265,7 +273,7 @@ impl Authenticator {
     /// [`AuthError::Token`] when an OAuth2 token cannot be fetched.
     pub async fn authorization(
         &self,
-        client: &super::transport::Client,
+        client: &dyn TokenClient,
         method: &str,
         uri: &str,
         body: Option<&[u8]>,
@@ -281,12 +289,12 @@ impl Authenticator {
 
     /// Where the API key goes and the value to send for these credentials (a wrong key for
     /// probes); `None` outside API-key mode and for requests without credentials.
-    pub fn api_key(&self, credentials: super::transport::Credentials) -> Option<(&ApiKeyPlace, &str)> {
+    pub fn api_key(&self, credentials: crate::model::Credentials) -> Option<(&ApiKeyPlace, &str)> {
         let place = self.api_key_place.as_ref()?;
         match credentials {
-            super::transport::Credentials::Configured => Some((place, self.api_key.as_str())),
-            super::transport::Credentials::Wrong => Some((place, WRONG)),
-            super::transport::Credentials::Omitted => None,
+            crate::model::Credentials::Configured => Some((place, self.api_key.as_str())),
+            crate::model::Credentials::Wrong => Some((place, WRONG)),
+            crate::model::Credentials::Omitted => None,
         }
     }
 
@@ -339,7 +347,7 @@ impl Authenticator {
         self.challenge.lock().map(|g| g.is_some()).unwrap_or(false)
     }
 
-    async fn oauth_token(&self, client: &super::transport::Client) -> Result<String, AuthError> {
+    async fn oauth_token(&self, client: &dyn TokenClient) -> Result<String, AuthError> {
         let mut guard = self.token.lock().await;
         if let Some(token) = guard.as_ref()
             && Instant::now() < token.refresh_at
@@ -349,7 +357,7 @@ impl Authenticator {
         let fail = |message: String| AuthError::Token { url: self.token_url.clone(), message };
         self.token_fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = client
-            .get()
+            .reqwest()
             .map_err(fail)?
             .post(&self.token_url)
             .header("Authorization", basic(&self.client_id, &self.client_secret))
@@ -358,9 +366,9 @@ impl Authenticator {
             .body("grant_type=client_credentials")
             .send()
             .await
-            .map_err(|e| fail(super::transport::describe(&e)))?;
+            .map_err(|e| fail(super::http::describe(&e)))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| fail(super::transport::describe(&e)))?;
+        let bytes = response.bytes().await.map_err(|e| fail(super::http::describe(&e)))?;
         if !status.is_success() {
             return Err(fail(format!("the token endpoint answered {}", status.as_u16())));
         }
@@ -429,7 +437,7 @@ mod tests {
         assert_eq!(mode(bearer).unwrap(), AuthMode::Bearer);
         let missing = AuthSettings { mode: Some(AuthMode::Digest), username: Some("x".into()), ..Default::default() };
         let err = mode(missing).unwrap_err().to_string();
-        assert_eq!(err, "--auth digest needs MONGODB_ATLAS_PRIVATE_API_KEY (or --private-key)");
+        assert_eq!(err, "digest authentication needs a password");
     }
 
     #[test]

@@ -8,15 +8,20 @@
 //! shrunk: set-up steps are dropped and the written body is cut to the fields that matter while
 //! it still fails the same way. The finding keeps every step, in order, for the report and its
 //! curl script.
+//!
+//! This module plans the sequences and sends them; comparing what was written with what is
+//! read back is the check catalogue's (`check::stateful`), pure and tested there.
 
-use super::transport::{Credentials, Outcome};
-use super::{Collector, Example, RunPlan};
-use crate::check::{CheckName, CheckSet, Failure};
+use super::RunPlan;
+use super::engine::Emitter;
+use super::transport::Outcome;
+use crate::check::stateful::{Fields, changes, compact, compare_written, first_difference, id_fits, same, shown};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
+use crate::model::events::{Event, Phase, Position};
+use crate::model::{CheckFailure, CheckName, CheckSet, Credentials, Example};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
-use crate::spec::{Operation, ParamLocation, Schema, pointer};
+use crate::spec::{Operation, ParamLocation, pointer};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
 
 /// Sequences of each kind per resource (each with its own seed).
 fn variants(cases: usize) -> usize {
@@ -138,7 +143,7 @@ fn scenarios(plan: &RunPlan, semantics: &Semantics) -> Vec<Scenario> {
 }
 
 /// Runs every scenario (several variants each) and records failures.
-pub(super) async fn run(plan: &RunPlan, collector: &Collector, semantics: &Semantics, order_base: usize) {
+pub(super) async fn run(plan: &RunPlan, emit: &Emitter<'_>, semantics: &Semantics, order_base: usize) {
     let scenarios = scenarios(plan, semantics);
     let variants = variants(plan.cases);
     for (n, scenario) in scenarios.iter().enumerate() {
@@ -146,19 +151,36 @@ pub(super) async fn run(plan: &RunPlan, collector: &Collector, semantics: &Seman
             let seed = plan.seed.wrapping_mul(31).wrapping_add((n * 7919 + v) as u64);
             let mut runner = Sequence::new(plan, semantics, seed, seed, Shape::Full);
             let result = runner.run(scenario).await;
-            collector.requests[scenario.operation()].fetch_add(runner.requests, std::sync::atomic::Ordering::Relaxed);
+            let operation = scenario.operation();
+            emit.emit(Event::CaseSent { phase: Phase::Stateful, operation, requests: runner.requests });
             if !matches!(result, Err(Stop::Drop(_))) {
-                collector.judged(scenario.operation(), CheckSet::none().with(CheckName::StatefulConformance));
+                emit.emit(Event::AnswerJudged {
+                    phase: Phase::Stateful,
+                    operation,
+                    valid: true,
+                    status: runner.steps.last().and_then(|s| s.response.as_ref()).map(|r| r.status),
+                    checks: CheckSet::none().with(CheckName::StatefulConformance),
+                    failures: usize::from(matches!(result, Err(Stop::Fail(_)))),
+                });
             }
             match result {
                 Ok(()) => {}
                 Err(Stop::Fail(failure)) => {
                     let (failure, steps) = shrink(plan, semantics, scenario, seed, failure, runner.steps).await;
-                    collector.record_sequence(scenario.operation(), (order_base + n, v, 0), failure, steps);
+                    if let Some(example) = steps.last() {
+                        emit.emit(Event::Finding {
+                            phase: Phase::Stateful,
+                            operation,
+                            position: Position::new(order_base + n, v),
+                            failure: &failure,
+                            example,
+                            steps: &steps,
+                        });
+                    }
                     break; // One failing variant per scenario is the finding; the rest add nothing.
                 }
                 Err(Stop::Drop(why)) => {
-                    collector.note(why, &plan.spec.operations[scenario.operation()].id);
+                    emit.emit(Event::Note { operation, why: &why });
                     break; // Another variant would be dropped the same way.
                 }
             }
@@ -172,9 +194,9 @@ async fn shrink(
     semantics: &Semantics,
     scenario: &Scenario,
     seed: u64,
-    failure: Failure,
+    failure: CheckFailure,
     steps: Vec<Example>,
-) -> (Failure, Vec<Example>) {
+) -> (CheckFailure, Vec<Example>) {
     let mut best = (failure, steps);
     for (attempt, shape) in [Shape::NoSetup, Shape::MinimalBody, Shape::Minimal].into_iter().enumerate() {
         // Same bodies, but a fresh resource: earlier attempts must not leave state behind.
@@ -240,14 +262,20 @@ struct Read {
 #[derive(Debug)]
 enum Stop {
     /// The server broke its word.
-    Fail(Failure),
+    Fail(CheckFailure),
     /// The sequence cannot say anything: the item does not exist, access is refused, or a
     /// pairing conform only guessed cannot be confirmed. Why, for the run's notes.
     Drop(String),
 }
 
+impl From<CheckFailure> for Stop {
+    fn from(failure: CheckFailure) -> Stop {
+        Stop::Fail(failure)
+    }
+}
+
 fn fail(message: String, way: String) -> Stop {
-    Stop::Fail(Failure::new(CheckName::StatefulConformance, message, way))
+    Stop::Fail(CheckFailure::new(CheckName::StatefulConformance, message, way))
 }
 
 /// The label of a sequence's first read, named in its messages.
@@ -757,15 +785,6 @@ impl<'p> Sequence<'p> {
     }
 }
 
-/// Whether `id` is a value `read`'s path parameter `param` accepts (true when it is not
-/// documented).
-fn id_fits(read: &Operation, param: &str, id: &str) -> bool {
-    read.parameters
-        .iter()
-        .filter(|p| p.location == ParamLocation::Path && p.name == param)
-        .all(|p| p.schema.as_ref().is_none_or(|schema| schema.is_valid(&crate::spec::params::parse(p, &[id], &[]))))
-}
-
 /// The id of a created item: the body's id field, else the last segment of `Location`.
 fn created_id(resource: &Resource, body: Option<&Value>, step: Option<&Example>) -> Option<String> {
     let field = resource.id_field.as_deref().unwrap_or("id");
@@ -807,317 +826,11 @@ fn evaluate(
     Some(Value::String(text.to_owned()))
 }
 
-/// Whether a JSON value equals another, numbers compared by value (`1` is `1.0`).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-fn shown(v: Option<&Value>) -> String {
-    v.map_or("nothing".to_owned(), compact)
-}
-
-fn compact(v: &Value) -> String {
-    let text = v.to_string();
-    if text.chars().count() > 120 { format!("{}…", text.chars().take(120).collect::<String>()) } else { text }
-}
-
-/// Leaf paths of a written body, server fields aside: (`/protectedHours/startHourOfDay`, 3).
-/// An empty object writes nothing (a merge of `{}` changes no field), so it has no leaves.
-fn leaves<'v>(prefix: String, value: &'v Value, out: &mut Vec<(String, &'v Value)>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                leaves(pointer::join(&prefix, k), v, out);
-            }
-        }
-        other => out.push((prefix, other)),
-    }
-}
-
-fn written_leaves<'v>(body: &'v Value, resource: &Resource) -> Vec<(String, &'v Value)> {
-    let mut out = Vec::new();
-    leaves(String::new(), body, &mut out);
-    out.retain(|(path, _)| {
-        let top = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        !resource.server_fields.iter().any(|f| pointer::unescape(top) == *f)
-    });
-    out
-}
-
-/// Every written field must read back as written (`null` means "unset": absent or null).
-fn compare_written(body: &Value, after: &Value, resource: &Resource, what: &str, fields: &Fields) -> Result<(), Stop> {
-    for (path, expected) in written_leaves(body, resource) {
-        let confirmed = match fields {
-            Fields::All => true,
-            Fields::DeclaredBy(schema) => declares(schema, schema.value(), &path),
-            Fields::Unconfirmed => false,
-        };
-        if !confirmed {
-            continue; // A guessed pairing of fields the read does not even document.
-        }
-        let actual = pointer::get(after, &path);
-        let ok = match expected {
-            Value::Null => actual.is_none_or(Value::is_null),
-            _ => actual.is_some_and(|a| same(a, expected)),
-        };
-        if !ok
-            && let Fields::DeclaredBy(schema) = fields
-            && !representable(schema, after, &path, expected)
-        {
-            // The read's own schema cannot show the written value there (the request and the
-            // response schemas disagree): the guessed pairing cannot hold for this field.
-            continue;
-        }
-        if !ok {
-            let field = path.trim_start_matches('/').replace('/', ".");
-            return Err(fail(
-                format!(
-                    "after {what} with {field} = {}, the read shows {field} = {}",
-                    compact(expected),
-                    shown(actual)
-                ),
-                // Which field shows a lost write depends on the data; the finding is the same.
-                "lost".to_owned(),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Whether the read's schema accepts `after` with `expected` written at `path` (`null`: the
-/// field removed), missing parent objects made on the way.
-fn representable(schema: &Schema, after: &Value, path: &str, expected: &Value) -> bool {
-    if path.is_empty() {
-        return schema.is_valid(expected);
-    }
-    let mut probe = after.clone();
-    let keys: Vec<String> = path.trim_start_matches('/').split('/').map(pointer::unescape).collect();
-    let Some((last, parents)) = keys.split_last() else { return schema.is_valid(expected) };
-    let mut node = &mut probe;
-    for key in parents {
-        let Value::Object(map) = node else { return false };
-        node = map.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
-    }
-    let Value::Object(map) = node else { return false };
-    if expected.is_null() {
-        map.shift_remove(last);
-    } else {
-        map.insert(last.clone(), expected.clone());
-    }
-    schema.is_valid(&probe)
-}
-
-/// Which written fields a read is held to (see `Sequence::declared`).
-enum Fields {
-    All,
-    DeclaredBy(Schema),
-    Unconfirmed,
-}
-
-/// Whether the object schema `node` declares the property at `path` (`/a/b`), through
-/// `properties` and the members of `allOf`, `anyOf` and `oneOf`.
-fn declares(schema: &Schema, node: &Value, path: &str) -> bool {
-    declares_once(schema, node, path, &mut HashSet::new())
-}
-
-/// [`declares`], visiting each (schema node, path) once: subtypes include the base that lists
-/// them, so composition is cyclic.
-fn declares_once<'a>(
-    schema: &'a Schema,
-    node: &'a Value,
-    path: &str,
-    seen: &mut HashSet<(*const Value, String)>,
-) -> bool {
-    let node = schema.resolve(node);
-    if !seen.insert((node as *const Value, path.to_owned())) {
-        return false; // Already answered (false) or being answered further up.
-    }
-    let Some((first, rest)) = path.strip_prefix('/').map(|p| p.split_once('/').unwrap_or((p, ""))) else {
-        return true;
-    };
-    let key = pointer::unescape(first);
-    if let Some(child) = node.get("properties").and_then(|p| p.get(key.as_ref() as &str))
-        && (rest.is_empty() || declares_once(schema, child, &format!("/{rest}"), seen))
-    {
-        return true;
-    }
-    ["allOf", "anyOf", "oneOf"].iter().any(|k| {
-        node.get(*k)
-            .and_then(Value::as_array)
-            .is_some_and(|members| members.iter().any(|m| declares_once(schema, m, path, seen)))
-    })
-}
-
-/// Whether writing `body` would change something visible in `state`.
-fn changes(body: &Value, state: &Value, resource: &Resource) -> bool {
-    written_leaves(body, resource).iter().any(|(path, v)| !pointer::get(state, path).is_some_and(|a| same(a, v)))
-}
-
-/// The first non-server field where `state` differs from `default`, described.
-fn first_difference(default: &Value, state: &Value, resource: &Resource) -> Option<String> {
-    let mut fields = Vec::new();
-    leaves(String::new(), default, &mut fields);
-    // A field the default does not have must be absent (or null) too.
-    if let Value::Object(map) = state {
-        for k in map.keys().filter(|k| default.get(k.as_str()).is_none()) {
-            fields.push((pointer::join("", k), &Value::Null));
-        }
-    }
-    fields.into_iter().find_map(|(path, expected)| {
-        let top = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        if resource.server_fields.iter().any(|f| f == top) {
-            return None;
-        }
-        let actual = pointer::get(state, &path);
-        let ok = match expected {
-            Value::Null => actual.is_none_or(Value::is_null),
-            _ => actual.is_some_and(|a| same(a, expected)),
-        };
-        (!ok).then(|| {
-            let field = path.trim_start_matches('/').replace('/', ".");
-            format!("{field} is {} where the default is {}", shown(actual), compact(expected))
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::stateful::tests::resource;
     use serde_json::json;
-
-    fn resource(server_fields: &[&str]) -> Resource {
-        Resource {
-            kind: ResourceKind::Singleton,
-            instance: "/x".into(),
-            collection: None,
-            id_param: None,
-            id_field: None,
-            default: None,
-            server_fields: server_fields.iter().map(|s| s.to_string()).collect(),
-            on_create: Default::default(),
-            touch: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn written_fields_must_read_back_nested_and_by_value() {
-        let r = resource(&["numberOfDeferrals"]);
-        let body = json!({"dayOfWeek": 3, "protectedHours": {"startHourOfDay": 1}, "numberOfDeferrals": 9});
-        let good = json!({"dayOfWeek": 3.0, "protectedHours": {"startHourOfDay": 1, "endHourOfDay": 4}, "numberOfDeferrals": 0});
-        assert!(
-            compare_written(&body, &good, &r, "PATCH", &Fields::All).is_ok(),
-            "server fields aside, numbers by value"
-        );
-        let lost = json!({"dayOfWeek": 3, "protectedHours": {"startHourOfDay": 2}});
-        let Err(Stop::Fail(f)) = compare_written(&body, &lost, &r, "PATCH update", &Fields::All) else { panic!() };
-        assert_eq!(
-            f.message,
-            "after PATCH update with protectedHours.startHourOfDay = 1, the read shows protectedHours.startHourOfDay = 2"
-        );
-        assert_eq!(f.signature, "lost");
-        assert!(compare_written(&json!({"a": null}), &json!({}), &r, "x", &Fields::All).is_ok(), "null unsets");
-        // Regression: an update with an empty body (every field optional) writes nothing.
-        assert!(compare_written(&json!({}), &json!({"a": 1}), &r, "x", &Fields::All).is_ok());
-        assert!(compare_written(&json!({"p": {}}), &json!({"p": {"x": 1}}), &r, "x", &Fields::All).is_ok());
-    }
-
-    /// Regression (issue 12, Atlas 2026 `updateGroup`, `createOrgApiKey`): with inferred
-    /// semantics, a read is held only to written values its own schema can show. A value the
-    /// read's schema refuses at that place (another pattern, strings where it has objects) is
-    /// a guessed pairing, not a lost write; a value it accepts is still held.
-    #[test]
-    fn inferred_reads_are_held_only_to_values_their_schema_can_show() {
-        let r = resource(&[]);
-        let read = crate::spec::standalone_schema(
-            &json!({"type": "object", "properties": {
-                "name": {"type": "string", "pattern": "^[a-z]+$"},
-                "roles": {"type": "array", "items": {"type": "object"}},
-                "tags": {"type": "array", "items": {"type": "string"}}
-            }}),
-            crate::spec::Direction::Response,
-        )
-        .unwrap();
-        let fields = Fields::DeclaredBy(read);
-        let after = json!({"name": "other", "roles": [{"roleName": "x"}], "tags": []});
-        let unshowable = json!({"name": "^", "roles": ["ORG_OWNER"]});
-        assert!(compare_written(&unshowable, &after, &r, "PATCH", &fields).is_ok());
-        let Err(Stop::Fail(f)) = compare_written(&json!({"name": "abc"}), &after, &r, "PATCH", &fields) else {
-            panic!("a lost write the read could show is still caught")
-        };
-        assert_eq!(f.message, "after PATCH with name = \"abc\", the read shows name = \"other\"");
-        let Err(Stop::Fail(_)) = compare_written(&json!({"tags": ["a"]}), &after, &r, "PATCH", &fields) else {
-            panic!("a lost array the read could show is still caught")
-        };
-        // Declared semantics (a sidecar) hold every field.
-        assert!(compare_written(&unshowable, &after, &r, "PATCH", &Fields::All).is_err());
-    }
-
-    /// Regression (issue 12, 2023 Atlas `CloudProviderContainer`): subtypes include the base
-    /// that lists them, so composition is cyclic; looking a field up terminates, and still
-    /// finds fields declared by the base or by a subtype.
-    #[test]
-    fn declared_fields_are_found_through_cyclic_composition() {
-        let spec = crate::spec::Spec::from_value(
-            "t",
-            json!({
-                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-                "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Base"}}}}}}}},
-                "components": {"schemas": {
-                    "Base": {"type": "object", "properties": {"kind": {"type": "string"}},
-                        "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}]},
-                    "A": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"a": {"type": "object", "properties": {"n": {}}}}}]},
-                    "B": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"b": {}}}]}
-                }}
-            }),
-        )
-        .unwrap();
-        let schema = spec.operations[0].responses[0].content[0].schema.clone().unwrap();
-        for (path, declared) in [("/kind", true), ("/a/n", true), ("/b", true), ("/c", false), ("/a/m", false)] {
-            assert_eq!(declares(&schema, schema.value(), path), declared, "{path}");
-        }
-    }
-
-    #[test]
-    fn created_ids_must_fit_the_reads_id_parameter() {
-        let spec = crate::spec::Spec::from_value(
-            "t",
-            json!({
-                "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-                "paths": {"/e/{endpointId}": {"get": {"operationId": "get",
-                    "parameters": [{"name": "endpointId", "in": "path", "required": true,
-                                    "schema": {"type": "string", "pattern": "^vpce-[0-9a-f]{17}$"}}],
-                    "responses": {"200": {"description": "ok"}}}}}
-            }),
-        )
-        .unwrap();
-        let read = spec.operation("get").unwrap();
-        assert!(id_fits(read, "endpointId", "vpce-0123456789abcdef0"));
-        assert!(!id_fits(read, "endpointId", "5692161dcf2a1ed561cac94e"));
-        assert!(id_fits(read, "other", "anything"), "an undocumented parameter takes any id");
-    }
-
-    #[test]
-    fn resets_are_judged_against_what_was_written() {
-        let r = resource(&[]);
-        let written = json!({"dayOfWeek": 3});
-        assert!(changes(&written, &json!({"dayOfWeek": 7}), &r));
-        assert!(!changes(&written, &json!({"dayOfWeek": 3, "other": 1}), &r));
-        let default = json!({"dayOfWeek": 7, "startASAP": false});
-        assert_eq!(first_difference(&default, &json!({"dayOfWeek": 7, "startASAP": false}), &r), None);
-        assert_eq!(
-            first_difference(&default, &json!({"dayOfWeek": 3, "startASAP": false}), &r).as_deref(),
-            Some("dayOfWeek is 3 where the default is 7")
-        );
-        assert!(first_difference(&default, &json!({"dayOfWeek": 7, "startASAP": false, "hourOfDay": 5}), &r).is_some());
-    }
 
     #[test]
     fn link_expressions_read_the_answer_and_the_request() {

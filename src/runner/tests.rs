@@ -2,9 +2,12 @@
 
 use super::*;
 use crate::mock::Fault;
+use crate::model::events::NoProgress;
+use crate::model::{CheckName, Credentials};
 use conform_testkit::server::{Received, Reply, TestServer, verify_digest};
 use serde_json::json;
 use std::sync::Mutex as StdMutex;
+use std::time::Instant;
 
 fn spec_with(security_schemes: serde_json::Value, security: serde_json::Value) -> Arc<Spec> {
     Arc::new(
@@ -768,5 +771,55 @@ fn apikey_mode_without_an_apikey_scheme_is_an_error() {
     let spec = spec_with(json!({"b": {"type": "http", "scheme": "bearer"}}), json!([{"b": []}]));
     let settings = AuthSettings { mode: Some(AuthMode::ApiKey), api_key: Some("k-1234".into()), ..Default::default() };
     let err = Authenticator::new(&settings, &spec).unwrap_err().to_string();
-    assert_eq!(err, "--auth apikey needs an apiKey security scheme in the spec, and it declares none");
+    assert_eq!(err, "API-key authentication needs an apiKey security scheme in the spec, and it declares none");
+}
+
+/// Records what a sink hears, as (kind, phase, operation, requests).
+#[derive(Default)]
+struct Recorder(StdMutex<Vec<(&'static str, Option<crate::model::events::Phase>, usize)>>);
+
+impl crate::model::events::EventSink for Recorder {
+    fn event(&self, event: &crate::model::events::Event<'_>) {
+        use crate::model::events::Event;
+        let (phase, n) = match *event {
+            Event::CaseSent { phase, requests, .. } => (Some(phase), requests),
+            Event::AnswerJudged { phase, .. } | Event::Finding { phase, .. } => (Some(phase), 0),
+            Event::PhaseStarted { phase } | Event::PhaseSkipped { phase, .. } => (Some(phase), 0),
+            _ => (None, 0),
+        };
+        self.0.lock().unwrap().push((event.kind(), phase, n));
+    }
+}
+
+/// The engine's events tell the whole run: started first and finished last, every request
+/// counted by a `case_sent`, every kept finding preceded by a `finding` event, every phase
+/// either started or skipped, and the same report as without a sink.
+#[tokio::test]
+async fn events_tell_the_run_the_report_folds() {
+    use crate::model::events::Phase;
+    let spec =
+        Arc::new(Spec::load(&format!("{}/specs/atlas-maintenance-window.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap());
+    let config = RunConfig { seed: Some(3), cases: 15, concurrency: 4, ..RunConfig::default() };
+    let target = || Target::Embedded { faults: vec![Fault::ServerError] };
+    let recorder = Recorder::default();
+    let report = run(spec.clone(), target(), config.clone(), &recorder).await.unwrap();
+    let events = recorder.0.into_inner().unwrap();
+    assert_eq!(events.first().map(|e| e.0), Some("started"));
+    assert_eq!(events.last().map(|e| e.0), Some("finished"));
+    let sent: usize = events.iter().filter(|e| e.0 == "case_sent").map(|e| e.2).sum();
+    assert_eq!(sent, report.stats.requests, "every request is told");
+    assert!(!report.findings.is_empty(), "the server errors are found");
+    assert!(events.iter().filter(|e| e.0 == "finding").count() >= report.findings.len());
+    for phase in Phase::ALL {
+        let told = |kind: &str| events.iter().any(|e| e.0 == kind && e.1 == Some(phase));
+        assert!(told("phase_started") || told("phase_skipped"), "{phase} is started or skipped");
+    }
+    let done = events.iter().filter(|e| e.0 == "operation_done").count();
+    assert_eq!(done, report.operations.len());
+    // The sink only listens: the same seed gives the same findings without it.
+    let quiet = run(spec, target(), config, &NoProgress).await.unwrap();
+    let keys = |r: &RunReport| -> Vec<(String, CheckName, String)> {
+        r.findings.iter().map(|f| (f.operation.clone(), f.check, f.signature.clone())).collect()
+    };
+    assert_eq!(keys(&report), keys(&quiet));
 }

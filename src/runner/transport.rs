@@ -9,10 +9,10 @@
 //! connection task. `https://` targets, and any target when a proxy is configured, go through
 //! reqwest. Both paths read answers the same way and classify failures with the same kinds.
 
-use super::auth::Authenticator;
-use crate::check::Response;
+use super::auth::{Authenticator, TokenClient};
+pub use super::http::describe;
 use crate::generate::Request;
-use crate::spec::ParamLocation;
+use crate::model::{Credentials, Response, Sent};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1;
@@ -29,72 +29,6 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_'
 const MAX_RATE_LIMIT_RETRIES: u32 = 3;
 /// A `Retry-After` longer than this is not waited for.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
-
-/// Which credentials a request carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credentials {
-    Configured,
-    Omitted,
-    Wrong,
-}
-
-/// The request as it went on the wire (reporters redact it). Its `Debug` output hides the
-/// values of credential headers and of the API key, wherever it was put.
-#[derive(Clone, PartialEq, Default)]
-pub struct Sent {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    /// Shared, not copied: the same bytes go to the wire on every attempt and into the report.
-    pub body: Option<Bytes>,
-    /// Where an API key was put (header, query pair or cookie), so that `curl` lines reference
-    /// `$CONFORM_API_KEY` there instead of the value.
-    pub api_key: Option<super::auth::ApiKeyPlace>,
-}
-
-impl std::fmt::Debug for Sent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::report::redact::{REDACTED, is_credential_header};
-        let key = self.api_key.as_ref();
-        let hidden = |name: &str, location: ParamLocation| {
-            is_credential_header(name)
-                || key.is_some_and(|k| k.location == location && k.name.eq_ignore_ascii_case(name))
-        };
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let cookie_key =
-                    name.eq_ignore_ascii_case("cookie") && key.is_some_and(|k| k.location == ParamLocation::Cookie);
-                (
-                    name.as_str(),
-                    if hidden(name, ParamLocation::Header) || cookie_key { REDACTED } else { value.as_str() },
-                )
-            })
-            .collect();
-        // The URL with the values of credential-named query pairs (and the API key's) hidden.
-        let url = match self.url.split_once('?') {
-            Some((path, query)) => {
-                let pairs: Vec<String> = query
-                    .split('&')
-                    .map(|pair| match pair.split_once('=') {
-                        Some((name, _)) if hidden(name, ParamLocation::Query) => format!("{name}={REDACTED}"),
-                        _ => pair.to_owned(),
-                    })
-                    .collect();
-                format!("{path}?{}", pairs.join("&"))
-            }
-            None => self.url.clone(),
-        };
-        f.debug_struct("Sent")
-            .field("method", &self.method)
-            .field("url", &url)
-            .field("headers", &headers)
-            .field("body", &self.body)
-            .field("api_key", &self.api_key)
-            .finish()
-    }
-}
 
 /// Why no usable answer came.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +75,12 @@ impl Client {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+}
+
+impl TokenClient for Client {
+    fn reqwest(&self) -> Result<&reqwest::Client, String> {
+        self.get()
     }
 }
 
@@ -208,7 +148,7 @@ impl Transport {
     pub fn secrets(&self) -> Vec<String> {
         let mut secrets = self.auth.secrets();
         for (name, value) in &self.extra_headers {
-            if crate::report::redact::is_credential_header(name) {
+            if crate::model::redact::is_credential_header(name) {
                 secrets.push(value.trim().to_owned());
                 // `Bearer abc`: the token alone is what an echo may show.
                 if let Some((_, rest)) = value.trim().split_once(' ') {
@@ -309,7 +249,7 @@ impl Transport {
             // With envelope=true the 401 (and its challenge) may come wrapped in a 200.
             if credentials == Credentials::Configured
                 && !digest_retried
-                && crate::check::envelope::effective_status_is(request, response, 401)
+                && crate::model::envelope::effective_status_is(request, response, 401)
             {
                 let challenge = response.header("www-authenticate").unwrap_or_default().to_owned();
                 match self.auth.learn_challenge(&challenge) {
@@ -588,7 +528,7 @@ fn body_buffer(headers: &hyper::HeaderMap, cap: usize) -> (Vec<u8>, usize) {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<usize>().ok());
     let hold = match declared {
-        Some(len) if len > cap => super::EXCERPT.min(cap),
+        Some(len) if len > cap => crate::model::EXCERPT.min(cap),
         _ => cap,
     };
     (Vec::with_capacity(declared.unwrap_or(0).min(hold)), hold)
@@ -773,28 +713,6 @@ fn describe_error(e: &(dyn std::error::Error + 'static)) -> String {
             parts.push(text);
         }
         source = s.source();
-    }
-    parts.join(": ")
-}
-
-/// An error's message chain, without the URL (which may carry query secrets).
-pub fn describe(e: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    if parts.is_empty() {
-        let text = e.to_string();
-        let text = match e.url() {
-            Some(url) => text.replace(&format!(" ({url})"), "").replace(url.as_str(), "the target"),
-            None => text,
-        };
-        parts.push(text);
     }
     parts.join(": ")
 }

@@ -205,6 +205,10 @@ pub(super) fn check_examples(operations: &[Operation], findings: &mut Vec<SpecFi
 }
 
 /// A standalone handle for tests and tools: compiles `schema` on its own.
+///
+/// # Errors
+/// The validator's message when the converted schema does not compile (an unknown `$ref`, a
+/// keyword of the wrong type).
 pub fn standalone(schema: &Value, direction: Direction) -> Result<Schema, String> {
     let doc = json!({ "s": schema });
     let mut findings = Vec::new();

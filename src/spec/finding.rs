@@ -10,13 +10,16 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// conform cannot use part of the document as written (`conform lint` exits 1).
     Error,
+    /// The document is usable but conform reads it leniently or cannot check all of it.
     Warning,
 }
 
 /// What kind of problem a finding is; stable names for the JSON output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FindingKind {
     /// A `pattern` no regex engine conform uses accepts; the constraint is unchecked.
     InvalidPattern,
@@ -89,7 +92,9 @@ impl FindingKind {
 /// One problem in the document, at a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SpecFinding {
+    /// How bad it is; follows from the kind.
     pub severity: Severity,
+    /// What sort of problem it is.
     pub kind: FindingKind,
     /// RFC 6901 pointer into the (bundled) document, without the leading `#`.
     pub pointer: String,
@@ -102,6 +107,7 @@ pub struct SpecFinding {
 }
 
 impl SpecFinding {
+    /// A finding of `kind` at `pointer`, with the kind's severity and no other places.
     pub fn new(kind: FindingKind, pointer: impl Into<String>, message: impl Into<String>) -> Self {
         SpecFinding {
             severity: kind.severity(),

@@ -7,6 +7,8 @@
 //! well-formed document is a [`SpecFinding`] (the rest still loads): an invalid regex, an
 //! unresolvable `$ref`, a schema of an unknown shape. This module must never panic on any input.
 
+#![warn(missing_docs, clippy::missing_errors_doc)]
+
 mod compile;
 mod finding;
 mod inherit;
@@ -39,7 +41,9 @@ use std::sync::Arc;
 pub struct Spec {
     /// What the user gave (`specs/x.yaml`, or a URL).
     pub source: String,
+    /// The document's `info.title`.
     pub title: String,
+    /// The document's `info.version` (the API's version, not OpenAPI's).
     pub version: String,
     /// The document's `openapi` field.
     pub openapi: String,
@@ -47,6 +51,7 @@ pub struct Spec {
     pub servers: Vec<String>,
     /// Operations in document order.
     pub operations: Vec<Operation>,
+    /// The `components.securitySchemes`, by name, in document order.
     pub security_schemes: IndexMap<String, SecuritySchemeSpec>,
     /// Problems found while loading, in the order found.
     pub findings: Vec<SpecFinding>,
@@ -197,6 +202,7 @@ impl Spec {
 /// The operations of one path template, and the raw values of its variables.
 #[derive(Debug)]
 pub struct Route<'a> {
+    /// The operations of the matched template, one per method.
     pub operations: Vec<&'a Operation>,
     /// `(name, still percent-encoded value)`, in template order.
     pub params: Vec<(String, String)>,

@@ -13,14 +13,23 @@ use std::sync::Arc;
 /// HTTP methods OpenAPI 3.0 can describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
+#[non_exhaustive]
 pub enum Method {
+    /// `GET`: read a resource.
     Get,
+    /// `PUT`: replace a resource.
     Put,
+    /// `POST`: create a resource or run an action.
     Post,
+    /// `DELETE`: remove a resource.
     Delete,
+    /// `OPTIONS`: ask which methods and options a resource supports.
     Options,
+    /// `HEAD`: `GET` without the body.
     Head,
+    /// `PATCH`: change part of a resource.
     Patch,
+    /// `TRACE`: echo the request back (loop-back test).
     Trace,
 }
 
@@ -88,7 +97,9 @@ impl fmt::Display for Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
+    /// The schema describes a request (parameters, request bodies): `readOnly` properties must not be sent.
     Request,
+    /// The schema describes an answer (responses, response headers): `writeOnly` properties must not be returned.
     Response,
 }
 
@@ -229,13 +240,18 @@ impl fmt::Display for Violation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ParamLocation {
+    /// Substituted into the path template (`/groups/{groupId}`).
     Path,
+    /// Appended to the URL's query string.
     Query,
+    /// Sent as a request header.
     Header,
+    /// Sent in the `Cookie` header.
     Cookie,
 }
 
 impl ParamLocation {
+    /// The lower-case name OpenAPI uses in `in` (`path`, `query`, `header`, `cookie`).
     pub fn as_str(self) -> &'static str {
         match self {
             ParamLocation::Path => "path",
@@ -256,25 +272,40 @@ impl fmt::Display for ParamLocation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ParamStyle {
+    /// `simple`: comma-separated values (`1,2,3`); the default for path and header parameters.
     Simple,
+    /// `label`: a leading dot (`.1.2.3`), for path parameters.
     Label,
+    /// `matrix`: `;name=value` pairs, for path parameters.
     Matrix,
+    /// `form`: `name=value` as in a form; the default for query and cookie parameters.
     Form,
+    /// `spaceDelimited`: array items separated by spaces, in the query.
     SpaceDelimited,
+    /// `pipeDelimited`: array items separated by `|`, in the query.
     PipeDelimited,
+    /// `deepObject`: object properties as `name[key]=value`, in the query.
     DeepObject,
 }
 
 /// A parameter after merging path-level and operation-level lists.
 #[derive(Debug, Clone)]
 pub struct ParameterSpec {
+    /// The parameter's name, as written (header names keep their case).
     pub name: String,
+    /// Where it is sent (`in`).
     pub location: ParamLocation,
+    /// Whether a request must carry it (always true for path parameters).
     pub required: bool,
+    /// Marked `deprecated: true`.
     pub deprecated: bool,
+    /// How the value is serialised (`style`, or the location's default).
     pub style: ParamStyle,
+    /// Whether arrays and objects are exploded (`explode`, defaulting to true for `form` only).
     pub explode: bool,
+    /// Query only: reserved characters (`:/?#[]@!$&'()*+,;=`) are sent unencoded.
     pub allow_reserved: bool,
+    /// Query only: the parameter may be sent with an empty value.
     pub allow_empty_value: bool,
     /// The schema, from `schema` or from the single entry of `content`.
     pub schema: Option<Schema>,
@@ -282,6 +313,7 @@ pub struct ParameterSpec {
     pub content_type: Option<String>,
     /// `example` and `examples` values, spec order.
     pub examples: Vec<Value>,
+    /// The parameter's `description`, when given.
     pub description: Option<String>,
     /// Pointer of the parameter object (after `$ref` resolution).
     pub pointer: String,
@@ -292,12 +324,14 @@ pub struct ParameterSpec {
 pub struct MediaTypeSpec {
     /// As written in the spec (`application/vnd.atlas.2023-01-01+json`).
     pub name: String,
+    /// The body's schema for this media type, when one is given.
     pub schema: Option<Schema>,
     /// `example` and `examples` values, spec order.
     pub examples: Vec<Value>,
     /// `encoding.<property>.contentType` of form and multipart bodies: the media type each
     /// named part is sent as (`image/png, image/jpeg`), in spec order.
     pub part_types: Vec<(String, String)>,
+    /// Pointer of the media type object.
     pub pointer: String,
 }
 
@@ -316,17 +350,22 @@ impl MediaTypeSpec {
 /// A request body.
 #[derive(Debug, Clone)]
 pub struct RequestBodySpec {
+    /// Whether a request must carry a body.
     pub required: bool,
+    /// The media types a body may be sent as, in spec order.
     pub content: Vec<MediaTypeSpec>,
+    /// Pointer of the request body object (after `$ref` resolution).
     pub pointer: String,
 }
 
 /// A response key: an exact code, an `NXX` range or `default`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StatusSpec {
+    /// One exact status code (`200`).
     Code(u16),
     /// `1XX`..`5XX`; holds the leading digit.
     Range(u16),
+    /// `default`: every status no other key covers.
     Default,
 }
 
@@ -387,32 +426,47 @@ impl Serialize for StatusSpec {
 /// A documented response header.
 #[derive(Debug, Clone)]
 pub struct HeaderSpec {
+    /// The header's name, as written.
     pub name: String,
+    /// Whether every answer with this response must carry the header.
     pub required: bool,
+    /// Marked `deprecated: true`.
     pub deprecated: bool,
+    /// The header value's schema, when one is given.
     pub schema: Option<Schema>,
+    /// Pointer of the header object (after `$ref` resolution).
     pub pointer: String,
 }
 
 /// An OpenAPI link from a response to another operation.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkSpec {
+    /// Its key under the response's `links`.
     pub name: String,
+    /// The target operation, by `operationId`.
     pub operation_id: Option<String>,
+    /// The target operation, by reference (`#/paths/…/get`), when `operationId` is not used.
     pub operation_ref: Option<String>,
     /// Parameter name -> runtime expression or constant.
     pub parameters: IndexMap<String, Value>,
+    /// Runtime expression or constant for the target's request body, when given.
     pub request_body: Option<Value>,
 }
 
 /// One documented response.
 #[derive(Debug, Clone)]
 pub struct ResponseSpec {
+    /// The responses key it is documented under.
     pub status: StatusSpec,
+    /// The response's `description` (required by OpenAPI, possibly empty).
     pub description: String,
+    /// The media types the answer may have, in spec order; empty for a body-less answer.
     pub content: Vec<MediaTypeSpec>,
+    /// The documented response headers.
     pub headers: Vec<HeaderSpec>,
+    /// Links from this response to other operations.
     pub links: Vec<LinkSpec>,
+    /// Pointer of the response object (after `$ref` resolution).
     pub pointer: String,
 }
 
@@ -427,25 +481,39 @@ pub struct SecurityAlternative {
 /// A security scheme, reduced to what a client needs to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SecuritySchemeSpec {
+    /// HTTP Basic: user name and password in the `Authorization` header.
     Basic,
+    /// HTTP Digest: a challenge and a hashed answer in the `Authorization` header.
     Digest,
+    /// HTTP Bearer: a token in the `Authorization` header.
     Bearer {
+        /// `bearerFormat`, a hint such as `JWT`.
         format: Option<String>,
     },
     /// Another `http` scheme conform cannot speak.
     Http {
+        /// The scheme's name as written (`negotiate`, `hoba`, …).
         scheme: String,
     },
+    /// An API key sent in a header, the query or a cookie.
     ApiKey {
+        /// Where the key is sent.
         location: ParamLocation,
+        /// The header, query parameter or cookie name that carries the key.
         name: String,
     },
+    /// OAuth2: conform can fetch tokens through the client-credentials flow only.
     OAuth2 {
+        /// The client-credentials flow, when the scheme offers it.
         client_credentials: Option<OAuthFlowSpec>,
+        /// Names of the other flows offered (`authorizationCode`, `implicit`, `password`).
         other_flows: Vec<String>,
     },
+    /// OpenID Connect discovery; conform cannot obtain tokens for it itself.
     OpenIdConnect {
+        /// The `openIdConnectUrl` of the discovery document.
         url: String,
     },
 }
@@ -453,21 +521,27 @@ pub enum SecuritySchemeSpec {
 /// An OAuth2 flow's endpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OAuthFlowSpec {
+    /// Where tokens are requested (`tokenUrl`).
     pub token_url: String,
+    /// Where tokens are refreshed (`refreshUrl`), when given.
     pub refresh_url: Option<String>,
+    /// The scopes the flow offers, in spec order.
     pub scopes: Vec<String>,
 }
 
 /// One part of a path template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplatePart {
+    /// Literal text, matched as is.
     Literal(String),
+    /// A template variable (`{groupId}`), by name.
     Param(String),
 }
 
 /// A parsed path template such as `/groups/{groupId}/maintenanceWindow`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathTemplate {
+    /// The template as written in the spec.
     pub raw: String,
     /// Parts per `/`-separated segment.
     pub segments: Vec<Vec<TemplatePart>>,
@@ -600,19 +674,29 @@ fn match_segment<'t, 'p>(
 pub struct Operation {
     /// The operationId, or `METHOD path` when there is none. Unique within a spec.
     pub id: String,
+    /// The `operationId`, when the spec gives one.
     pub operation_id: Option<String>,
+    /// The HTTP method.
     pub method: Method,
+    /// The path template as written (`/groups/{groupId}`), without the server's base path.
     pub path: String,
+    /// The path template, parsed.
     pub template: PathTemplate,
     /// Pointer of the operation object.
     pub pointer: String,
+    /// The operation's `summary`, when given.
     pub summary: Option<String>,
+    /// The operation's `tags`, in spec order.
     pub tags: Vec<String>,
+    /// Marked `deprecated: true`.
     pub deprecated: bool,
     /// `x-stability-level` (`draft`, `alpha`, `beta`, `stable`) as written, when given.
     pub stability: Option<String>,
+    /// Parameters, path-level and operation-level merged (the operation's win).
     pub parameters: Vec<ParameterSpec>,
+    /// The request body, when the operation takes one.
     pub request_body: Option<RequestBodySpec>,
+    /// The documented responses, in spec order.
     pub responses: Vec<ResponseSpec>,
     /// Effective security (operation-level or global). Empty: no security.
     pub security: Vec<SecurityAlternative>,
@@ -698,8 +782,11 @@ mod tests {
 pub struct Webhook {
     /// Its key under `webhooks`.
     pub name: String,
+    /// The HTTP method the API sends it with.
     pub method: Method,
+    /// Its `operationId`, when given.
     pub operation_id: Option<String>,
+    /// Its `summary`, when given.
     pub summary: Option<String>,
     /// Where it is described.
     pub pointer: String,

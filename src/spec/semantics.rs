@@ -28,6 +28,7 @@ pub enum ResourceKind {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Resource {
+    /// A singleton or a collection of items.
     pub kind: ResourceKind,
     /// Path template of one resource (`/groups/{groupId}/maintenanceWindow`).
     pub instance: String,
@@ -60,35 +61,66 @@ pub struct Resource {
 /// What an operation does to its resource.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "effect", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum Effect {
     /// Returns the resource (GET of an item or singleton).
-    Read { resource: String },
+    Read {
+        /// The resource's name (a key of [`Semantics::resources`]).
+        resource: String,
+    },
     /// Returns every item of a collection.
-    List { resource: String },
+    List {
+        /// The collection's name (a key of [`Semantics::resources`]).
+        resource: String,
+    },
     /// Creates an item from the body.
-    Create { resource: String },
+    Create {
+        /// The collection's name (a key of [`Semantics::resources`]).
+        resource: String,
+    },
     /// Merges the body's fields into the resource, then applies `set`.
     Merge {
+        /// The resource's name (a key of [`Semantics::resources`]).
         resource: String,
+        /// Fields set after the merge, whatever the body said (field -> value).
         #[serde(default)]
         set: Map<String, Value>,
     },
     /// Replaces the resource with the body, then applies `set`.
     Replace {
+        /// The resource's name (a key of [`Semantics::resources`]).
         resource: String,
+        /// Fields set after the replacement, whatever the body said (field -> value).
         #[serde(default)]
         set: Map<String, Value>,
     },
     /// Restores a singleton's default.
-    Reset { resource: String },
+    Reset {
+        /// The singleton's name (a key of [`Semantics::resources`]).
+        resource: String,
+    },
     /// Removes an item; reading it afterwards gives 404.
-    Delete { resource: String },
+    Delete {
+        /// The collection's name (a key of [`Semantics::resources`]).
+        resource: String,
+    },
     /// Adds one to an integer field.
-    Increment { resource: String, field: String },
+    Increment {
+        /// The resource's name (a key of [`Semantics::resources`]).
+        resource: String,
+        /// The integer field, by name.
+        field: String,
+    },
     /// Flips a boolean field.
-    Toggle { resource: String, field: String },
+    Toggle {
+        /// The resource's name (a key of [`Semantics::resources`]).
+        resource: String,
+        /// The boolean field, by name.
+        field: String,
+    },
     /// Changes nothing that can be observed.
     None {
+        /// The resource it concerns, if any.
         #[serde(default)]
         resource: Option<String>,
     },
@@ -121,6 +153,7 @@ impl Effect {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Semantics {
+    /// Resource name -> how the resource behaves.
     #[serde(default)]
     pub resources: IndexMap<String, Resource>,
     /// Operation id -> effect.
@@ -133,15 +166,25 @@ pub struct Semantics {
 
 /// Why a semantics file could not be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SemanticsError {
+    /// The file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file, as given.
         path: String,
+        /// What the file system said.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not valid semantics: bad YAML, an unknown field, or names the spec lacks.
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid {
+        /// The file, as given.
+        path: String,
+        /// What is wrong, and where.
+        message: String,
+    },
 }
 
 impl Semantics {

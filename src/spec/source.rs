@@ -21,32 +21,71 @@ const MAX_SPEC_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why a spec could not be loaded at all (as opposed to a [`SpecFinding`]).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SpecError {
+    /// A file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file, as given.
         path: String,
+        /// What the file system said.
         #[source]
         source: std::io::Error,
     },
+    /// A URL could not be parsed or fetched (a network error, a non-2xx answer).
     #[error("cannot fetch {url}: {message}")]
-    Fetch { url: String, message: String },
+    Fetch {
+        /// The URL; credentials in it are hidden once it parses.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A document is neither valid JSON nor valid YAML.
     #[error("{origin}:{line}:{column}: {message}")]
-    Syntax { origin: String, line: usize, column: usize, message: String },
+    Syntax {
+        /// The file or URL.
+        origin: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A document parses but is not an OpenAPI (or Swagger 2.0) description.
     #[error("{origin}: not an OpenAPI document: {reason}")]
-    NotOpenApi { origin: String, reason: String },
+    NotOpenApi {
+        /// The file or URL.
+        origin: String,
+        /// What is missing or wrong (no `openapi` key, an unsupported version, …).
+        reason: String,
+    },
+    /// A document is larger than conform reads into memory.
     #[error("{origin}: {size} bytes is more than the {limit} bytes conform reads")]
-    TooLarge { origin: String, size: u64, limit: u64 },
+    TooLarge {
+        /// The file or URL.
+        origin: String,
+        /// Its size in bytes: the announced length, or what was read before the limit.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
 }
 
 /// A place a document comes from: a file path or a URL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Origin {
+    /// A local file.
     File(PathBuf),
+    /// An `http://` or `https://` URL.
     Url(url::Url),
 }
 
 impl Origin {
     /// Parses a `--spec` argument: `http://` and `https://` are URLs, anything else a path.
+    ///
+    /// # Errors
+    /// [`SpecError::Fetch`] for an `http(s)://` argument that is not a valid URL.
     pub fn parse(source: &str) -> Result<Origin, SpecError> {
         if source.starts_with("http://") || source.starts_with("https://") {
             url::Url::parse(source)
@@ -271,8 +310,9 @@ fn line_col_of_offset(bytes: &[u8], offset: usize) -> (usize, usize) {
 
 /// The document format a spec is written in; every one is read into the same model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Version {
-    /// Swagger 2.0: converted into the 3.0 shape on load ([`super::swagger2`]).
+    /// Swagger 2.0: converted into the 3.0 shape on load (the private `spec::swagger2` module).
     Swagger2,
     /// OpenAPI 3.0.x: schemas are the 3.0 dialect and are converted to JSON Schema 2020-12.
     V30,

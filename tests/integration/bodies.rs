@@ -5,9 +5,11 @@
 
 use conform::check::CheckName;
 use conform::mock::{MockConfig, MockServer};
+use conform::model::RunReport;
+use conform::model::events::NoProgress;
 use conform::multipart;
 use conform::runner::auth::AuthSettings;
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};

@@ -2,8 +2,10 @@
 //! all, and each fault is caught by the check named for it.
 
 use conform::check::CheckName;
+use conform::model::RunReport;
+use conform::model::events::NoProgress;
 use conform::runner::auth::AuthSettings;
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};

@@ -11,9 +11,11 @@
 
 use conform::check::CheckName;
 use conform::mock::Fault;
+use conform::model::RunReport;
+use conform::model::events::NoProgress;
 use conform::report::snapshot::normalize;
 use conform::report::terminal::{Style, render};
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use serde_json::json;
 use std::sync::{Arc, OnceLock};

@@ -1,7 +1,7 @@
 //! The `cargo test` harness: trials named `<operationId>::<check>`, passing against a
 //! conforming target and failing, by name, against a faulty one.
 
-use conform::harness::{self, Setup};
+use conform::harness;
 use conform::mock::{Fault, MockConfig, MockServer};
 use conform::spec::Spec;
 use libtest_mimic::Arguments;
@@ -35,12 +35,12 @@ fn conclusion(faults: Vec<Fault>, trial: &str) -> (libtest_mimic::Conclusion, St
             MockConfig { faults, ..MockConfig::default() },
         ))
         .unwrap();
-    let setup = Setup::new(&spec_path(), Some(&mock.url()), None).unwrap();
+    let contract = conform::Contract::from_path(spec_path()).target(conform::Target::url(&mock.url()).unwrap());
     // The harness blocks on its own runtime: run it outside this one.
     let log = std::env::temp_dir().join(format!("conform-harness-{}-{trial}.log", std::process::id()));
     let result = std::thread::spawn({
         let args = exact(trial, &log);
-        move || harness::run(setup, &args)
+        move || harness::run(contract, &args).unwrap()
     })
     .join()
     .unwrap();
@@ -52,8 +52,9 @@ fn conclusion(faults: Vec<Fault>, trial: &str) -> (libtest_mimic::Conclusion, St
 
 #[test]
 fn trials_are_one_per_operation_and_check() {
-    let setup = Setup::new(&spec_path(), None, None).unwrap();
-    let trials = harness::trials(setup, &Arguments { list: true, ..Arguments::default() });
+    let trials =
+        harness::trials(conform::Contract::from_path(spec_path()), &Arguments { list: true, ..Arguments::default() })
+            .unwrap();
     let names: Vec<&str> = trials.iter().map(|t| t.name()).collect();
     assert_eq!(names.len(), 5 * conform::check::CheckName::ALL.len());
     assert!(names.contains(&"updateGroupMaintenanceWindow::negative_data_rejection"));
@@ -72,4 +73,58 @@ fn a_faulty_target_fails_the_named_trial_and_only_it() {
     let (clean, printed) = conclusion(Vec::new(), "updateGroupMaintenanceWindow::negative_data_rejection");
     assert_eq!((clean.num_failed, clean.num_passed), (0, 1));
     assert!(printed.contains("updateGroupMaintenanceWindow::negative_data_rejection ... ok"), "{printed}");
+}
+
+/// The builder's `run().await`: a conforming target conforms; a faulty one does not, and
+/// `assert_conforms` panics with the terminal report naming what was accepted. Secrets given
+/// to the builder (credentials, credential headers) show in neither `{:?}` nor the rendering
+/// of the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_builder_runs_and_reports_without_printing_secrets() {
+    const TOKEN: &str = "bearer-S3CRET-builder";
+    const HEADER: &str = "header-S3CRET-builder";
+    let spec = Arc::new(Spec::load(&spec_path()).unwrap());
+    for (faults, conforms) in [(Vec::new(), true), (vec![Fault::AcceptBadDayOfWeek], false)] {
+        let config = MockConfig { faults, token: Some(TOKEN.to_owned()), ..MockConfig::default() };
+        let mock = MockServer::start(spec.clone(), "127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+        let contract = conform::Contract::from_spec(spec.clone())
+            .target(conform::Target::url(&mock.url()).unwrap())
+            .auth(conform::Auth::bearer(TOKEN))
+            .header("X-Api-Token", HEADER)
+            .cases(3);
+        let shown = format!("{contract:?}");
+        assert!(!shown.contains(TOKEN) && !shown.contains(HEADER), "{shown}");
+        let report = contract.run().await.unwrap();
+        mock.shutdown().await;
+        for text in [format!("{report:?}"), format!("{report:#?}"), report.to_string()] {
+            assert!(!text.contains(TOKEN) && !text.contains(HEADER), "a secret shows: {text}");
+        }
+        assert_eq!(report.conforms(), conforms, "{report}");
+        let panicked = std::panic::catch_unwind(|| report.assert_conforms());
+        match panicked {
+            Ok(()) => assert!(conforms),
+            Err(payload) => {
+                let message = payload.downcast_ref::<String>().cloned().unwrap_or_default();
+                assert!(!conforms, "{message}");
+                assert!(message.contains("negative_data_rejection") && message.contains("dayOfWeek"), "{message}");
+                assert!(!message.contains(TOKEN) && !message.contains(HEADER), "{message}");
+            }
+        }
+    }
+}
+
+/// Errors speak library words and keep their sources: a target nothing listens on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_builder_reports_an_unreachable_target_with_its_source() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = conform::Contract::from_path(spec_path())
+        .target(conform::Target::url(&format!("http://127.0.0.1:{port}")).unwrap())
+        .timeout(std::time::Duration::from_secs(2))
+        .run()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, conform::ContractError::Run(conform::runner::RunError::Unreachable { .. })), "{err:?}");
+    assert!(err.to_string().starts_with("cannot reach http://127.0.0.1:"), "{err}");
+    let source = std::error::Error::source(&err).expect("the I/O error is kept as the source");
+    assert!(source.downcast_ref::<std::io::Error>().is_some(), "{source:?}");
 }

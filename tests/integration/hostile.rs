@@ -6,7 +6,9 @@
 //! server, and never hold a huge body whole.
 
 use conform::check::CheckName;
-use conform::runner::{DEFAULT_MAX_BODY, EXCERPT, NoProgress, RunConfig, RunReport, Target, run};
+use conform::model::events::NoProgress;
+use conform::model::{EXCERPT, RunReport};
+use conform::runner::{DEFAULT_MAX_BODY, RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};

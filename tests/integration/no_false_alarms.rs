@@ -7,7 +7,9 @@
 //! deterministic cases); Twilio's API (197 operations, HTTP Basic, form bodies, `nullable`
 //! everywhere) runs fewer, as the generality check. Seeds run concurrently in one runtime.
 
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::model::RunReport;
+use conform::model::events::NoProgress;
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use std::fmt::Write as _;
 use std::sync::Arc;

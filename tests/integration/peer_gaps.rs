@@ -8,8 +8,10 @@
 //! 4. a documented error (403, 404) answered with an undocumented media type.
 
 use conform::check::{CheckName, Severity};
+use conform::model::RunReport;
+use conform::model::events::NoProgress;
 use conform::runner::auth::AuthSettings;
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
@@ -237,7 +239,7 @@ fn shown(report: &RunReport) -> Vec<(CheckName, String, String)> {
     report.findings.iter().map(|f| (f.check, f.operation.clone(), f.message.clone())).collect()
 }
 
-fn of(report: &RunReport, check: CheckName) -> Vec<&conform::runner::Finding> {
+fn of(report: &RunReport, check: CheckName) -> Vec<&conform::model::Finding> {
     report.findings.iter().filter(|f| f.check == check).collect()
 }
 

@@ -6,8 +6,9 @@
 //! contract violations, each explained there, and nothing from the checks Prism honours.
 
 use conform::check::CheckName;
+use conform::model::events::NoProgress;
 use conform::runner::auth::AuthSettings;
-use conform::runner::{NoProgress, RunConfig, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};

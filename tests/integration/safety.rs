@@ -3,9 +3,11 @@
 //! stops), `--exclude` keeps that operation out entirely, and operations merely forbidden to
 //! the credentials are not mistaken for a lockout.
 
+use conform::model::events::NoProgress;
+use conform::model::{RunReport, SkipCause};
 use conform::runner::auth::AuthSettings;
 use conform::runner::filter::parse_list;
-use conform::runner::{NoProgress, RunConfig, RunReport, SkipCause, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};

@@ -6,8 +6,10 @@
 
 use base64::Engine;
 use conform::check::CheckName;
+use conform::model::RunReport;
+use conform::model::events::NoProgress;
 use conform::runner::auth::{AuthMode, AuthSettings};
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer, verify_digest};
 use serde_json::{Value, json};

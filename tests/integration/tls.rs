@@ -5,8 +5,10 @@
 
 use conform::check::CheckName;
 use conform::mock::{MockConfig, MockServer};
+use conform::model::RunReport;
+use conform::model::events::NoProgress;
 use conform::runner::auth::{AuthMode, AuthSettings};
-use conform::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use conform::tls::TlsSettings;
 use std::net::SocketAddr;

@@ -4,8 +4,10 @@
 use super::atlas_spec;
 use crate::check::CheckName;
 use crate::mock::{Fault, MockConfig, router};
+use crate::model::RunReport;
+use crate::model::events::NoProgress;
 use crate::runner::auth::AuthSettings;
-use crate::runner::{NoProgress, RunConfig, RunReport, Target, run};
+use crate::runner::{RunConfig, Target, run};
 
 const TOKEN: &str = "router-test-token";
 

@@ -1,0 +1,238 @@
+//! The names of the checks, sets of them, and how much a finding weighs: shared by the check
+//! catalogue that judges, the engine that records, and the reporters that list them.
+//!
+//! Only names and sets live here; what each check does is `check`'s business.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Check names, as the README lists them ("Checks"); reports and the harness use them verbatim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CheckName {
+    NotAServerError,
+    StatusCodeConformance,
+    ContentTypeConformance,
+    ResponseSchemaConformance,
+    ResponseHeadersConformance,
+    NegativeDataRejection,
+    PositiveDataAcceptance,
+    IgnoredAuth,
+    EnvelopeConformance,
+    StatefulConformance,
+    UnsupportedMethod,
+    MaxResponseTime,
+    Transport,
+    TypeCoercionAccepted,
+    UndocumentedConstraint,
+}
+
+impl CheckName {
+    pub const ALL: [CheckName; 15] = [
+        CheckName::NotAServerError,
+        CheckName::StatusCodeConformance,
+        CheckName::ContentTypeConformance,
+        CheckName::ResponseSchemaConformance,
+        CheckName::ResponseHeadersConformance,
+        CheckName::NegativeDataRejection,
+        CheckName::PositiveDataAcceptance,
+        CheckName::IgnoredAuth,
+        CheckName::EnvelopeConformance,
+        CheckName::StatefulConformance,
+        CheckName::UnsupportedMethod,
+        CheckName::MaxResponseTime,
+        CheckName::Transport,
+        CheckName::TypeCoercionAccepted,
+        CheckName::UndocumentedConstraint,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::NotAServerError => "not_a_server_error",
+            CheckName::StatusCodeConformance => "status_code_conformance",
+            CheckName::ContentTypeConformance => "content_type_conformance",
+            CheckName::ResponseSchemaConformance => "response_schema_conformance",
+            CheckName::ResponseHeadersConformance => "response_headers_conformance",
+            CheckName::NegativeDataRejection => "negative_data_rejection",
+            CheckName::PositiveDataAcceptance => "positive_data_acceptance",
+            CheckName::IgnoredAuth => "ignored_auth",
+            CheckName::EnvelopeConformance => "envelope_conformance",
+            CheckName::StatefulConformance => "stateful_conformance",
+            CheckName::UnsupportedMethod => "unsupported_method",
+            CheckName::MaxResponseTime => "max_response_time",
+            CheckName::Transport => "transport",
+            CheckName::TypeCoercionAccepted => "type_coercion_accepted",
+            CheckName::UndocumentedConstraint => "undocumented_constraint",
+        }
+    }
+
+    /// What the check fails on, for `--help` and reports.
+    pub fn description(self) -> &'static str {
+        match self {
+            CheckName::NotAServerError => "any 5xx answer",
+            CheckName::StatusCodeConformance => "status not documented for the operation",
+            CheckName::ContentTypeConformance => "Content-Type missing or not documented for that status",
+            CheckName::ResponseSchemaConformance => "body does not validate against the documented schema",
+            CheckName::ResponseHeadersConformance => "a documented required header is missing or invalid",
+            CheckName::NegativeDataRejection => "a request that violates the contract got a 2xx",
+            CheckName::PositiveDataAcceptance => "a request that satisfies the contract got a 4xx",
+            CheckName::IgnoredAuth => "2xx without credentials, or with wrong ones",
+            CheckName::EnvelopeConformance => "envelope=true not answered 200 {status, content}",
+            CheckName::StatefulConformance => "a write not reflected by the matching read",
+            CheckName::UnsupportedMethod => {
+                "an undocumented method did not get 405 (or 404), or a 405 lacks a complete Allow"
+            }
+            CheckName::MaxResponseTime => "slower than --max-response-time",
+            CheckName::Transport => "connection refused or reset, timeout, truncated or undecodable body",
+            CheckName::TypeCoercionAccepted => {
+                "a wrong-type value accepted as the valid value it coerces to (\"7\" for 7); a warning unless --strict"
+            }
+            CheckName::UndocumentedConstraint => {
+                "a valid request refused for a field or limit the spec does not declare; a warning unless --strict"
+            }
+        }
+    }
+}
+
+impl CheckName {
+    /// What a conforming API does, for the "expected" line of a report.
+    pub fn expectation(self) -> &'static str {
+        match self {
+            CheckName::NotAServerError => "no 5xx answer",
+            CheckName::StatusCodeConformance => "a status the spec documents for the operation",
+            CheckName::ContentTypeConformance => "a Content-Type the spec documents for that status",
+            CheckName::ResponseSchemaConformance => "a body that validates against the documented schema",
+            CheckName::ResponseHeadersConformance => "every required header, each valid",
+            CheckName::NegativeDataRejection => "a request that violates the contract is rejected with a 4xx",
+            CheckName::PositiveDataAcceptance => "a request that satisfies the contract is accepted",
+            CheckName::IgnoredAuth => "401 or 403 without credentials, or with wrong ones",
+            CheckName::EnvelopeConformance => {
+                "with envelope=true, HTTP 200 and {\"status\": <real status>, \"content\": <body>}"
+            }
+            CheckName::StatefulConformance => "a write reflected by the matching read",
+            CheckName::UnsupportedMethod => {
+                "405 (or 404) for a method the path does not document, with Allow listing the documented ones"
+            }
+            CheckName::MaxResponseTime => "an answer within --max-response-time",
+            CheckName::Transport => "a complete HTTP answer within the timeout",
+            CheckName::TypeCoercionAccepted => "a value of the wrong JSON type is rejected, even one that coerces",
+            CheckName::UndocumentedConstraint => "every field and limit the server enforces is declared in the spec",
+        }
+    }
+}
+
+impl fmt::Display for CheckName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CheckName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CheckName::ALL.into_iter().find(|c| c.as_str() == s.trim()).ok_or_else(|| {
+            let names: Vec<&str> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
+            format!("unknown check `{}` (known: {})", s.trim(), names.join(", "))
+        })
+    }
+}
+
+/// A set of checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CheckSet(u32);
+
+impl CheckSet {
+    pub fn all() -> CheckSet {
+        CheckSet((1 << CheckName::ALL.len()) - 1)
+    }
+
+    pub fn none() -> CheckSet {
+        CheckSet(0)
+    }
+
+    pub fn contains(self, check: CheckName) -> bool {
+        self.0 & (1 << check as u32) != 0
+    }
+
+    pub fn with(self, check: CheckName) -> CheckSet {
+        CheckSet(self.0 | (1 << check as u32))
+    }
+
+    pub fn without(self, check: CheckName) -> CheckSet {
+        CheckSet(self.0 & !(1 << check as u32))
+    }
+
+    /// The checks in both sets.
+    pub fn intersect(self, other: CheckSet) -> CheckSet {
+        CheckSet(self.0 & other.0)
+    }
+
+    /// The checks in either set.
+    pub fn union(self, other: CheckSet) -> CheckSet {
+        CheckSet(self.0 | other.0)
+    }
+
+    /// The set as bits (for an atomic accumulator).
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The set from [`CheckSet::bits`] (unknown bits are dropped).
+    pub fn from_bits(bits: u32) -> CheckSet {
+        CheckSet(bits & CheckSet::all().0)
+    }
+
+    /// `--checks` (empty: all) minus `--exclude-checks`.
+    pub fn select(only: &[CheckName], exclude: &[CheckName]) -> CheckSet {
+        let base =
+            if only.is_empty() { CheckSet::all() } else { only.iter().fold(CheckSet::none(), |s, c| s.with(*c)) };
+        exclude.iter().fold(base, |s, c| s.without(*c))
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = CheckName> {
+        CheckName::ALL.into_iter().filter(move |c| self.contains(*c))
+    }
+}
+
+/// How much a finding weighs: an error fails the run; a warning is shown and counted but
+/// fails the run only with `--strict` (a lenient reading of the contract rather than a break).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One check failing on one exchange (named apart from `generate::Failure`, a request that
+/// breaks the contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckFailure {
+    pub check: CheckName,
+    /// What was expected and what came, as a sentence fragment.
+    pub message: String,
+    /// Identifies "the same way of failing" for deduplication (with the check and operation).
+    pub signature: String,
+    pub severity: Severity,
+}
+
+impl CheckFailure {
+    pub fn new(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> CheckFailure {
+        CheckFailure { check, message: message.into(), signature: signature.into(), severity: Severity::Error }
+    }
+
+    /// A warning-level failure (see [`Severity`]).
+    pub fn warning(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> CheckFailure {
+        CheckFailure { severity: Severity::Warning, ..CheckFailure::new(check, message, signature) }
+    }
+}
