@@ -14,6 +14,7 @@
 
 mod calendar;
 pub mod check;
+pub mod contract;
 pub mod diff;
 pub mod exit;
 pub mod generate;
@@ -24,5 +25,10 @@ pub mod mock;
 pub mod multipart;
 pub mod report;
 pub mod runner;
+pub mod settings;
 pub mod spec;
 pub mod tls;
+
+pub use check::CheckName;
+pub use contract::{Auth, Contract, ContractError, Report};
+pub use runner::Target;

@@ -112,11 +112,11 @@ pub struct CaseId {
 /// Why a generator could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
-    /// A `--param` value that the parameter's schema rejects.
-    #[error("--param {name}={value}: not a valid {location} parameter {name} of operation {operation} ({why})")]
+    /// A pinned value that the parameter's schema rejects.
+    #[error("`{value}` is not a valid {location} parameter {name} of operation {operation} ({why})")]
     BadPin { name: String, value: String, location: String, operation: String, why: String },
-    /// A `--param` that names no parameter of any operation.
-    #[error("--param {name}: no operation has a parameter named {name}")]
+    /// A pinned parameter that no operation has.
+    #[error("no operation has a parameter named {name}")]
     UnknownPin { name: String },
     /// An operation id in `only` that the spec does not have.
     #[error("unknown operation {0}")]

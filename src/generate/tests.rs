@@ -349,10 +349,10 @@ fn pins_fix_valid_requests_and_bad_pins_name_the_flag() {
     }
     let bad = GenerateConfig { pins: vec![("groupId".into(), "XYZ".into())], ..Default::default() };
     let err = Generator::new(spec.clone(), bad).err().unwrap().to_string();
-    assert!(err.starts_with("--param groupId=XYZ: not a valid path parameter groupId"), "{err}");
+    assert!(err.starts_with("`XYZ` is not a valid path parameter groupId"), "{err}");
     let unknown = GenerateConfig { pins: vec![("nope".into(), "1".into())], ..Default::default() };
     let err = Generator::new(spec, unknown).err().unwrap().to_string();
-    assert_eq!(err, "--param nope: no operation has a parameter named nope");
+    assert_eq!(err, "no operation has a parameter named nope");
 }
 
 #[test]

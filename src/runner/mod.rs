@@ -39,14 +39,79 @@ const SHRINK_BUDGET: usize = 64;
 pub const EXCERPT: usize = 64 * 1024;
 
 /// Where to send requests. Its `Debug` output hides the URL's user name and password.
+///
+/// ```no_run
+/// # fn main() -> Result<(), conform::runner::TargetError> {
+/// let staging = conform::Target::url("https://staging.example/api")?;
+/// let mock = conform::Target::mock();
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Target {
     /// An HTTP(S) base URL. With no path, the spec's first server path is appended.
     Url(url::Url),
     /// The embedded reference mock, started on 127.0.0.1:0 for the run (with these faults).
-    Embedded { faults: Vec<Fault> },
+    Embedded {
+        /// The ways the mock breaks the contract (none: a conforming reference).
+        faults: Vec<Fault>,
+    },
     /// An application's tower service, served in this process (see [`Target::service`]).
     Service(inprocess::InProcess),
+}
+
+impl Target {
+    /// An HTTP(S) base URL; with no path, the spec's first server path is appended to it.
+    ///
+    /// # Errors
+    /// [`TargetError`] when the text is not a URL, or not an `http` or `https` one.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), conform::runner::TargetError> {
+    /// let target = conform::Target::url("http://127.0.0.1:8080")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn url(text: &str) -> Result<Target, TargetError> {
+        let url = url::Url::parse(text.trim())
+            .map_err(|source| TargetError::NotUrl { text: text.trim().to_owned(), source })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(TargetError::Scheme(transport::shown_url(&url)));
+        }
+        Ok(Target::Url(url))
+    }
+
+    /// The embedded reference mock of the spec, with no fault: started for the run on a free
+    /// loopback port, with credentials made for the run.
+    ///
+    /// ```no_run
+    /// let target = conform::Target::mock();
+    /// ```
+    pub fn mock() -> Target {
+        Target::Embedded { faults: Vec::new() }
+    }
+
+    /// Whether this is the embedded mock.
+    pub(crate) fn is_embedded(&self) -> bool {
+        matches!(self, Target::Embedded { .. })
+    }
+}
+
+/// Why a text cannot be a [`Target`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// The text does not parse as a URL.
+    #[error("`{text}` is not a URL")]
+    NotUrl {
+        /// The text given.
+        text: String,
+        /// What the URL parser said.
+        #[source]
+        source: url::ParseError,
+    },
+    /// A URL whose scheme is neither `http` nor `https` (shown without credentials).
+    #[error("invalid target {0}: only http and https URLs are supported")]
+    Scheme(String),
 }
 
 impl std::fmt::Debug for Target {
@@ -69,8 +134,16 @@ impl std::fmt::Debug for Target {
     }
 }
 
-/// What the user asked for. Its `Debug` output shows no credential: `-H` values are hidden,
-/// and so are `--param` values whose names mark them as credentials.
+/// Random cases per operation when none is asked for (`conform run`; the harness and
+/// [`Contract`](crate::Contract) use fewer).
+pub const DEFAULT_CASES: usize = 100;
+/// How long a request may take before it is abandoned, when nothing else is asked for.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the user asked for: the one typed settings struct that command-line flags, `CONFORM_*`
+/// environment variables and the [`Contract`](crate::Contract) builder all land in. Its `Debug`
+/// output shows no credential: header values are hidden, and so are pinned parameter values
+/// whose names mark them as credentials.
 #[derive(Clone)]
 pub struct RunConfig {
     /// `None`: pick one at random (and report it).
@@ -149,10 +222,10 @@ impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
             seed: None,
-            cases: 100,
+            cases: DEFAULT_CASES,
             concurrency: default_concurrency(),
             rate_limit: None,
-            timeout: Duration::from_secs(10),
+            timeout: DEFAULT_TIMEOUT,
             operations: Vec::new(),
             include: Vec::new(),
             exclude: Vec::new(),
@@ -180,27 +253,48 @@ pub fn default_concurrency() -> usize {
     std::thread::available_parallelism().map(|n| n.get() * 4).unwrap_or(8).clamp(4, 32)
 }
 
-/// Why a run could not start.
+/// Why a run could not start. Messages speak of settings, not of command-line flags; causes
+/// are kept as [`source`](std::error::Error::source)s, not flattened into the message.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
-    #[error("cannot reach {target}: {reason}")]
-    Unreachable { target: String, reason: String },
+    /// Nothing accepts a TCP connection at the target.
+    #[error("cannot reach {target}")]
+    Unreachable {
+        /// The target, without credentials.
+        target: String,
+        /// Why the connection failed (`TimedOut` when nothing answered within the timeout).
+        #[source]
+        source: std::io::Error,
+    },
+    /// A target URL that is neither `http` nor `https` (shown without credentials).
     #[error("invalid target {0}: only http and https URLs are supported")]
     BadTarget(String),
+    /// Credentials are missing, or cannot be used with this spec.
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
+    /// Pinned parameter values, or the partition, cannot be used.
     #[error(transparent)]
     Generate(#[from] crate::generate::GenerateError),
+    /// The spec's state semantics cannot be used.
     #[error(transparent)]
     Semantics(#[from] crate::spec::semantics::SemanticsError),
-    #[error("cannot start the embedded mock: {0}")]
+    /// The embedded mock could not start.
+    #[error("cannot start the embedded mock")]
     Mock(#[from] crate::mock::MockError),
-    #[error("--api-version {0} is not a date like 2025-03-12")]
+    /// The URL the embedded mock listens on does not parse (a bug).
+    #[error("the embedded mock's address is not a URL")]
+    MockUrl(#[source] url::ParseError),
+    /// The API version for versioned media types is not a date.
+    #[error("the API version {0} is not a date like 2025-03-12")]
     ApiVersion(String),
+    /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
-    #[error("--operation {0} is not an operation of the spec")]
+    /// An operation to test that the spec does not have.
+    #[error("no operation {0} in the spec")]
     UnknownOperation(String),
+    /// The TLS settings cannot be applied.
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
 }
@@ -337,7 +431,7 @@ impl RunPlan {
                 }
                 let listen = SocketAddr::new(IpAddr::from([127, 0, 0, 1]), 0);
                 let server = MockServer::start(spec.clone(), listen, mock_config).await?;
-                let url = url::Url::parse(&server.url()).map_err(|e| RunError::BadTarget(e.to_string()))?;
+                let url = url::Url::parse(&server.url()).map_err(RunError::MockUrl)?;
                 (Some(server), url, true)
             }
             Target::Service(service) => {
@@ -553,10 +647,10 @@ async fn check_reachable(url: &url::Url, timeout: Duration) -> Result<(), RunErr
     let connect = tokio::net::TcpStream::connect((host.as_str(), port));
     match tokio::time::timeout(timeout.min(Duration::from_secs(10)), connect).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(RunError::Unreachable { target: transport::shown_url(url), reason: e.to_string() }),
+        Ok(Err(source)) => Err(RunError::Unreachable { target: transport::shown_url(url), source }),
         Err(_) => Err(RunError::Unreachable {
             target: transport::shown_url(url),
-            reason: "no TCP connection within the timeout".into(),
+            source: std::io::Error::new(std::io::ErrorKind::TimedOut, "no TCP connection within the timeout"),
         }),
     }
 }

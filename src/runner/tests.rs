@@ -768,5 +768,5 @@ fn apikey_mode_without_an_apikey_scheme_is_an_error() {
     let spec = spec_with(json!({"b": {"type": "http", "scheme": "bearer"}}), json!([{"b": []}]));
     let settings = AuthSettings { mode: Some(AuthMode::ApiKey), api_key: Some("k-1234".into()), ..Default::default() };
     let err = Authenticator::new(&settings, &spec).unwrap_err().to_string();
-    assert_eq!(err, "--auth apikey needs an apiKey security scheme in the spec, and it declares none");
+    assert_eq!(err, "API-key authentication needs an apiKey security scheme in the spec, and it declares none");
 }

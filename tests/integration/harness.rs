@@ -1,7 +1,7 @@
 //! The `cargo test` harness: trials named `<operationId>::<check>`, passing against a
 //! conforming target and failing, by name, against a faulty one.
 
-use conform::harness::{self, Setup};
+use conform::harness;
 use conform::mock::{Fault, MockConfig, MockServer};
 use conform::spec::Spec;
 use libtest_mimic::Arguments;
@@ -35,12 +35,12 @@ fn conclusion(faults: Vec<Fault>, trial: &str) -> (libtest_mimic::Conclusion, St
             MockConfig { faults, ..MockConfig::default() },
         ))
         .unwrap();
-    let setup = Setup::new(&spec_path(), Some(&mock.url()), None).unwrap();
+    let contract = conform::Contract::from_path(spec_path()).target(conform::Target::url(&mock.url()).unwrap());
     // The harness blocks on its own runtime: run it outside this one.
     let log = std::env::temp_dir().join(format!("conform-harness-{}-{trial}.log", std::process::id()));
     let result = std::thread::spawn({
         let args = exact(trial, &log);
-        move || harness::run(setup, &args)
+        move || harness::run(contract, &args).unwrap()
     })
     .join()
     .unwrap();
@@ -52,8 +52,9 @@ fn conclusion(faults: Vec<Fault>, trial: &str) -> (libtest_mimic::Conclusion, St
 
 #[test]
 fn trials_are_one_per_operation_and_check() {
-    let setup = Setup::new(&spec_path(), None, None).unwrap();
-    let trials = harness::trials(setup, &Arguments { list: true, ..Arguments::default() });
+    let trials =
+        harness::trials(conform::Contract::from_path(spec_path()), &Arguments { list: true, ..Arguments::default() })
+            .unwrap();
     let names: Vec<&str> = trials.iter().map(|t| t.name()).collect();
     assert_eq!(names.len(), 5 * conform::check::CheckName::ALL.len());
     assert!(names.contains(&"updateGroupMaintenanceWindow::negative_data_rejection"));
