@@ -49,6 +49,14 @@ impl std::fmt::Debug for InProcess {
 
 impl InProcess {
     /// Wraps `service`: each connection gets a clone of it (as `axum::serve` does).
+    /// [`Target::service`] is the usual way in.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// use conform::runner::{Target, inprocess::InProcess};
+    /// let target = Target::Service(InProcess::new(axum::Router::new()));
+    /// # }
+    /// ```
     pub fn new<S, B>(service: S) -> InProcess
     where
         S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
