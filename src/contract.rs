@@ -55,7 +55,10 @@ pub const DEFAULT_CASES: usize = 30;
 pub enum ContractError {
     /// The spec could not be read or parsed.
     #[error("cannot load the spec")]
-    Spec(#[source] SpecError),
+    Spec(#[from] SpecError),
+    /// A text that cannot be a target ([`Target::url`]).
+    #[error(transparent)]
+    Target(#[from] crate::runner::TargetError),
     /// Loading the spec stopped before it finished (the loading task panicked or was cancelled).
     #[error("cannot load the spec")]
     SpecTask(#[source] tokio::task::JoinError),
@@ -339,7 +342,11 @@ impl Auth {
     /// let auth = conform::Auth::from_env();
     /// ```
     pub fn from_env() -> Auth {
-        match CredentialSources::from_env() {
+        Auth::from_vars(&settings::var)
+    }
+
+    fn from_vars(var: &dyn Fn(&str) -> Option<String>) -> Auth {
+        match CredentialSources::from_vars(var) {
             Ok(sources) => Auth { kind: AuthKind::Standard(Box::new(sources.into_settings())) },
             Err(source) => Auth { kind: AuthKind::Invalid { var: env::AUTH, source } },
         }
@@ -419,7 +426,7 @@ impl Auth {
 /// A contract test of one API: the spec, where to send requests, credentials and settings.
 /// Build it with [`Contract::from_path`], [`Contract::from_spec`] or [`Contract::from_env`],
 /// then [`run`](Contract::run) it for a [`Report`] or turn it into `cargo test` trials with
-/// [`harness`](Contract::harness).
+/// `harness` (feature `harness`).
 ///
 /// Defaults: the embedded mock as the target, seed [`DEFAULT_SEED`], [`DEFAULT_CASES`] random
 /// cases per operation, every check, no mutating request to a target that is not loopback;
@@ -521,46 +528,75 @@ impl Contract {
     /// }
     /// ```
     pub fn from_env() -> Contract {
-        use settings::var;
+        Contract::from_vars(&settings::var)
+    }
+
+    /// As [`Contract::from_env`], with variables looked up by `var` (blank counts as unset).
+    fn from_vars(var: &dyn Fn(&str) -> Option<String>) -> Contract {
         let default_spec = format!(
             "{}/specs/atlas-maintenance-window.yaml",
             std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_owned())
         );
-        let mut contract =
-            Contract::from_path(var(env::SPEC).unwrap_or(default_spec)).target_env(env::TARGET).auth(Auth::from_env());
-        let mut read = |name: &'static str, apply: &mut dyn FnMut(&str, &mut Contract) -> Result<(), SettingError>| {
+        let mut contract = Contract::from_path(var(env::SPEC).unwrap_or(default_spec)).auth(Auth::from_vars(var));
+        if let Some(url) = var(env::TARGET) {
+            match Target::url(&url) {
+                Ok(target) => contract.target = TargetChoice::Given(target),
+                Err(e) => contract.invalid = Some(ContractError::Env { var: env::TARGET.to_owned(), source: e.into() }),
+            }
+        }
+        for name in [
+            env::SEED,
+            env::CASES,
+            env::PARAMS,
+            env::HEADERS,
+            env::BASE_PATH,
+            env::TIMEOUT,
+            env::ALLOW_MUTATIONS,
+            env::INCLUDE,
+            env::EXCLUDE,
+            env::CHECKS,
+            env::EXCLUDE_CHECKS,
+            env::MAX_RESPONSE_TIME,
+        ] {
             if let Some(value) = var(name)
-                && let Err(source) = apply(&value, &mut contract)
+                && let Err(source) = contract.apply_var(name, &value)
             {
                 contract.invalid.get_or_insert(ContractError::Env { var: name.to_owned(), source });
             }
-        };
-        read(env::SEED, &mut |v, c| Ok(c.config.seed = Some(settings::parse_whole(v)?)));
-        read(env::CASES, &mut |v, c| Ok(c.config.cases = settings::parse_whole(v)?));
-        read(env::PARAMS, &mut |v, c| {
-            for kv in v.split(',').filter(|kv| !kv.trim().is_empty()) {
-                let (name, value) = settings::parse_param(kv.trim())?;
-                c.config.params.push((name, value.trim().to_owned()));
-            }
-            Ok(())
-        });
-        read(env::HEADERS, &mut |v, c| {
-            for line in v.lines().filter(|l| !l.trim().is_empty()) {
-                c.config.headers.push(settings::parse_header(line)?);
-            }
-            Ok(())
-        });
-        read(env::BASE_PATH, &mut |v, c| Ok(c.config.base_path = Some(v.trim().to_owned())));
-        read(env::TIMEOUT, &mut |v, c| Ok(c.config.timeout = settings::parse_seconds(v)?));
-        read(env::ALLOW_MUTATIONS, &mut |v, c| Ok(c.config.allow_mutations = v == "1" || v == "true"));
-        read(env::INCLUDE, &mut |v, c| Ok(c.config.include.extend(crate::runner::filter::parse_list(v)?)));
-        read(env::EXCLUDE, &mut |v, c| Ok(c.config.exclude.extend(crate::runner::filter::parse_list(v)?)));
-        read(env::CHECKS, &mut |v, c| Ok(c.checks.extend(settings::parse_checks(v)?)));
-        read(env::EXCLUDE_CHECKS, &mut |v, c| Ok(c.exclude_checks.extend(settings::parse_checks(v)?)));
-        read(env::MAX_RESPONSE_TIME, &mut |v, c| {
-            Ok(c.config.max_response_time = Some(Duration::from_millis(settings::parse_whole(v)?)))
-        });
+        }
         contract
+    }
+
+    /// Applies the value of one of the run's variables (not the spec, target or credentials).
+    fn apply_var(&mut self, name: &str, value: &str) -> Result<(), SettingError> {
+        let config = &mut self.config;
+        match name {
+            env::SEED => config.seed = Some(settings::parse_whole(value)?),
+            env::CASES => config.cases = settings::parse_whole(value)?,
+            env::PARAMS => {
+                for kv in value.split(',').filter(|kv| !kv.trim().is_empty()) {
+                    let (name, value) = settings::parse_param(kv.trim())?;
+                    config.params.push((name, value.trim().to_owned()));
+                }
+            }
+            env::HEADERS => {
+                for line in value.lines().filter(|l| !l.trim().is_empty()) {
+                    config.headers.push(settings::parse_header(line)?);
+                }
+            }
+            env::BASE_PATH => config.base_path = Some(value.trim().to_owned()),
+            env::TIMEOUT => config.timeout = settings::parse_seconds(value)?,
+            env::ALLOW_MUTATIONS => config.allow_mutations = value == "1" || value == "true",
+            env::INCLUDE => config.include.extend(crate::runner::filter::parse_list(value)?),
+            env::EXCLUDE => config.exclude.extend(crate::runner::filter::parse_list(value)?),
+            env::CHECKS => self.checks.extend(settings::parse_checks(value)?),
+            env::EXCLUDE_CHECKS => self.exclude_checks.extend(settings::parse_checks(value)?),
+            env::MAX_RESPONSE_TIME => {
+                config.max_response_time = Some(Duration::from_millis(settings::parse_whole(value)?));
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Keeps the first value that cannot be used.
@@ -572,7 +608,7 @@ impl Contract {
     /// Sends requests to this target (default: the embedded mock).
     ///
     /// ```no_run
-    /// # fn main() -> Result<(), conform::runner::TargetError> {
+    /// # fn main() -> Result<(), conform::ContractError> {
     /// let contract = conform::Contract::from_path("openapi.yaml")
     ///     .target(conform::Target::url("http://127.0.0.1:8080")?);
     /// # Ok(()) }
@@ -753,6 +789,7 @@ impl Contract {
     }
 
     /// Loads the spec (blocking: a URL is fetched) and resolves the target and credentials.
+    #[cfg(feature = "harness")]
     pub(crate) fn prepare(self) -> Result<Prepared, ContractError> {
         let spec = match &self.spec {
             SpecSource::Path(path) => Arc::new(Spec::load(path).map_err(ContractError::Spec)?),
@@ -843,6 +880,7 @@ impl Contract {
 }
 
 /// An error and its sources on one line, `a: b: c`, as `anyhow` prints `{:#}`.
+#[cfg(any(feature = "harness", test))]
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
@@ -1048,11 +1086,91 @@ mod tests {
             )
             .unwrap(),
         );
-        let err =
-            Contract::from_spec(spec.clone()).header("X Bad", "1").include("method:FETCH").prepare().err().unwrap();
+        let contract = Contract::from_spec(spec.clone()).header("X Bad", "1").include("method:FETCH");
+        let err = contract.prepare_with(spec.clone()).err().unwrap();
         assert_eq!(error_chain(&err), "invalid header: `X Bad` is not a valid header name");
-        let err = Contract::from_spec(spec).include("method:FETCH").prepare().err().unwrap();
+        let err = Contract::from_spec(spec.clone()).include("method:FETCH").prepare_with(spec).err().unwrap();
         assert!(error_chain(&err).starts_with("invalid include filter: filter `method:FETCH`"), "{err}");
+    }
+
+    fn from_vars(vars: &[(&str, &str)]) -> Contract {
+        let vars: std::collections::HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Contract::from_vars(&move |name| vars.get(name).filter(|v| !v.trim().is_empty()).cloned())
+    }
+
+    fn tiny_spec() -> Arc<Spec> {
+        let doc = serde_json::json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "components": {"securitySchemes": {"b": {"type": "http", "scheme": "basic"}}},
+            "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}
+        });
+        Arc::new(Spec::from_value("t.yaml", doc).unwrap())
+    }
+
+    /// What `conform run` has and the harness lacked now reaches it through the environment:
+    /// Basic auth, headers, base path, timeout, excluded checks; the old variables still work.
+    #[test]
+    fn the_environment_lands_in_the_same_settings_as_the_flags() {
+        let contract = from_vars(&[
+            ("CONFORM_TARGET", "http://127.0.0.1:9/api"),
+            ("CONFORM_AUTH", "basic"),
+            ("CONFORM_USERNAME", "user-S3CRET-basic"),
+            ("CONFORM_PASSWORD", "pass-S3CRET-basic"),
+            ("MONGODB_ATLAS_PUBLIC_API_KEY", "pub"),
+            ("CONFORM_HEADERS", "X-Tenant: a\nX-Trace: 1\n"),
+            ("CONFORM_BASE_PATH", "/v2"),
+            ("CONFORM_TIMEOUT", "2.5"),
+            ("CONFORM_EXCLUDE_CHECKS", "ignored_auth,max_response_time"),
+            ("CONFORM_SEED", "7"),
+            ("CONFORM_CASES", "3"),
+            ("CONFORM_PARAMS", "groupId = 5f, other=x"),
+            ("CONFORM_ALLOW_MUTATIONS", "1"),
+            ("CONFORM_EXCLUDE", "method:DELETE"),
+            ("CONFORM_MAX_RESPONSE_TIME", "500"),
+        ]);
+        assert_hidden(&format!("{contract:?}"));
+        let prepared = contract.prepare_with(tiny_spec()).unwrap();
+        let c = &prepared.config;
+        assert!(matches!(&prepared.target, Target::Url(u) if u.as_str() == "http://127.0.0.1:9/api"));
+        assert_eq!(c.auth.mode, Some(AuthMode::Basic));
+        assert_eq!(c.auth.username.as_deref(), Some("user-S3CRET-basic"));
+        assert_eq!(c.headers, [("X-Tenant".to_owned(), "a".to_owned()), ("X-Trace".to_owned(), "1".to_owned())]);
+        assert_eq!(c.base_path.as_deref(), Some("/v2"));
+        assert_eq!(c.timeout, Duration::from_millis(2500));
+        assert!(!c.checks.contains(CheckName::IgnoredAuth) && c.checks.contains(CheckName::NotAServerError));
+        assert_eq!((c.seed, c.cases, c.allow_mutations), (Some(7), 3, true));
+        assert_eq!(c.params, [("groupId".to_owned(), "5f".to_owned()), ("other".to_owned(), "x".to_owned())]);
+        assert_eq!(c.exclude.len(), 1);
+        assert_eq!(c.max_response_time, Some(Duration::from_millis(500)));
+
+        let defaults = from_vars(&[]).prepare_with(tiny_spec()).unwrap();
+        assert!(defaults.target.is_embedded());
+        assert_eq!((defaults.config.seed, defaults.config.cases), (Some(DEFAULT_SEED), DEFAULT_CASES));
+        assert_eq!(defaults.config.timeout, crate::runner::DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn a_variable_that_cannot_be_used_is_named() {
+        let cases = [
+            (("CONFORM_CASES", "many"), "environment variable CONFORM_CASES: `many` is not a whole number"),
+            (("CONFORM_TIMEOUT", "0"), "environment variable CONFORM_TIMEOUT: `0` is not a positive number"),
+            (("CONFORM_PARAMS", "groupId"), "environment variable CONFORM_PARAMS: `groupId` is not NAME=VALUE"),
+            (
+                ("CONFORM_TARGET", "ftp://x/"),
+                "environment variable CONFORM_TARGET: invalid target ftp://x/: only http and https URLs are supported",
+            ),
+            (("CONFORM_HEADERS", "X-Trace"), "environment variable CONFORM_HEADERS: `X-Trace` is not 'Name: value'"),
+        ];
+        for ((name, value), expected) in cases {
+            let err = from_vars(&[(name, value)]).prepare_with(tiny_spec()).err().unwrap();
+            assert_eq!(error_chain(&err), expected);
+        }
+        let err = from_vars(&[("CONFORM_AUTH", "kerberos")]).prepare_with(tiny_spec()).err().unwrap();
+        assert!(
+            error_chain(&err).starts_with("environment variable CONFORM_AUTH: unknown auth mode `kerberos`"),
+            "{err}"
+        );
     }
 
     #[test]

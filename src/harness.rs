@@ -70,10 +70,8 @@ fn describe(report: &RunReport, operation: &str, check: CheckName) -> Option<Str
 /// and the libtest arguments, runs, exits (2 when the configuration cannot be used).
 ///
 /// ```no_run
-/// // tests/contract.rs, with `harness = false`
-/// fn main() {
-///     conform::harness::main()
-/// }
+/// // the body of `fn main` in tests/contract.rs, with `harness = false`
+/// conform::harness::main()
 /// ```
 pub fn main() -> ! {
     let args = Arguments::from_args();

@@ -7,7 +7,11 @@
 //! - [`report`] renders findings for terminals, JSON, JUnit and insta snapshots;
 //! - [`mock`] serves a spec as a reference server with seeded faults (the default target);
 //! - [`diff`] classifies the changes between two versions of a spec;
-//! - [`harness`] turns all of it into `cargo test` trials (libtest-mimic).
+//! - `harness` (feature `harness`) turns all of it into `cargo test` trials (libtest-mimic).
+//!
+//! A team's own tests need only the facade: [`Contract`] (spec, target, [`Auth`], settings),
+//! its [`Report`] and [`ContractError`]; [`settings`] is where flags, `CONFORM_*` variables and
+//! the builder become one [`runner::RunConfig`].
 //!
 //! A *finding* ("the API broke the contract") is data; an *error* ("conform could not run")
 //! is a `Result::Err`. [`exit`] names the process exit codes for both.

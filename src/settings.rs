@@ -6,6 +6,8 @@
 //! Nothing here reads a flag: error texts speak of values, and each front end says which flag
 //! or variable the value came from.
 
+#![warn(missing_docs)]
+
 use crate::runner::auth::{AuthMode, AuthSettings};
 use std::time::Duration;
 
@@ -198,7 +200,7 @@ pub fn parse_checks(s: &str) -> Result<Vec<crate::check::CheckName>, SettingErro
 }
 
 /// The credentials of the standard sources, as given (`None` where not given): the command
-/// line's flags, or the environment variables of [`env`]. [`CredentialSources::into_settings`]
+/// line's flags, or the environment variables of [`env`](mod@env). [`CredentialSources::into_settings`]
 /// is the one rule that turns them into [`AuthSettings`].
 #[derive(Clone, Default)]
 #[non_exhaustive]
@@ -237,7 +239,7 @@ pub(crate) fn var(name: &str) -> Option<String> {
 }
 
 impl CredentialSources {
-    /// The credentials in the environment variables of [`env`] (blank ones count as unset).
+    /// The credentials in the environment variables of [`env`](mod@env) (blank ones count as unset).
     ///
     /// # Errors
     /// [`SettingError::AuthMode`] when `CONFORM_AUTH` names no mode.
@@ -246,6 +248,11 @@ impl CredentialSources {
     /// let settings = conform::settings::CredentialSources::from_env().unwrap().into_settings();
     /// ```
     pub fn from_env() -> Result<CredentialSources, SettingError> {
+        CredentialSources::from_vars(&var)
+    }
+
+    /// As [`CredentialSources::from_env`], with variables looked up by `var`.
+    pub(crate) fn from_vars(var: &dyn Fn(&str) -> Option<String>) -> Result<CredentialSources, SettingError> {
         let mode = var(env::AUTH).map(|m| m.trim().parse::<AuthMode>().map_err(SettingError::AuthMode)).transpose()?;
         Ok(CredentialSources {
             mode,

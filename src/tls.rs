@@ -74,7 +74,7 @@ pub enum TlsError {
 /// (by conform or by the application that embeds it) is kept. reqwest needs one before it
 /// builds any client when rustls comes without its own provider, as here.
 pub fn install_default_provider() {
-    #[cfg(feature = "rustls")]
+    #[cfg(feature = "tls")]
     {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {

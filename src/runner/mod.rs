@@ -41,7 +41,7 @@ pub const EXCERPT: usize = 64 * 1024;
 /// Where to send requests. Its `Debug` output hides the URL's user name and password.
 ///
 /// ```no_run
-/// # fn main() -> Result<(), conform::runner::TargetError> {
+/// # fn main() -> Result<(), conform::ContractError> {
 /// let staging = conform::Target::url("https://staging.example/api")?;
 /// let mock = conform::Target::mock();
 /// # Ok(()) }
@@ -67,7 +67,7 @@ impl Target {
     /// [`TargetError`] when the text is not a URL, or not an `http` or `https` one.
     ///
     /// ```no_run
-    /// # fn main() -> Result<(), conform::runner::TargetError> {
+    /// # fn main() -> Result<(), conform::ContractError> {
     /// let target = conform::Target::url("http://127.0.0.1:8080")?;
     /// # Ok(()) }
     /// ```

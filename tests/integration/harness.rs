@@ -74,3 +74,57 @@ fn a_faulty_target_fails_the_named_trial_and_only_it() {
     assert_eq!((clean.num_failed, clean.num_passed), (0, 1));
     assert!(printed.contains("updateGroupMaintenanceWindow::negative_data_rejection ... ok"), "{printed}");
 }
+
+/// The builder's `run().await`: a conforming target conforms; a faulty one does not, and
+/// `assert_conforms` panics with the terminal report naming what was accepted. Secrets given
+/// to the builder (credentials, credential headers) show in neither `{:?}` nor the rendering
+/// of the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_builder_runs_and_reports_without_printing_secrets() {
+    const TOKEN: &str = "bearer-S3CRET-builder";
+    const HEADER: &str = "header-S3CRET-builder";
+    let spec = Arc::new(Spec::load(&spec_path()).unwrap());
+    for (faults, conforms) in [(Vec::new(), true), (vec![Fault::AcceptBadDayOfWeek], false)] {
+        let config = MockConfig { faults, token: Some(TOKEN.to_owned()), ..MockConfig::default() };
+        let mock = MockServer::start(spec.clone(), "127.0.0.1:0".parse().unwrap(), config).await.unwrap();
+        let contract = conform::Contract::from_spec(spec.clone())
+            .target(conform::Target::url(&mock.url()).unwrap())
+            .auth(conform::Auth::bearer(TOKEN))
+            .header("X-Api-Token", HEADER)
+            .cases(3);
+        let shown = format!("{contract:?}");
+        assert!(!shown.contains(TOKEN) && !shown.contains(HEADER), "{shown}");
+        let report = contract.run().await.unwrap();
+        mock.shutdown().await;
+        for text in [format!("{report:?}"), format!("{report:#?}"), report.to_string()] {
+            assert!(!text.contains(TOKEN) && !text.contains(HEADER), "a secret shows: {text}");
+        }
+        assert_eq!(report.conforms(), conforms, "{report}");
+        let panicked = std::panic::catch_unwind(|| report.assert_conforms());
+        match panicked {
+            Ok(()) => assert!(conforms),
+            Err(payload) => {
+                let message = payload.downcast_ref::<String>().cloned().unwrap_or_default();
+                assert!(!conforms, "{message}");
+                assert!(message.contains("negative_data_rejection") && message.contains("dayOfWeek"), "{message}");
+                assert!(!message.contains(TOKEN) && !message.contains(HEADER), "{message}");
+            }
+        }
+    }
+}
+
+/// Errors speak library words and keep their sources: a target nothing listens on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_builder_reports_an_unreachable_target_with_its_source() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = conform::Contract::from_path(spec_path())
+        .target(conform::Target::url(&format!("http://127.0.0.1:{port}")).unwrap())
+        .timeout(std::time::Duration::from_secs(2))
+        .run()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, conform::ContractError::Run(conform::runner::RunError::Unreachable { .. })), "{err:?}");
+    assert!(err.to_string().starts_with("cannot reach http://127.0.0.1:"), "{err}");
+    let source = std::error::Error::source(&err).expect("the I/O error is kept as the source");
+    assert!(source.downcast_ref::<std::io::Error>().is_some(), "{source:?}");
+}

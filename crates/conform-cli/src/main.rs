@@ -5,8 +5,9 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use conform::check::{CheckName, CheckSet};
 use conform::generate::Partition;
-use conform::runner::auth::{AuthMode, AuthSettings};
-use conform::runner::{self, RunConfig, Target};
+use conform::runner::auth::{AuthError, AuthMode, Credential};
+use conform::runner::{self, RunConfig, RunError, Target};
+use conform::settings::{self, CredentialSources, env};
 use conform::spec::Spec;
 use conform::{exit, report};
 use std::io::Write as _;
@@ -114,7 +115,7 @@ struct RunArgs {
     #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Random cases per operation, after the deterministic boundary cases.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = runner::DEFAULT_CASES)]
     cases: usize,
     /// Requests in flight at once.
     #[arg(long, allow_negative_numbers = true, default_value_t = runner::default_concurrency(), value_parser = concurrency)]
@@ -123,7 +124,7 @@ struct RunArgs {
     #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     rate_limit: Option<f64>,
     /// Seconds before a request is abandoned.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 10.0, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = runner::DEFAULT_TIMEOUT.as_secs_f64(), value_parser = positive_f64)]
     timeout: f64,
     /// Test only this operation (repeatable).
     #[arg(long = "operation", value_name = "ID")]
@@ -152,31 +153,31 @@ struct RunArgs {
     #[arg(long, value_enum)]
     auth: Option<Auth>,
     /// Atlas API public key (HTTP Digest username).
-    #[arg(long, env = "MONGODB_ATLAS_PUBLIC_API_KEY", hide_env_values = true)]
+    #[arg(long, env = env::PUBLIC_KEY, hide_env_values = true)]
     public_key: Option<String>,
     /// Atlas API private key (HTTP Digest password).
-    #[arg(long, env = "MONGODB_ATLAS_PRIVATE_API_KEY", hide_env_values = true)]
+    #[arg(long, env = env::PRIVATE_KEY, hide_env_values = true)]
     private_key: Option<String>,
     /// Service account client id (OAuth2 client credentials).
-    #[arg(long, env = "MONGODB_ATLAS_CLIENT_ID", hide_env_values = true)]
+    #[arg(long, env = env::CLIENT_ID, hide_env_values = true)]
     client_id: Option<String>,
     /// Service account client secret (OAuth2 client credentials).
-    #[arg(long, env = "MONGODB_ATLAS_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(long, env = env::CLIENT_SECRET, hide_env_values = true)]
     client_secret: Option<String>,
     /// OAuth2 token endpoint (default: the spec's client-credentials flow).
     #[arg(long)]
     token_url: Option<String>,
     /// Bearer token.
-    #[arg(long, env = "CONFORM_TOKEN", hide_env_values = true)]
+    #[arg(long, env = env::TOKEN, hide_env_values = true)]
     token: Option<String>,
     /// API key for the spec's apiKey scheme (sent in the header, query parameter or cookie it names).
-    #[arg(long, env = "CONFORM_API_KEY", hide_env_values = true)]
+    #[arg(long, env = env::API_KEY, hide_env_values = true)]
     api_key: Option<String>,
     /// HTTP Basic username.
-    #[arg(long, env = "CONFORM_USERNAME", hide_env_values = true)]
+    #[arg(long, env = env::USERNAME, hide_env_values = true)]
     username: Option<String>,
     /// HTTP Basic password.
-    #[arg(long, env = "CONFORM_PASSWORD", hide_env_values = true)]
+    #[arg(long, env = env::PASSWORD, hide_env_values = true)]
     password: Option<String>,
     /// Send PATCH/POST/PUT/DELETE to a target that is not loopback.
     #[arg(long)]
@@ -225,7 +226,7 @@ struct RunArgs {
     #[arg(long)]
     no_snapshots: bool,
     /// With no --target: seed this fault into the embedded mock (repeatable; see conform mock --list-faults).
-    #[arg(long = "mock-fault", value_name = "NAME")]
+    #[arg(long = "mock-fault", value_name = "NAME", value_parser = fault)]
     mock_faults: Vec<conform::mock::Fault>,
     /// Output on stdout.
     #[arg(long, value_enum, default_value = "text")]
@@ -241,7 +242,7 @@ struct MockArgs {
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: std::net::SocketAddr,
     /// Break the contract in this way (repeatable).
-    #[arg(long = "fault", value_name = "NAME")]
+    #[arg(long = "fault", value_name = "NAME", value_parser = fault)]
     faults: Vec<conform::mock::Fault>,
     /// Require this Bearer token.
     #[arg(long, env = "CONFORM_MOCK_TOKEN", hide_env_values = true)]
@@ -261,10 +262,7 @@ struct MockArgs {
 }
 
 fn positive_f64(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("`{s}` is not a positive number")),
-    }
+    settings::parse_positive(s).map_err(|e| e.to_string())
 }
 
 fn byte_count(s: &str) -> Result<usize, String> {
@@ -282,25 +280,15 @@ fn concurrency(s: &str) -> Result<usize, String> {
 }
 
 fn name_value(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.to_owned())),
-        _ => Err(format!("`{s}` is not NAME=VALUE")),
-    }
+    settings::parse_param(s).map_err(|e| e.to_string())
 }
 
 fn header(s: &str) -> Result<(String, String), String> {
-    let (name, value) = s.split_once(':').ok_or_else(|| format!("`{s}` is not 'Name: value'"))?;
-    let name = name.trim();
-    let valid_name =
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    let value = value.trim();
-    if !valid_name {
-        return Err(format!("`{name}` is not a valid header name"));
-    }
-    if value.bytes().any(|b| b == b'\r' || b == b'\n' || (b < 0x20 && b != b'\t')) {
-        return Err(format!("the value of header {name} holds control characters"));
-    }
-    Ok((name.to_owned(), value.to_owned()))
+    settings::parse_header(s).map_err(|e| e.to_string())
+}
+
+fn fault(s: &str) -> Result<conform::mock::Fault, String> {
+    s.parse().map_err(|e| format!("{e} (conform mock --list-faults lists them)"))
 }
 
 fn main() {
@@ -403,10 +391,17 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         None => Target::Embedded { faults: args.mock_faults.clone() },
     };
     let spec = Arc::new(load(&args.spec)?);
-    let (username, password) = match args.auth {
-        Some(Auth::Basic) => (args.username.clone(), args.password.clone()),
-        _ => (args.public_key.clone().or(args.username.clone()), args.private_key.clone().or(args.password.clone())),
-    };
+    let mut credentials = CredentialSources::default();
+    credentials.mode = args.auth.map(AuthMode::from);
+    credentials.public_key = args.public_key.clone();
+    credentials.private_key = args.private_key.clone();
+    credentials.username = args.username.clone();
+    credentials.password = args.password.clone();
+    credentials.client_id = args.client_id.clone();
+    credentials.client_secret = args.client_secret.clone();
+    credentials.token_url = args.token_url.clone();
+    credentials.token = args.token.clone();
+    credentials.api_key = args.api_key.clone();
     let config = RunConfig {
         seed: args.seed,
         cases: args.cases,
@@ -419,16 +414,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         checks: CheckSet::select(&args.checks, &args.exclude_checks),
         params: args.params.clone(),
         headers: args.headers.clone(),
-        auth: AuthSettings {
-            mode: args.auth.map(AuthMode::from),
-            username,
-            password,
-            client_id: args.client_id.clone(),
-            client_secret: args.client_secret.clone(),
-            token_url: args.token_url.clone(),
-            token: args.token.clone(),
-            api_key: args.api_key.clone(),
-        },
+        auth: credentials.into_settings(),
         allow_mutations: args.allow_mutations,
         partition: args.partition,
         max_response_time: args.max_response_time.map(Duration::from_millis),
@@ -446,7 +432,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
     };
     let runtime = tokio_runtime()?;
     let report = runtime.block_on(async {
-        let plan = runner::RunPlan::prepare(spec, target, config).await?;
+        let plan = runner::RunPlan::prepare(spec, target, config).await.map_err(flag_context)?;
         if args.seed.is_none() {
             eprintln!("seed: {} (pass --seed {} to repeat this run)", plan.seed(), plan.seed());
         }
@@ -489,6 +475,41 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
     } else {
         eprintln!("every finding matches a committed snapshot in {}: accepted baseline", args.snapshot_dir.display());
         Ok(exit::OK)
+    }
+}
+
+/// A library error with the flag it concerns in front, where one does: the library speaks of
+/// settings, the command line of its flags.
+fn flag_context(e: RunError) -> anyhow::Error {
+    let context = match &e {
+        RunError::UnknownOperation(id) => format!("--operation {id}"),
+        RunError::ApiVersion(date) => format!("--api-version {date}"),
+        RunError::Generate(conform::generate::GenerateError::BadPin { name, value, .. }) => {
+            format!("--param {name}={value}")
+        }
+        RunError::Generate(conform::generate::GenerateError::UnknownPin { name }) => format!("--param {name}"),
+        RunError::Auth(AuthError::MissingCredentials { mode, what }) => {
+            format!("--auth {mode} needs {}", credential_flags(mode, *what))
+        }
+        RunError::Auth(AuthError::NoTokenUrl) => "--auth oauth needs --token-url".to_owned(),
+        RunError::Auth(AuthError::NoApiKeyScheme) => "--auth apikey".to_owned(),
+        _ => return e.into(),
+    };
+    anyhow::Error::new(e).context(context)
+}
+
+/// Where the command line takes a credential from.
+fn credential_flags(mode: &str, what: Credential) -> &'static str {
+    match (mode, what) {
+        ("digest", Credential::Username) => "MONGODB_ATLAS_PUBLIC_API_KEY (or --public-key)",
+        ("digest", Credential::Password) => "MONGODB_ATLAS_PRIVATE_API_KEY (or --private-key)",
+        (_, Credential::Username) => "a username (--username or CONFORM_USERNAME)",
+        (_, Credential::Password) => "a password (--password or CONFORM_PASSWORD)",
+        (_, Credential::ClientId) => "MONGODB_ATLAS_CLIENT_ID (or --client-id)",
+        (_, Credential::ClientSecret) => "MONGODB_ATLAS_CLIENT_SECRET (or --client-secret)",
+        (_, Credential::Token) => "CONFORM_TOKEN (or --token)",
+        (_, Credential::ApiKey) => "CONFORM_API_KEY (or --api-key)",
+        _ => "a credential (see --help)",
     }
 }
 
