@@ -465,6 +465,8 @@ impl std::fmt::Debug for Contract {
             .field("target", &self.target)
             .field("auth", &self.auth)
             .field("config", &self.config)
+            .field("checks", &self.checks)
+            .field("exclude_checks", &self.exclude_checks)
             .field("invalid", &self.invalid)
             .finish()
     }
