@@ -15,6 +15,7 @@ mod engine;
 pub mod filter;
 mod fold;
 mod http;
+pub mod inprocess;
 mod lockout;
 mod probes;
 mod shrink;
@@ -56,6 +57,8 @@ pub enum Target {
         /// The ways the mock breaks the contract (none: a conforming reference).
         faults: Vec<Fault>,
     },
+    /// An application's tower service, served in this process (see [`Target::service`]).
+    Service(inprocess::InProcess),
 }
 
 impl Target {
@@ -127,6 +130,7 @@ impl std::fmt::Debug for Target {
                 f.debug_tuple("Url").field(&shown.as_str()).finish()
             }
             Target::Embedded { faults } => f.debug_struct("Embedded").field("faults", faults).finish(),
+            Target::Service(service) => f.debug_tuple("Service").field(service).finish(),
         }
     }
 }
@@ -378,6 +382,7 @@ impl RunPlan {
         let seed = config.seed.unwrap_or_else(random_seed);
         let semantics = crate::spec::semantics::Semantics::for_spec(&spec)?;
         let mut auth_settings = config.auth.clone();
+        let mut dialer = None;
         let (mock, base_url, loopback) = match target {
             Target::Url(url) => {
                 if !matches!(url.scheme(), "http" | "https") {
@@ -400,11 +405,18 @@ impl RunPlan {
                 let url = url::Url::parse(&server.url()).map_err(RunError::MockUrl)?;
                 (Some(server), url, true)
             }
+            Target::Service(service) => {
+                dialer = Some(service.dialer());
+                let url = url::Url::parse(inprocess::ORIGIN).map_err(|e| RunError::BadTarget(e.to_string()))?;
+                (None, url, true)
+            }
         };
         let embedded = mock.is_some();
         let base = request_base(&base_url, &spec.base_path(), config.base_path.as_deref());
         let target_display = base.clone();
-        check_reachable(&base_url, config.timeout).await?;
+        if dialer.is_none() {
+            check_reachable(&base_url, config.timeout).await?;
+        }
 
         let auth = Arc::new(Authenticator::new(&auth_settings, &spec)?);
         let certs = crate::tls::load_ca_certs(&config.tls.ca_certs)?;
@@ -455,7 +467,7 @@ impl RunPlan {
             max_body: config.max_body,
             timeout: config.timeout,
             rate: config.rate_limit.filter(|r| *r > 0.0).map(RateLimiter::new),
-            pool: transport::Pool::default(),
+            pool: transport::Pool::with_dialer(dialer),
         };
         let pinned = config.params.iter().map(|(k, _)| k.clone()).collect();
         let identity = check::identity::identities(&spec);

@@ -8,6 +8,10 @@
 //! on it, so a request costs no URL parsing, no pool lookup by host and no hand-off to a
 //! connection task. `https://` targets, and any target when a proxy is configured, go through
 //! reqwest. Both paths read answers the same way and classify failures with the same kinds.
+//!
+//! The fast path opens its connections through a [`Dial`] when the pool has one (an in-process
+//! service, see [`super::inprocess`]) instead of TCP: everything above the byte stream (the
+//! pool, retries, timeouts, body caps, failure kinds) is the same for both.
 
 use super::auth::{Authenticator, TokenClient};
 pub use super::http::describe;
@@ -56,7 +60,7 @@ impl Client {
     /// Why reqwest could not build the client.
     pub fn new(builder: reqwest::ClientBuilder, base: &str, eager: bool) -> Result<Client, String> {
         let client = Client { builder: Mutex::new(Some(builder)), built: OnceLock::new() };
-        if eager || direct_target(base).is_none() {
+        if eager || direct_target(base, None).is_none() {
             client.get()?;
         }
         Ok(client)
@@ -105,6 +109,29 @@ pub struct Transport {
 pub struct Pool {
     target: OnceLock<Option<Direct>>,
     idle: Mutex<Vec<Conn>>,
+    /// Opens connections instead of TCP (an in-process target); set once, before any request.
+    dialer: Option<Arc<dyn Dial>>,
+}
+
+impl Pool {
+    /// A pool whose connections `dialer` opens (`None`: TCP to the base URL's host).
+    pub fn with_dialer(dialer: Option<Arc<dyn Dial>>) -> Pool {
+        Pool { dialer, ..Pool::default() }
+    }
+}
+
+/// The byte stream a fast-path connection runs on: a TCP socket, or what a [`Dial`] opened.
+pub trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}
+
+/// A connection being opened by a [`Dial`].
+pub type Dialing<'a> = Pin<Box<dyn Future<Output = std::io::Result<Box<dyn Io>>> + Send + 'a>>;
+
+/// Opens connections to a target that is not reached over TCP. A failure to open one is a
+/// `connect` failure of the request that needed it, as a refused TCP connection is.
+pub trait Dial: Send + Sync {
+    /// A new connection's stream.
+    fn dial(&self) -> Dialing<'_>;
 }
 
 /// Idle connections kept at most (as many as `--concurrency` allows in flight).
@@ -114,6 +141,8 @@ const MAX_IDLE: usize = 1024;
 struct Direct {
     host: String,
     port: u16,
+    /// Opens the connections instead of TCP to `host:port`.
+    dialer: Option<Arc<dyn Dial>>,
     host_header: hyper::header::HeaderValue,
     user_agent: hyper::header::HeaderValue,
 }
@@ -121,7 +150,7 @@ struct Direct {
 /// One HTTP/1.1 connection: the sending half and the connection future that does its I/O.
 struct Conn {
     sender: http1::SendRequest<Full<Bytes>>,
-    connection: http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>,
+    connection: http1::Connection<TokioIo<Box<dyn Io>>, Full<Bytes>>,
     /// When it last went back to the pool (see [`MAX_IDLE_AGE`]).
     idle_since: Instant,
 }
@@ -344,7 +373,7 @@ impl Transport {
 
     /// The fast path's target, when [`Transport::base`] is plain HTTP and no proxy is set.
     fn direct(&self) -> Option<&Direct> {
-        self.pool.target.get_or_init(|| direct_target(&self.base)).as_ref()
+        self.pool.target.get_or_init(|| direct_target(&self.base, self.pool.dialer.clone())).as_ref()
     }
 
     /// One exchange on a pooled keep-alive connection (a new one when none is idle), within
@@ -552,11 +581,13 @@ fn take(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> bool {
     chunk.len() <= room
 }
 
-/// The fast path's target for `base`: plain HTTP, and no proxy in the environment.
-fn direct_target(base: &str) -> Option<Direct> {
-    let proxied = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+/// The fast path's target for `base`: plain HTTP, and no proxy in the environment (a proxy
+/// does not apply to connections a `dialer` opens).
+fn direct_target(base: &str, dialer: Option<Arc<dyn Dial>>) -> Option<Direct> {
+    let proxied = dialer.is_none()
+        && ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
     let url = url::Url::parse(base).ok().filter(|u| u.scheme() == "http" && !proxied)?;
     let host = url.host_str()?.to_owned();
     let port = url.port_or_known_default()?;
@@ -567,6 +598,7 @@ fn direct_target(base: &str) -> Option<Direct> {
     Some(Direct {
         host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
         port,
+        dialer,
         host_header: hyper::header::HeaderValue::from_str(&host_header).ok()?,
         user_agent: hyper::header::HeaderValue::from_static(concat!("conform/", env!("CARGO_PKG_VERSION"))),
     })
@@ -580,8 +612,14 @@ fn idempotent(method: &str) -> bool {
 
 /// Opens a connection to the fast path's target.
 async fn connect(direct: &Direct) -> std::io::Result<Conn> {
-    let stream = tokio::net::TcpStream::connect((direct.host.as_str(), direct.port)).await?;
-    stream.set_nodelay(true)?;
+    let stream: Box<dyn Io> = match &direct.dialer {
+        Some(dialer) => dialer.dial().await?,
+        None => {
+            let stream = tokio::net::TcpStream::connect((direct.host.as_str(), direct.port)).await?;
+            stream.set_nodelay(true)?;
+            Box::new(stream)
+        }
+    };
     let (sender, connection) = http1::handshake(TokioIo::new(stream)).await.map_err(std::io::Error::other)?;
     Ok(Conn { sender, connection, idle_since: Instant::now() })
 }
@@ -589,7 +627,7 @@ async fn connect(direct: &Direct) -> std::io::Result<Conn> {
 /// Polls `exchange` to completion while driving `connection` (whose I/O it needs) in the same
 /// task. Returns the exchange's output and whether the connection is still open.
 async fn drive<F: Future>(
-    connection: &mut http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>,
+    connection: &mut http1::Connection<TokioIo<Box<dyn Io>>, Full<Bytes>>,
     exchange: F,
 ) -> (F::Output, bool) {
     let mut exchange = std::pin::pin!(exchange);

@@ -6,6 +6,7 @@ mod cli;
 mod cli_errors;
 mod diff;
 mod diff_gate;
+mod example_app;
 mod faults;
 mod harness;
 mod hostile;
