@@ -23,13 +23,13 @@
 #![warn(missing_docs)]
 
 use crate::check::{CheckName, CheckSet};
+use crate::engine::filter::Filter;
+use crate::engine::{self, RunConfig, RunError, Target};
 use crate::model::RunReport;
 use crate::model::events::NoProgress;
-use crate::runner::auth::{AuthMode, AuthSettings};
-use crate::runner::filter::Filter;
-use crate::runner::{self, RunConfig, RunError, Target};
 use crate::settings::{self, CredentialSources, SettingError, env};
 use crate::spec::{Spec, SpecError};
+use crate::transport::auth::{AuthMode, AuthSettings};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ pub enum ContractError {
     Spec(#[from] SpecError),
     /// A text that cannot be a target ([`Target::url`]).
     #[error(transparent)]
-    Target(#[from] crate::runner::TargetError),
+    Target(#[from] crate::engine::TargetError),
     /// Loading the spec stopped before it finished (the loading task panicked or was cancelled).
     #[error("cannot load the spec")]
     SpecTask(#[source] tokio::task::JoinError),
@@ -79,7 +79,7 @@ pub enum ContractError {
         /// The variable.
         var: String,
         /// What it should hold.
-        what: crate::runner::auth::Credential,
+        what: crate::transport::auth::Credential,
         /// The authentication mode that needs it.
         mode: &'static str,
     },
@@ -357,7 +357,7 @@ impl Auth {
     /// The settings for a run; `embedded`: against the embedded mock, where an unset variable
     /// is no error (the run makes its own credentials).
     fn resolve(&self, embedded: bool) -> Result<AuthSettings, ContractError> {
-        use crate::runner::auth::Credential;
+        use crate::transport::auth::Credential;
         /// A secret's value; `Ok(None)`: an unset variable against the embedded mock.
         fn get(
             secret: &Secret,
@@ -591,8 +591,8 @@ impl Contract {
             env::BASE_PATH => config.base_path = Some(value.trim().to_owned()),
             env::TIMEOUT => config.timeout = settings::parse_seconds(value)?,
             env::ALLOW_MUTATIONS => config.allow_mutations = value == "1" || value == "true",
-            env::INCLUDE => config.include.extend(crate::runner::filter::parse_list(value)?),
-            env::EXCLUDE => config.exclude.extend(crate::runner::filter::parse_list(value)?),
+            env::INCLUDE => config.include.extend(crate::engine::filter::parse_list(value)?),
+            env::EXCLUDE => config.exclude.extend(crate::engine::filter::parse_list(value)?),
             env::CHECKS => self.checks.extend(settings::parse_checks(value)?),
             env::EXCLUDE_CHECKS => self.exclude_checks.extend(settings::parse_checks(value)?),
             env::MAX_RESPONSE_TIME => {
@@ -853,33 +853,8 @@ impl Contract {
             SpecSource::Loaded(spec) => spec.clone(),
         };
         let prepared = self.prepare_with(spec)?;
-        let report = runner::run(prepared.spec, prepared.target, prepared.config, &NoProgress).await?;
+        let report = engine::run(prepared.spec, prepared.target, prepared.config, &NoProgress).await?;
         Ok(Report { run: report })
-    }
-
-    /// Runs the contract as `cargo test` trials, one per operation and check, named
-    /// `<operationId>::<check>`, reading the usual libtest arguments (`--list`, filters,
-    /// `--exact`, `--skip`, `--ignored`). Use it as the `main` of a test target with
-    /// `harness = false`; call it outside any async runtime.
-    ///
-    /// Returns the exit code: 0 when every trial passed, 101 when one failed, 2 when the
-    /// contract could not be set up (the error is printed).
-    ///
-    /// ```no_run
-    /// fn main() -> std::process::ExitCode {
-    ///     conform::Contract::from_path("openapi.yaml").target_env("STAGING_URL").cases(50).harness()
-    /// }
-    /// ```
-    #[cfg(feature = "harness")]
-    pub fn harness(self) -> std::process::ExitCode {
-        let args = libtest_mimic::Arguments::from_args();
-        match crate::harness::run(self, &args) {
-            Ok(conclusion) => conclusion.exit_code(),
-            Err(e) => {
-                eprintln!("error: {}", error_chain(&e));
-                std::process::ExitCode::from(crate::exit::ERROR as u8)
-            }
-        }
     }
 }
 
@@ -1151,7 +1126,7 @@ mod tests {
         let defaults = from_vars(&[]).prepare_with(tiny_spec()).unwrap();
         assert!(defaults.target.is_embedded());
         assert_eq!((defaults.config.seed, defaults.config.cases), (Some(DEFAULT_SEED), DEFAULT_CASES));
-        assert_eq!(defaults.config.timeout, crate::runner::DEFAULT_TIMEOUT);
+        assert_eq!(defaults.config.timeout, crate::engine::DEFAULT_TIMEOUT);
     }
 
     #[test]

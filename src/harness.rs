@@ -19,10 +19,10 @@
 
 use crate::check::{CheckName, CheckSet};
 use crate::contract::{Contract, ContractError, Prepared, error_chain};
+use crate::engine::filter;
+use crate::engine::{self, RunConfig, Target};
 use crate::model::RunReport;
 use crate::model::events::NoProgress;
-use crate::runner::filter;
-use crate::runner::{self, RunConfig, Target};
 use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 use std::sync::{Arc, OnceLock};
 
@@ -52,7 +52,7 @@ fn run_once(prepared: &Prepared, operations: Vec<String>, checks: CheckSet) -> R
         .build()
         .map_err(|e| format!("conform could not run: {}", error_chain(&ContractError::Runtime(e))))?;
     runtime
-        .block_on(runner::run(prepared.spec.clone(), prepared.target.clone(), config, &NoProgress))
+        .block_on(engine::run(prepared.spec.clone(), prepared.target.clone(), config, &NoProgress))
         .map_err(|e| format!("conform could not run: {}", error_chain(&e)))
 }
 
@@ -153,6 +153,32 @@ fn trials_for(prepared: Prepared, args: &Arguments) -> Vec<Trial> {
             .with_ignored_flag(ignored)
         })
         .collect()
+}
+
+impl Contract {
+    /// Runs the contract as `cargo test` trials, one per operation and check, named
+    /// `<operationId>::<check>`, reading the usual libtest arguments (`--list`, filters,
+    /// `--exact`, `--skip`, `--ignored`). Use it as the `main` of a test target with
+    /// `harness = false`; call it outside any async runtime.
+    ///
+    /// Returns the exit code: 0 when every trial passed, 101 when one failed, 2 when the
+    /// contract could not be set up (the error is printed).
+    ///
+    /// ```no_run
+    /// fn main() -> std::process::ExitCode {
+    ///     conform::Contract::from_path("openapi.yaml").target_env("STAGING_URL").cases(50).harness()
+    /// }
+    /// ```
+    pub fn harness(self) -> std::process::ExitCode {
+        let args = libtest_mimic::Arguments::from_args();
+        match run(self, &args) {
+            Ok(conclusion) => conclusion.exit_code(),
+            Err(e) => {
+                eprintln!("error: {}", error_chain(&e));
+                std::process::ExitCode::from(crate::exit::ERROR as u8)
+            }
+        }
+    }
 }
 
 #[cfg(test)]

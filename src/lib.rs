@@ -11,7 +11,7 @@
 //!
 //! A team's own tests need only the facade: [`Contract`] (spec, target, [`Auth`], settings),
 //! its [`Report`] and [`ContractError`]; [`settings`] is where flags, `CONFORM_*` variables and
-//! the builder become one [`runner::RunConfig`].
+//! the builder become one [`engine::RunConfig`].
 //!
 //! A *finding* ("the API broke the contract") is data; an *error* ("conform could not run")
 //! is a `Result::Err`. [`exit`] names the process exit codes for both.
@@ -20,6 +20,7 @@ mod calendar;
 pub mod check;
 pub mod contract;
 pub mod diff;
+pub mod engine;
 pub mod exit;
 pub mod generate;
 #[cfg(feature = "harness")]
@@ -32,12 +33,12 @@ pub mod model;
 pub mod multipart;
 pub mod report;
 mod rng;
-pub mod runner;
 pub mod settings;
 pub mod spec;
 pub mod tls;
+pub mod transport;
 mod values;
 
 pub use check::CheckName;
 pub use contract::{Auth, Contract, ContractError, Report};
-pub use runner::Target;
+pub use engine::Target;

@@ -1,6 +1,6 @@
 //! One place turns inputs into settings. The command line, the `CONFORM_*` environment
 //! variables of the `cargo test` harness and the [`Contract`](crate::Contract) builder all land
-//! in the same [`RunConfig`](crate::runner::RunConfig), through the parsers and the credential
+//! in the same [`RunConfig`](crate::engine::RunConfig), through the parsers and the credential
 //! rules here, so that the three cannot drift apart again.
 //!
 //! Nothing here reads a flag: error texts speak of values, and each front end says which flag
@@ -8,7 +8,7 @@
 
 #![warn(missing_docs)]
 
-use crate::runner::auth::{AuthMode, AuthSettings};
+use crate::transport::auth::{AuthMode, AuthSettings};
 use std::time::Duration;
 
 /// The environment variables the harness ([`Contract::from_env`](crate::Contract::from_env))
@@ -90,7 +90,7 @@ pub enum SettingError {
     NotWholeNumber(String),
     /// An operation filter that cannot be used.
     #[error(transparent)]
-    Filter(#[from] crate::runner::filter::FilterError),
+    Filter(#[from] crate::engine::filter::FilterError),
     /// A check name no check has (the text lists the known ones).
     #[error("{0}")]
     UnknownCheck(String),
@@ -99,7 +99,7 @@ pub enum SettingError {
     AuthMode(String),
     /// A target that is not an http(s) URL.
     #[error(transparent)]
-    Target(#[from] crate::runner::TargetError),
+    Target(#[from] crate::engine::TargetError),
 }
 
 /// `NAME=VALUE`, as pinned parameters are given. The name is trimmed and must not be empty;

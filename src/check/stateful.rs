@@ -1,6 +1,6 @@
 //! The judging half of `stateful_conformance`: pure functions that compare what a sequence
 //! wrote with what the matching read shows, and a reset with the resource's default. The
-//! engine's sequences (`runner::stateful`) send the requests and call these; nothing here does
+//! engine's sequences (`engine::stateful`) send the requests and call these; nothing here does
 //! I/O or keeps state, and no answer makes it panic.
 
 use super::{CheckFailure, CheckName};

@@ -13,7 +13,6 @@
 //! (a pattern nothing can be generated from, a schema nothing satisfies) are findings, not
 //! panics or errors.
 
-mod case;
 mod mutate;
 mod operation;
 mod place;
@@ -22,7 +21,7 @@ mod strategy;
 mod values;
 mod wire;
 
-pub use case::*;
+pub use crate::model::case::*;
 pub use wire::{Failure, breaks_only, failures, form_to_json, reasons_match, violations};
 
 use crate::rng::mix;

@@ -8,10 +8,10 @@
 //! the same variant applies to the minimal request and to any random valid one. Whether an
 //! invalid variant really breaks exactly one thing is decided later, on the rendered request.
 
-use super::case::{CaseOrigin, Location};
 use super::place::{Place, fits};
 use super::plan::Node;
 use super::values::{distinct, minimal};
+use crate::model::case::{CaseOrigin, Location};
 use crate::rng::Rng;
 use crate::spec::Method;
 use crate::values::format;

@@ -2,13 +2,13 @@
 //! parameter and for the body, the minimal valid request, the variant catalogue, and the
 //! deterministic cases. Random cases are drawn from the precomputed strategies on demand.
 
-use super::case::{Body, Case, CaseKind, CaseOrigin, Location, Mutation, Request};
 use super::mutate::{Action, Special, Target, Variant, Walker, apply};
 use super::place::{Place, fits};
 use super::plan::{Node, Plan, plan};
 use super::strategy::strategy;
 use super::values::{maximal, minimal};
 use super::wire::{PartRule, breaks_only, encode_path_value, form_pairs, multipart_parts, part_rules, violations};
+use crate::model::case::{Body, Case, CaseKind, CaseOrigin, Location, Mutation, Request};
 use crate::rng::mix;
 use crate::spec::params::{Serialized, serialize};
 use crate::spec::{

@@ -6,7 +6,7 @@
 //! Generation checks every mutant with it (the mutated part must fail, everything else must
 //! pass), and tests check every generated request with it.
 
-use super::case::{Body, Location, Request};
+use crate::model::case::{Body, Location, Request};
 use crate::spec::params::{parse, scalar_text};
 use crate::spec::{Operation, ParamLocation, ParamStyle, ParameterSpec, Schema, media};
 use indexmap::IndexMap;

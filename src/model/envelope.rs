@@ -7,7 +7,7 @@
 //! Reading only: nothing here decides whether an answer conforms.
 
 use super::Response;
-use crate::generate::Request;
+use crate::model::case::Request;
 use serde_json::Value;
 
 /// The body of the effective answer.

@@ -11,7 +11,7 @@
 //! server may echo a secret into an answer): only its kind, phase and operation.
 
 use super::{CheckFailure, CheckName, CheckSet, Example, OperationStats, RunReport};
-use crate::generate::{Case, CaseOrigin};
+use crate::model::case::{Case, CaseOrigin};
 use serde::Serialize;
 
 /// A named step of a run. The case phases share one pass over the generator's cases, in the

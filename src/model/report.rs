@@ -5,7 +5,7 @@
 //! every `Debug` output that could show a secret goes through [`super::redact`].
 
 use super::{AuthMode, CheckName, Credentials, Response, Sent, Severity};
-use crate::generate::Case;
+use crate::model::case::Case;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -29,7 +29,8 @@ pub use finding::{FindingKind, Severity, SpecFinding, group_places};
 pub(crate) use inherit::{inherited_base, require_within};
 pub use model::*;
 pub use pattern::generatable;
-pub use schema::{DISCRIMINATOR_KEY, pattern_compiles, translate_pattern};
+pub use pattern::{pattern_compiles, translate_pattern};
+pub use schema::DISCRIMINATOR_KEY;
 pub use source::{Origin, SpecError, Version, shown_url};
 
 use indexmap::IndexMap;

@@ -125,7 +125,7 @@ fn compile(source: &str) -> Result<GenPattern, String> {
         .build(&json!({"pattern": source}))
         .map_err(|_| "it is not a valid regular expression".to_owned())?;
     let relaxed = relax(source);
-    let translated = super::translate_pattern(&relaxed.text)
+    let translated = translate_pattern(&relaxed.text)
         .ok_or_else(|| "it uses syntax no finite-automaton regex can draw from".to_owned())?;
     let parsed = regex_syntax::ParserBuilder::new()
         .build()
@@ -430,6 +430,16 @@ fn cap(h: &Hir) -> Option<Hir> {
         HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(cap).collect::<Option<_>>()?),
         _ => h.clone(),
     })
+}
+
+/// Whether the validator accepts `pattern` (the same check jsonschema makes when it compiles).
+pub fn pattern_compiles(pattern: &str) -> bool {
+    jsonschema::options().build(&serde_json::json!({"pattern": pattern})).is_ok()
+}
+
+/// The Rust-regex form of an ECMA-262 pattern, as the validator translates it.
+pub fn translate_pattern(pattern: &str) -> Option<String> {
+    jsonschema_regex::to_rust_regex(pattern).ok().map(|p| p.into_owned())
 }
 
 #[cfg(test)]

@@ -458,7 +458,7 @@ impl Walker<'_> {
         if let Some(&ok) = self.pattern_ok.get(pattern) {
             return ok;
         }
-        let ok = pattern_compiles(pattern);
+        let ok = super::pattern::pattern_compiles(pattern);
         self.pattern_ok.insert(pattern.to_owned(), ok);
         ok
     }
@@ -604,16 +604,6 @@ fn shape_problem(key: &str, value: &Value) -> Option<String> {
         _ => "a boolean",
     };
     (!ok).then(|| format!("is {value}, not {expected}"))
-}
-
-/// Whether the validator accepts `pattern` (the same check jsonschema makes when it compiles).
-pub fn pattern_compiles(pattern: &str) -> bool {
-    jsonschema::options().build(&json!({"pattern": pattern})).is_ok()
-}
-
-/// The Rust-regex form of an ECMA-262 pattern, as the validator translates it.
-pub fn translate_pattern(pattern: &str) -> Option<String> {
-    jsonschema_regex::to_rust_regex(pattern).ok().map(|p| p.into_owned())
 }
 
 /// A discriminator mapping value as a reference: `#/…` stays, a bare name means a component.

@@ -4,13 +4,13 @@
 //! line carries the parts as `-F`.
 
 use conform::check::CheckName;
+use conform::engine::{RunConfig, Target, run};
 use conform::mock::{MockConfig, MockServer};
 use conform::model::RunReport;
 use conform::model::events::NoProgress;
 use conform::multipart;
-use conform::runner::auth::AuthSettings;
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
+use conform::transport::auth::AuthSettings;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;

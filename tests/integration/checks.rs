@@ -2,11 +2,11 @@
 //! all, and each fault is caught by the check named for it.
 
 use conform::check::CheckName;
+use conform::engine::{RunConfig, Target, run};
 use conform::model::RunReport;
 use conform::model::events::NoProgress;
-use conform::runner::auth::AuthSettings;
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
+use conform::transport::auth::AuthSettings;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
 use std::collections::HashMap;

@@ -10,12 +10,12 @@
 //! fire on the same requests every time), so the module takes seconds.
 
 use conform::check::CheckName;
+use conform::engine::{RunConfig, Target, run};
 use conform::mock::Fault;
 use conform::model::RunReport;
 use conform::model::events::NoProgress;
 use conform::report::snapshot::normalize;
 use conform::report::terminal::{Style, render};
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use serde_json::json;
 use std::sync::{Arc, OnceLock};

@@ -123,7 +123,7 @@ async fn the_builder_reports_an_unreachable_target_with_its_source() {
         .run()
         .await
         .unwrap_err();
-    assert!(matches!(err, conform::ContractError::Run(conform::runner::RunError::Unreachable { .. })), "{err:?}");
+    assert!(matches!(err, conform::ContractError::Run(conform::engine::RunError::Unreachable { .. })), "{err:?}");
     assert!(err.to_string().starts_with("cannot reach http://127.0.0.1:"), "{err}");
     let source = std::error::Error::source(&err).expect("the I/O error is kept as the source");
     assert!(source.downcast_ref::<std::io::Error>().is_some(), "{source:?}");

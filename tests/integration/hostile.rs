@@ -6,9 +6,9 @@
 //! server, and never hold a huge body whole.
 
 use conform::check::CheckName;
+use conform::engine::{DEFAULT_MAX_BODY, RunConfig, Target, run};
 use conform::model::events::NoProgress;
 use conform::model::{EXCERPT, RunReport};
-use conform::runner::{DEFAULT_MAX_BODY, RunConfig, Target, run};
 use conform::spec::Spec;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
@@ -462,7 +462,7 @@ async fn auth_probes_against_a_tarpit_run_concurrently() {
         cases: 0,
         concurrency: 16,
         timeout: Duration::from_secs(1),
-        auth: conform::runner::auth::AuthSettings { token: Some(TOKEN.into()), ..Default::default() },
+        auth: conform::transport::auth::AuthSettings { token: Some(TOKEN.into()), ..Default::default() },
         ..RunConfig::default()
     };
     let started = Instant::now();

@@ -7,9 +7,9 @@
 //! deterministic cases); Twilio's API (197 operations, HTTP Basic, form bodies, `nullable`
 //! everywhere) runs fewer, as the generality check. Seeds run concurrently in one runtime.
 
+use conform::engine::{RunConfig, Target, run};
 use conform::model::RunReport;
 use conform::model::events::NoProgress;
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -120,7 +120,7 @@ async fn atlas_2026_stateful_sequences_hold_and_still_catch_state_faults() {
     use conform::check::{CheckName, CheckSet};
     use conform::mock::Fault;
     let spec = Arc::new(Spec::load(&crate::support::repo("../shared/fixtures/atlas/atlas-api-2026.yaml")).unwrap());
-    let include = conform::runner::filter::parse_list(
+    let include = conform::engine::filter::parse_list(
         "id:*GroupMcpConfig*,id:*PrivateEndpointId*,id:*GroupTeam*,id:*OrgApiKey,id:*OrgUser,id:*Group,\
          id:*AccessListEntr*,id:*CostExplorer*,id:*OrgInvite",
     )

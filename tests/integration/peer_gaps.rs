@@ -8,11 +8,11 @@
 //! 4. a documented error (403, 404) answered with an undocumented media type.
 
 use conform::check::{CheckName, Severity};
+use conform::engine::{RunConfig, Target, run};
 use conform::model::RunReport;
 use conform::model::events::NoProgress;
-use conform::runner::auth::AuthSettings;
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
+use conform::transport::auth::AuthSettings;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;

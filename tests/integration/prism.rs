@@ -6,10 +6,10 @@
 //! contract violations, each explained there, and nothing from the checks Prism honours.
 
 use conform::check::CheckName;
+use conform::engine::{RunConfig, Target, run};
 use conform::model::events::NoProgress;
-use conform::runner::auth::AuthSettings;
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
+use conform::transport::auth::AuthSettings;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

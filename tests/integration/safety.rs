@@ -3,12 +3,12 @@
 //! stops), `--exclude` keeps that operation out entirely, and operations merely forbidden to
 //! the credentials are not mistaken for a lockout.
 
+use conform::engine::filter::parse_list;
+use conform::engine::{RunConfig, Target, run};
 use conform::model::events::NoProgress;
 use conform::model::{RunReport, SkipCause};
-use conform::runner::auth::AuthSettings;
-use conform::runner::filter::parse_list;
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
+use conform::transport::auth::AuthSettings;
 use conform_testkit::server::{Received, Reply, TestServer};
 use serde_json::{Value, json};
 use std::sync::Arc;

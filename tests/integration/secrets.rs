@@ -6,11 +6,11 @@
 
 use base64::Engine;
 use conform::check::CheckName;
+use conform::engine::{RunConfig, Target, run};
 use conform::model::RunReport;
 use conform::model::events::NoProgress;
-use conform::runner::auth::{AuthMode, AuthSettings};
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
+use conform::transport::auth::{AuthMode, AuthSettings};
 use conform_testkit::server::{Received, Reply, TestServer, verify_digest};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

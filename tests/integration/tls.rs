@@ -4,13 +4,13 @@
 //! runs clean and says so in the report.
 
 use conform::check::CheckName;
+use conform::engine::{RunConfig, Target, run};
 use conform::mock::{MockConfig, MockServer};
 use conform::model::RunReport;
 use conform::model::events::NoProgress;
-use conform::runner::auth::{AuthMode, AuthSettings};
-use conform::runner::{RunConfig, Target, run};
 use conform::spec::Spec;
 use conform::tls::TlsSettings;
+use conform::transport::auth::{AuthMode, AuthSettings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -4,11 +4,11 @@
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use conform::check::{CheckName, CheckSet};
+use conform::engine::{self, RunConfig, RunError, Target};
 use conform::generate::Partition;
-use conform::runner::auth::{AuthError, AuthMode, Credential};
-use conform::runner::{self, RunConfig, RunError, Target};
 use conform::settings::{self, CredentialSources, env};
 use conform::spec::Spec;
+use conform::transport::auth::{AuthError, AuthMode, Credential};
 use conform::{exit, report};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -115,16 +115,16 @@ struct RunArgs {
     #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Random cases per operation, after the deterministic boundary cases.
-    #[arg(long, allow_negative_numbers = true, default_value_t = runner::DEFAULT_CASES)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = engine::DEFAULT_CASES)]
     cases: usize,
     /// Requests in flight at once.
-    #[arg(long, allow_negative_numbers = true, default_value_t = runner::default_concurrency(), value_parser = concurrency)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = engine::default_concurrency(), value_parser = concurrency)]
     concurrency: usize,
     /// Requests per second, at most.
     #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     rate_limit: Option<f64>,
     /// Seconds before a request is abandoned.
-    #[arg(long, allow_negative_numbers = true, default_value_t = runner::DEFAULT_TIMEOUT.as_secs_f64(), value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = engine::DEFAULT_TIMEOUT.as_secs_f64(), value_parser = positive_f64)]
     timeout: f64,
     /// Test only this operation (repeatable).
     #[arg(long = "operation", value_name = "ID")]
@@ -133,10 +133,10 @@ struct RunArgs {
     /// method:NAME; a bare value is a path glob if it starts with /, a method if it is one,
     /// else an operationId glob or a tag.
     #[arg(long = "include", value_name = "FILTER")]
-    include: Vec<runner::filter::Filter>,
+    include: Vec<engine::filter::Filter>,
     /// Leave out operations matching any of these (repeatable; same forms as --include).
     #[arg(long = "exclude", value_name = "FILTER")]
-    exclude: Vec<runner::filter::Filter>,
+    exclude: Vec<engine::filter::Filter>,
     /// Run only these checks (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     checks: Vec<CheckName>,
@@ -189,7 +189,7 @@ struct RunArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "MS")]
     max_response_time: Option<u64>,
     /// Bytes of an answer's body read at most; the rest is cut, and the finding says so.
-    #[arg(long, value_name = "BYTES", default_value_t = runner::DEFAULT_MAX_BODY, value_parser = byte_count)]
+    #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_BODY, value_parser = byte_count)]
     max_body: usize,
     /// Path prefix of every request, overriding the spec's server path ("/" for the root).
     #[arg(long, value_name = "PATH")]
@@ -432,12 +432,12 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
     };
     let runtime = tokio_runtime()?;
     let report = runtime.block_on(async {
-        let plan = runner::RunPlan::prepare(spec, target, config).await.map_err(flag_context)?;
+        let plan = engine::RunPlan::prepare(spec, target, config).await.map_err(flag_context)?;
         if args.seed.is_none() {
             eprintln!("seed: {} (pass --seed {} to repeat this run)", plan.seed(), plan.seed());
         }
         let progress = report::terminal::ProgressBar::stderr();
-        anyhow::Ok(runner::execute(plan, &progress).await)
+        anyhow::Ok(engine::execute(plan, &progress).await)
     })?;
 
     match args.format {

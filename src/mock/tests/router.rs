@@ -3,11 +3,11 @@
 
 use super::atlas_spec;
 use crate::check::CheckName;
+use crate::engine::{RunConfig, Target, run};
 use crate::mock::{Fault, MockConfig, router};
 use crate::model::RunReport;
 use crate::model::events::NoProgress;
-use crate::runner::auth::AuthSettings;
-use crate::runner::{RunConfig, Target, run};
+use crate::transport::auth::AuthSettings;
 
 const TOKEN: &str = "router-test-token";
 

@@ -6,11 +6,11 @@
 //! the finding exists.
 
 use super::RunPlan;
-use super::engine::{Emitter, judge};
-use super::transport::Outcome;
+use super::work::{Emitter, judge};
 use crate::generate::{Case, CaseOrigin};
 use crate::model::events::{Event, Phase, PhaseSkip};
 use crate::model::{CheckFailure, CheckName, CheckSet, Credentials, Example};
+use crate::transport::Outcome;
 
 /// At most this many extra requests are spent shrinking one finding.
 const SHRINK_BUDGET: usize = 64;

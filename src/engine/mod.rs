@@ -10,19 +10,16 @@
 //! Reports are deterministic for a seed and a deterministic server: the example kept for a
 //! finding is the one from the earliest case, whatever order the tasks finished in.
 
-pub mod auth;
-mod engine;
 pub mod filter;
 mod fold;
-mod http;
-pub mod inprocess;
 mod lockout;
+mod phases;
 mod probes;
 mod shrink;
 mod stateful;
-pub mod transport;
+mod work;
 
-pub use engine::execute;
+pub use phases::execute;
 
 use crate::check::{self, CheckContext};
 use crate::generate::{CaseId, GenerateConfig, Generator, Partition};
@@ -30,11 +27,11 @@ use crate::mock::{Fault, MockConfig, MockServer};
 use crate::model::events::EventSink;
 use crate::model::{CheckSet, RunReport, SkipCause, Skipped};
 use crate::spec::{Operation, SecuritySchemeSpec, Spec, media};
-use auth::{AuthMode, AuthSettings, Authenticator};
+use crate::transport::auth::{AuthMode, AuthSettings, Authenticator};
+use crate::transport::{self, RateLimiter, Transport, auth, inprocess};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use transport::{RateLimiter, Transport};
 
 /// Bodies longer than this are not read past it (a `transport` failure says so).
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
@@ -140,6 +137,37 @@ impl std::fmt::Debug for Target {
 pub const DEFAULT_CASES: usize = 100;
 /// How long a request may take before it is abandoned, when nothing else is asked for.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Target {
+    /// An application's own tower service (an axum `Router`, for one), contract-tested in this
+    /// process: no port is bound, and every request is served by `service` over an in-memory
+    /// HTTP/1.1 connection. Requests go to `http://in-process` (see [`ORIGIN`](crate::transport::inprocess::ORIGIN)); the spec's
+    /// server path is the base path, as for a URL target without a path. A service error or
+    /// panic is a `transport` finding of the request it failed.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")] {
+    /// use conform::engine::Target;
+    /// let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }));
+    /// let target = Target::service(app);
+    /// assert_eq!(format!("{target:?}"), "Service(InProcess)");
+    /// # }
+    /// ```
+    pub fn service<S, B>(service: S) -> Target
+    where
+        S: tower_service::Service<hyper::Request<hyper::body::Incoming>, Response = hyper::Response<B>>
+            + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<crate::transport::inprocess::BoxError>,
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<crate::transport::inprocess::BoxError>,
+    {
+        Target::Service(crate::transport::inprocess::InProcess::new(service))
+    }
+}
 
 /// What the user asked for: the one typed settings struct that command-line flags, `CONFORM_*`
 /// environment variables and the [`Contract`](crate::Contract) builder all land in. Its `Debug`

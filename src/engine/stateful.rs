@@ -13,14 +13,14 @@
 //! read back is the check catalogue's (`check::stateful`), pure and tested there.
 
 use super::RunPlan;
-use super::engine::Emitter;
-use super::transport::Outcome;
+use super::work::Emitter;
 use crate::check::stateful::{Fields, changes, compact, compare_written, first_difference, id_fits, same, shown};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
 use crate::model::events::{Event, Phase, Position};
 use crate::model::{CheckFailure, CheckName, CheckSet, Credentials, Example};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
 use crate::spec::{Operation, ParamLocation, pointer};
+use crate::transport::Outcome;
 use serde_json::{Map, Value};
 
 /// Sequences of each kind per resource (each with its own seed).

@@ -209,7 +209,7 @@ async fn a_digest_challenge_inside_an_envelope_is_answered() {
         ..Default::default()
     };
     let transport = Transport {
-        client: super::transport::Client::new(reqwest::Client::builder(), &server.url(), false).unwrap(),
+        client: crate::transport::Client::new(reqwest::Client::builder(), &server.url(), false).unwrap(),
         base: server.url(),
         auth: Arc::new(Authenticator::new(&settings, &spec).unwrap()),
         extra_headers: Vec::new(),

@@ -9,7 +9,7 @@
 //! the cases', which keeps reports deterministic whatever order they finish in.
 
 use super::RunPlan;
-use super::engine::{Done, Emitter, Judged, judge, judge_answer, pool};
+use super::work::{Done, Emitter, Judged, judge, judge_answer, pool};
 use crate::check::AuthProbe;
 use crate::generate::{Case, CaseKind, CaseOrigin};
 use crate::model::events::{Event, Phase, PhaseSkip, Position};

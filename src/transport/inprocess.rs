@@ -13,8 +13,7 @@
 //! a `transport` finding, as a server that drops its connection does. Nothing here may take
 //! the run down: no panic, and no task left running once its connection is gone.
 
-use super::Target;
-use super::transport::{Dial, Dialing, Io};
+use super::{Dial, Dialing, Io};
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -29,12 +28,12 @@ pub const ORIGIN: &str = "http://in-process";
 const PIPE_BUFFER: usize = 64 * 1024;
 
 /// An error a service may return (hyper's bound for service and body errors).
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Serves one connection's far end with the service, in a task of its own.
 type Serve = dyn Fn(DuplexStream) -> std::io::Result<()> + Send + Sync;
 
-/// A tower service to contract-test in-process: what [`Target::service`] wraps. Cloning it
+/// A tower service to contract-test in-process: what `engine::Target::service` wraps. Cloning it
 /// shares the service; its `Debug` output shows nothing of the service.
 #[derive(Clone)]
 pub struct InProcess {
@@ -49,11 +48,11 @@ impl std::fmt::Debug for InProcess {
 
 impl InProcess {
     /// Wraps `service`: each connection gets a clone of it (as `axum::serve` does).
-    /// [`Target::service`] is the usual way in.
+    /// `engine::Target::service` is the usual way in.
     ///
     /// ```
     /// # #[cfg(feature = "mock")] {
-    /// use conform::runner::{Target, inprocess::InProcess};
+    /// use conform::{engine::Target, transport::inprocess::InProcess};
     /// let target = Target::Service(InProcess::new(axum::Router::new()));
     /// # }
     /// ```
@@ -84,7 +83,7 @@ impl InProcess {
     }
 
     /// The transport's way to open connections to this service.
-    pub(super) fn dialer(&self) -> Arc<dyn Dial> {
+    pub(crate) fn dialer(&self) -> Arc<dyn Dial> {
         Arc::new(self.clone())
     }
 }
@@ -97,44 +96,16 @@ impl Dial for InProcess {
     }
 }
 
-impl Target {
-    /// An application's own tower service (an axum `Router`, for one), contract-tested in this
-    /// process: no port is bound, and every request is served by `service` over an in-memory
-    /// HTTP/1.1 connection. Requests go to `http://in-process` (see [`ORIGIN`]); the spec's
-    /// server path is the base path, as for a URL target without a path. A service error or
-    /// panic is a `transport` finding of the request it failed.
-    ///
-    /// ```
-    /// # #[cfg(feature = "mock")] {
-    /// use conform::runner::Target;
-    /// let app = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }));
-    /// let target = Target::service(app);
-    /// assert_eq!(format!("{target:?}"), "Service(InProcess)");
-    /// # }
-    /// ```
-    pub fn service<S, B>(service: S) -> Target
-    where
-        S: tower_service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
-        Target::Service(InProcess::new(service))
-    }
-}
-
 #[cfg(all(test, feature = "mock"))]
 mod tests {
     use super::*;
     use crate::check::CheckName;
+    use crate::engine::{RunConfig, Target, run};
     use crate::mock::{MockConfig, router};
     use crate::model::RunReport;
     use crate::model::events::NoProgress;
-    use crate::runner::auth::AuthSettings;
-    use crate::runner::{RunConfig, run};
     use crate::spec::Spec;
+    use crate::transport::auth::AuthSettings;
     use std::convert::Infallible;
     use std::task::{Context, Poll};
 

@@ -10,13 +10,17 @@
 //! reqwest. Both paths read answers the same way and classify failures with the same kinds.
 //!
 //! The fast path opens its connections through a [`Dial`] when the pool has one (an in-process
-//! service, see [`super::inprocess`]) instead of TCP: everything above the byte stream (the
+//! service, see [`inprocess`]) instead of TCP: everything above the byte stream (the
 //! pool, retries, timeouts, body caps, failure kinds) is the same for both.
 
-use super::auth::{Authenticator, TokenClient};
-pub use super::http::describe;
+pub mod auth;
+mod http;
+pub mod inprocess;
+
 use crate::generate::Request;
 use crate::model::{Credentials, Response, Sent};
+use auth::{Authenticator, TokenClient};
+pub use http::describe;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1;
@@ -780,7 +784,7 @@ mod tests {
             base: "http://127.0.0.1:1/api".into(),
             auth: Arc::new(
                 Authenticator::new(
-                    &super::super::auth::AuthSettings::default(),
+                    &super::auth::AuthSettings::default(),
                     &crate::spec::Spec::from_value(
                         "t",
                         serde_json::json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}),
@@ -817,7 +821,7 @@ mod tests {
         Transport {
             client: Client::new(reqwest::Client::builder(), base, false).unwrap(),
             base: base.to_owned(),
-            auth: Arc::new(Authenticator::new(&super::super::auth::AuthSettings::default(), &spec).unwrap()),
+            auth: Arc::new(Authenticator::new(&super::auth::AuthSettings::default(), &spec).unwrap()),
             extra_headers: vec![("X-Extra".into(), "1".into())],
             max_body,
             timeout,

@@ -1,0 +1,191 @@
+//! The shared machinery of the phases: the [`Emitter`] that turns what workers did into
+//! events, the one worker [`pool`], and judging an answer with the check catalogue ([`judge`],
+//! [`judge_answer`]). Every phase (`phases`, `probes`, `stateful`, `shrink`) uses it; it uses none
+//! of them.
+
+use super::RunPlan;
+use super::fold::ReportBuilder;
+use super::lockout::Watch;
+use crate::check::{self, AuthProbe, Exchange};
+use crate::generate::Case;
+use crate::model::envelope::Answer;
+use crate::model::events::{Event, EventSink, Phase, Position};
+use crate::model::{CheckFailure, CheckName, CheckSet, Credentials, Example};
+use crate::spec::Operation;
+use crate::transport::Outcome;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Delivers events: to the report builder, then to the caller's sink.
+pub(super) struct Emitter<'s> {
+    pub(super) builder: &'s ReportBuilder,
+    pub(super) sink: &'s dyn EventSink,
+}
+
+impl Emitter<'_> {
+    pub(super) fn emit(&self, event: Event<'_>) {
+        self.builder.event(&event);
+        self.sink.event(&event);
+    }
+
+    /// The events of one judged exchange.
+    pub(super) fn judged(&self, done: Judged) {
+        let Judged { phase, position, case, outcome, credentials, status, checks, failures } = done;
+        let operation = case.operation;
+        self.emit(Event::CaseSent { phase, operation, requests: outcome.requests });
+        self.emit(Event::AnswerJudged {
+            phase,
+            operation,
+            valid: case.is_valid(),
+            status,
+            checks,
+            failures: failures.len(),
+        });
+        if failures.is_empty() {
+            return;
+        }
+        let example = Example { case, sent: outcome.sent, response: outcome.result.ok(), credentials }.bounded();
+        for failure in &failures {
+            self.emit(Event::Finding { phase, operation, position, failure, example: &example, steps: &[] });
+        }
+    }
+
+    fn done(&self, done: Done) {
+        match done {
+            Done::Sent { phase, operation, requests } => self.emit(Event::CaseSent { phase, operation, requests }),
+            Done::Judged(judged) => self.judged(*judged),
+        }
+    }
+}
+
+/// What a worker hands to the engine's task.
+pub(super) enum Done {
+    /// Requests that no judged exchange owns (a lockout verification).
+    Sent {
+        phase: Phase,
+        operation: usize,
+        requests: usize,
+    },
+    Judged(Box<Judged>),
+}
+
+/// One exchange, sent and judged.
+pub(super) struct Judged {
+    pub(super) phase: Phase,
+    pub(super) position: Position,
+    pub(super) case: Case,
+    pub(super) outcome: Outcome,
+    pub(super) credentials: Credentials,
+    /// The effective status (inside an envelope), when an answer came.
+    pub(super) status: Option<u16>,
+    /// The checks that judged it ([`check::judged`]).
+    pub(super) checks: CheckSet,
+    pub(super) failures: Vec<CheckFailure>,
+}
+
+/// The one worker pool: `workers` tasks take `jobs` in order (until `stop` says the credentials
+/// stopped working) and hand what they did to this task, which emits it (after `observe` sees
+/// it). A task that dies is a conform bug: the report says so and the rest goes on.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn pool<J, W, F>(
+    workers: usize,
+    jobs: Arc<Vec<J>>,
+    stop: Option<Arc<Watch>>,
+    work: W,
+    emit: &Emitter<'_>,
+    what: &str,
+    internal_errors: &mut Vec<String>,
+    mut observe: impl FnMut(&Done),
+) where
+    J: Copy + Send + Sync + 'static,
+    W: Fn(usize, J) -> F + Clone + Send + 'static,
+    F: Future<Output = Vec<Done>> + Send + 'static,
+{
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Done>();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let (jobs, next, stop, work, tx) = (jobs.clone(), next.clone(), stop.clone(), work.clone(), tx.clone());
+        tasks.spawn(async move {
+            loop {
+                if stop.as_ref().is_some_and(|w| w.stopped()) {
+                    break;
+                }
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&job) = jobs.get(n) else { break };
+                for done in work(n, job).await {
+                    // The receiver lives until every task has ended.
+                    let _ = tx.send(done);
+                }
+            }
+        });
+    }
+    drop(tx);
+    let join = async {
+        while let Some(result) = tasks.join_next().await {
+            if let Err(e) = result {
+                internal_errors.push(format!("a {what} task ended abnormally: {e}"));
+            }
+        }
+    };
+    let drain = async {
+        while let Some(done) = rx.recv().await {
+            observe(&done);
+            emit.done(done);
+        }
+    };
+    tokio::join!(join, drain);
+}
+
+/// Runs the checks on an outcome (a transport failure is the `transport` check's).
+pub(super) fn judge(
+    plan: &RunPlan,
+    op: &Operation,
+    case: &Case,
+    outcome: &Outcome,
+    probe: Option<AuthProbe>,
+) -> Vec<CheckFailure> {
+    judge_answer(plan, op, case, outcome, None, probe).0
+}
+
+/// [`judge`] with the effective answer of `outcome`, when the caller has unwrapped it already;
+/// also gives the checks that judged the exchange (see [`check::judged`]).
+pub(super) fn judge_answer(
+    plan: &RunPlan,
+    op: &Operation,
+    case: &Case,
+    outcome: &Outcome,
+    answer: Option<&Answer<'_>>,
+    probe: Option<AuthProbe>,
+) -> (Vec<CheckFailure>, CheckSet) {
+    let transport_only = plan.checks.intersect(CheckSet::none().with(CheckName::Transport));
+    match &outcome.result {
+        Err(t) => {
+            if plan.checks.contains(CheckName::Transport) {
+                (vec![CheckFailure::new(CheckName::Transport, t.message.clone(), t.kind)], transport_only)
+            } else {
+                (Vec::new(), transport_only)
+            }
+        }
+        Ok(response) => {
+            let mut failures = Vec::new();
+            if response.truncated && plan.checks.contains(CheckName::Transport) {
+                failures.push(CheckFailure::new(
+                    CheckName::Transport,
+                    format!(
+                        "the {} body is larger than {} bytes; conform read only that much",
+                        response.status, plan.transport.max_body
+                    ),
+                    "too_large",
+                ));
+            }
+            let exchange = Exchange { operation: op, case, request: &case.request, response, probe };
+            match answer {
+                Some(answer) => failures.extend(check::run_on(plan.checks, &plan.context, &exchange, answer)),
+                None => failures.extend(check::run(plan.checks, &plan.context, &exchange)),
+            }
+            (failures, check::judged(plan.checks, &plan.context, &exchange))
+        }
+    }
+}
