@@ -99,6 +99,18 @@ pub enum ContractError {
     /// The async runtime of the harness could not start.
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
+    /// No target was given and this build has no embedded mock to fall back on.
+    #[error("no target: give one, or build conform with its `mock` feature to test the embedded mock")]
+    NoTarget,
+}
+
+/// The embedded reference mock, the target when none is given; without the `mock` feature,
+/// [`ContractError::NoTarget`].
+fn embedded() -> Result<Target, ContractError> {
+    #[cfg(feature = "mock")]
+    return Ok(Target::mock());
+    #[cfg(not(feature = "mock"))]
+    Err(ContractError::NoTarget)
 }
 
 /// Where the spec comes from.
@@ -124,6 +136,8 @@ impl std::fmt::Debug for SpecSource {
 /// Where requests go, as asked.
 #[derive(Clone, Debug)]
 enum TargetChoice {
+    /// The embedded reference mock (what a contract tests when no target is given).
+    Embedded,
     Given(Target),
     /// The URL in this variable; unset or empty: the embedded mock.
     Env(String),
@@ -485,7 +499,7 @@ impl Contract {
     fn new(spec: SpecSource) -> Contract {
         Contract {
             spec,
-            target: TargetChoice::Given(Target::mock()),
+            target: TargetChoice::Embedded,
             auth: None,
             config: RunConfig { seed: Some(DEFAULT_SEED), cases: DEFAULT_CASES, ..RunConfig::default() },
             checks: Vec::new(),
@@ -808,9 +822,10 @@ impl Contract {
             return Err(e);
         }
         let target = match self.target {
+            TargetChoice::Embedded => embedded()?,
             TargetChoice::Given(target) => target,
             TargetChoice::Env(var) => match settings::var(&var) {
-                None => Target::mock(),
+                None => embedded()?,
                 Some(url) => Target::url(&url).map_err(|e| ContractError::Env { var, source: e.into() })?,
             },
         };

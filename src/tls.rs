@@ -7,10 +7,25 @@
 //! users who must go through it. Either way a run can add a private CA (`ca_certs`), or turn
 //! verification off (`insecure`), which the report then says.
 //!
+//! A build with neither feature speaks plain HTTP only: an `https` target fails like a refused
+//! connection, and asking for a CA file is an error that says why.
+//!
 //! This module never loads certificates itself on the request path: the client is built
 //! lazily by the transport, only when a run needs it.
 
 use std::path::{Path, PathBuf};
+
+/// Whether this build can make HTTPS connections (feature `tls` or `native-tls`).
+pub const ENABLED: bool = cfg!(any(feature = "tls", feature = "native-tls"));
+
+/// A trusted root certificate, read from a PEM file.
+#[cfg(any(feature = "tls", feature = "native-tls"))]
+pub type Certificate = reqwest::Certificate;
+
+/// A trusted root certificate; a build without TLS never holds one.
+#[cfg(not(any(feature = "tls", feature = "native-tls")))]
+#[derive(Debug, Clone)]
+pub enum Certificate {}
 
 /// The report's warning (and terminal header note) when certificates were not verified.
 pub const INSECURE_WARNING: &str =
@@ -60,6 +75,12 @@ pub enum TlsError {
         #[source]
         source: std::io::Error,
     },
+    /// A CA file was given to a build without TLS.
+    #[error("cannot trust the CA certificate file {path}: conform was built without TLS (features tls, native-tls)")]
+    NoTls {
+        /// The file named.
+        path: String,
+    },
     /// A CA file holds no usable PEM certificate.
     #[error("the CA certificate file {path} holds no PEM certificate{detail}")]
     NoCertificate {
@@ -89,7 +110,7 @@ pub fn install_default_provider() {
 ///
 /// # Errors
 /// [`TlsError`] naming the file that cannot be read or holds no certificate.
-pub fn load_ca_certs(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, TlsError> {
+pub fn load_ca_certs(paths: &[PathBuf]) -> Result<Vec<Certificate>, TlsError> {
     let mut certs = Vec::new();
     for path in paths {
         certs.extend(read_pem(path)?);
@@ -97,15 +118,23 @@ pub fn load_ca_certs(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, Tls
     Ok(certs)
 }
 
-fn read_pem(path: &Path) -> Result<Vec<reqwest::Certificate>, TlsError> {
+fn read_pem(path: &Path) -> Result<Vec<Certificate>, TlsError> {
     let shown = path.display().to_string();
+    if !ENABLED {
+        return Err(TlsError::NoTls { path: shown });
+    }
     let bytes = std::fs::read(path).map_err(|source| TlsError::Read { path: shown.clone(), source })?;
     let no_certificate = |detail: String| TlsError::NoCertificate { path: shown.clone(), detail };
     if !bytes.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
         return Err(no_certificate(String::new()));
     }
-    let certs = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|e| no_certificate(format!(": {e}")))?;
-    if certs.is_empty() { Err(no_certificate(String::new())) } else { Ok(certs) }
+    #[cfg(any(feature = "tls", feature = "native-tls"))]
+    {
+        let certs = Certificate::from_pem_bundle(&bytes).map_err(|e| no_certificate(format!(": {e}")))?;
+        if certs.is_empty() { Err(no_certificate(String::new())) } else { Ok(certs) }
+    }
+    #[cfg(not(any(feature = "tls", feature = "native-tls")))]
+    Err(TlsError::NoTls { path: shown })
 }
 
 /// Applies the settings to a client builder (with certificates from [`load_ca_certs`]), and
@@ -113,15 +142,20 @@ fn read_pem(path: &Path) -> Result<Vec<reqwest::Certificate>, TlsError> {
 pub fn configure(
     mut builder: reqwest::ClientBuilder,
     settings: &TlsSettings,
-    certs: Vec<reqwest::Certificate>,
+    certs: Vec<Certificate>,
 ) -> reqwest::ClientBuilder {
     install_default_provider();
-    for cert in certs {
-        builder = builder.add_root_certificate(cert);
+    #[cfg(any(feature = "tls", feature = "native-tls"))]
+    {
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+        if settings.insecure {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
     }
-    if settings.insecure {
-        builder = builder.danger_accept_invalid_certs(true);
-    }
+    #[cfg(not(any(feature = "tls", feature = "native-tls")))]
+    let _ = (settings, certs, &mut builder);
     builder
 }
 

@@ -23,12 +23,16 @@ pub use phases::execute;
 
 use crate::check::{self, CheckContext};
 use crate::generate::{CaseId, GenerateConfig, Generator, Partition};
+#[cfg(feature = "mock")]
 use crate::mock::{Fault, MockConfig, MockServer};
 use crate::model::events::EventSink;
 use crate::model::{CheckSet, RunReport, SkipCause, Skipped};
-use crate::spec::{Operation, SecuritySchemeSpec, Spec, media};
+#[cfg(feature = "mock")]
+use crate::spec::SecuritySchemeSpec;
+use crate::spec::{Operation, Spec, media};
 use crate::transport::auth::{AuthMode, AuthSettings, Authenticator};
 use crate::transport::{self, RateLimiter, Transport, auth, inprocess};
+#[cfg(feature = "mock")]
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +54,7 @@ pub enum Target {
     /// An HTTP(S) base URL. With no path, the spec's first server path is appended.
     Url(url::Url),
     /// The embedded reference mock, started on 127.0.0.1:0 for the run (with these faults).
+    #[cfg(feature = "mock")]
     Embedded {
         /// The ways the mock breaks the contract (none: a conforming reference).
         faults: Vec<Fault>,
@@ -84,13 +89,17 @@ impl Target {
     /// ```no_run
     /// let target = conform::Target::mock();
     /// ```
+    #[cfg(feature = "mock")]
     pub fn mock() -> Target {
         Target::Embedded { faults: Vec::new() }
     }
 
     /// Whether this is the embedded mock.
     pub(crate) fn is_embedded(&self) -> bool {
-        matches!(self, Target::Embedded { .. })
+        #[cfg(feature = "mock")]
+        return matches!(self, Target::Embedded { .. });
+        #[cfg(not(feature = "mock"))]
+        false
     }
 }
 
@@ -126,6 +135,7 @@ impl std::fmt::Debug for Target {
                 }
                 f.debug_tuple("Url").field(&shown.as_str()).finish()
             }
+            #[cfg(feature = "mock")]
             Target::Embedded { faults } => f.debug_struct("Embedded").field("faults", faults).finish(),
             Target::Service(service) => f.debug_tuple("Service").field(service).finish(),
         }
@@ -310,9 +320,11 @@ pub enum RunError {
     Semantics(#[from] crate::spec::semantics::SemanticsError),
     /// The embedded mock could not start.
     #[error("cannot start the embedded mock")]
+    #[cfg(feature = "mock")]
     Mock(#[from] crate::mock::MockError),
     /// The URL the embedded mock listens on does not parse (a bug).
     #[error("the embedded mock's address is not a URL")]
+    #[cfg(feature = "mock")]
     MockUrl(#[source] url::ParseError),
     /// The API version for versioned media types is not a date.
     #[error("the API version {0} is not a date like 2025-03-12")]
@@ -347,7 +359,7 @@ pub struct RunPlan {
     /// The run's cases, in order.
     ids: Arc<Vec<CaseId>>,
     transport: Arc<Transport>,
-    mock: Option<MockServer>,
+    mock: Option<EmbeddedServer>,
     target_display: String,
     seed: u64,
     /// `--cases`: also scales how many stateful sequences run.
@@ -409,6 +421,7 @@ impl RunPlan {
         }
         let seed = config.seed.unwrap_or_else(random_seed);
         let semantics = crate::spec::semantics::Semantics::for_spec(&spec)?;
+        #[cfg_attr(not(feature = "mock"), allow(unused_mut))]
         let mut auth_settings = config.auth.clone();
         let mut dialer = None;
         let (mock, base_url, loopback) = match target {
@@ -419,6 +432,7 @@ impl RunPlan {
                 let loopback = is_loopback(&url);
                 (None, url, loopback)
             }
+            #[cfg(feature = "mock")]
             Target::Embedded { faults } => {
                 // The embedded mock enforces authentication with credentials made for this run,
                 // so that `ignored_auth` is meaningful against it.
@@ -550,10 +564,26 @@ impl RunPlan {
     }
 }
 
+/// The embedded mock's server, when conform is built with it.
+#[cfg(feature = "mock")]
+type EmbeddedServer = MockServer;
+
+/// Without the `mock` feature there is no embedded server: a plan never holds one.
+#[cfg(not(feature = "mock"))]
+enum EmbeddedServer {}
+
+#[cfg(not(feature = "mock"))]
+impl EmbeddedServer {
+    async fn shutdown(self) {
+        match self {}
+    }
+}
+
 /// Credentials for the embedded mock, of a scheme the spec declares and the mock verifies: a
 /// Bearer token where the spec declares Bearer or OAuth2 (whose access tokens are Bearer
 /// tokens), else HTTP Basic, else HTTP Digest. Specs with only other schemes (API keys, OpenID
 /// Connect) get a Bearer token, the one thing the mock can check for them.
+#[cfg(feature = "mock")]
 fn embedded_credentials(spec: &Spec, mock: &mut MockConfig, secret: String) -> AuthSettings {
     let declares = |wanted: fn(&SecuritySchemeSpec) -> bool| spec.security_schemes.values().any(wanted);
     let user = "conform-run".to_owned();

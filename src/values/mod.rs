@@ -30,6 +30,7 @@ pub(crate) enum Annotations {
     /// The keywords that describe a value (`description`, `title`, `example`, `default`,
     /// `readOnly`, `writeOnly`, `deprecated`) and extensions: the mock's view of "a `oneOf` with
     /// only notes beside it", which it answers from the alternative without merging.
+    #[cfg_attr(not(feature = "mock"), allow(dead_code))]
     Descriptive,
 }
 
