@@ -90,7 +90,7 @@ impl Origin {
         if source.starts_with("http://") || source.starts_with("https://") {
             url::Url::parse(source)
                 .map(Origin::Url)
-                .map_err(|e| SpecError::Fetch { url: source.to_owned(), message: e.to_string() })
+                .map_err(|e| SpecError::Fetch { url: shown_unparsed(source), message: e.to_string() })
         } else {
             Ok(Origin::File(PathBuf::from(source)))
         }
@@ -130,6 +130,17 @@ pub fn shown_url(url: &url::Url) -> String {
     shown.set_query(None);
     shown.set_fragment(None);
     shown.to_string()
+}
+
+/// Text that failed to parse as a URL, as shown: the same parts left out as by [`shown_url`]
+/// (anything before an `@` in the authority, the query, the fragment), found by their
+/// delimiters alone.
+fn shown_unparsed(text: &str) -> String {
+    let (scheme, rest) = text.split_once("://").unwrap_or(("", text));
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    format!("{scheme}://{host}{path}")
 }
 
 fn normalize_path(path: &Path) -> PathBuf {
@@ -456,6 +467,15 @@ impl Bundler<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_unparsable_spec_url_is_shown_without_its_credentials() {
+        let err = super::Origin::parse("https://alice:s3cret@exa mple.com/spec.yaml?token=t0ken#x").unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("s3cret") && !text.contains("alice") && !text.contains("t0ken"), "{text}");
+        assert!(text.contains("https://exa mple.com/spec.yaml"), "{text}");
+        assert_eq!(super::shown_unparsed("http://h:99999/a"), "http://h:99999/a");
+    }
+
     use super::*;
     use serde_json::json;
 
