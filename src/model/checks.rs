@@ -223,8 +223,10 @@ impl CheckSet {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// Fails the run.
     #[default]
     Error,
+    /// Shown and counted; fails the run only with `--strict`.
     Warning,
 }
 
@@ -242,15 +244,18 @@ impl Severity {
 /// breaks the contract).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckFailure {
+    /// The check that failed.
     pub check: CheckName,
     /// What was expected and what came, as a sentence fragment.
     pub message: String,
     /// Identifies "the same way of failing" for deduplication (with the check and operation).
     pub signature: String,
+    /// Whether the failure is an error or a warning.
     pub severity: Severity,
 }
 
 impl CheckFailure {
+    /// An error-level failure (see [`CheckFailure::warning`] for a warning).
     pub fn new(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> CheckFailure {
         CheckFailure { check, message: message.into(), signature: signature.into(), severity: Severity::Error }
     }
