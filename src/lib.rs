@@ -3,7 +3,8 @@
 //! The pipeline, one module per step:
 //! - [`spec`] loads a document once into an operation model with compiled validators;
 //! - `generate` derives valid and invalid requests with proptest (boundaries first, seeded);
-//! - [`runner`] fires them at a target (tokio + reqwest) and `check` judges every answer;
+//! - [`engine`] fires them at a target through [`transport`] (tokio + hyper/reqwest) and [`check`]
+//!   judges every answer;
 //! - [`report`] renders findings for terminals, JSON, JUnit and insta snapshots;
 //! - [`mock`] serves a spec as a reference server with seeded faults (the default target);
 //! - [`diff`] classifies the changes between two versions of a spec;
@@ -15,6 +16,9 @@
 //!
 //! A *finding* ("the API broke the contract") is data; an *error* ("conform could not run")
 //! is a `Result::Err`. [`exit`] names the process exit codes for both.
+
+#![warn(missing_docs)]
+#![warn(rustdoc::broken_intra_doc_links)]
 
 mod calendar;
 pub mod check;

@@ -9,8 +9,6 @@
 
 mod auth;
 mod content;
-// Not yet fully documented (outside this round's documentation pass): drop the allow once it is.
-#[allow(missing_docs)]
 pub mod envelope;
 mod gap;
 pub mod identity;

@@ -35,7 +35,9 @@ pub struct Filter {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("filter `{text}`: {why}")]
 pub struct FilterError {
+    /// The filter as the user wrote it.
     pub text: String,
+    /// Why it cannot be used, as a lowercase fragment.
     pub why: String,
 }
 

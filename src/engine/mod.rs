@@ -187,9 +187,13 @@ impl Target {
 pub struct RunConfig {
     /// `None`: pick one at random (and report it).
     pub seed: Option<u64>,
+    /// `--cases`: random cases per operation, after the deterministic ones.
     pub cases: usize,
+    /// `--concurrency`: how many requests may be in flight at once.
     pub concurrency: usize,
+    /// `--rate-limit`: at most this many requests per second across all tasks; `None`: no limit.
     pub rate_limit: Option<f64>,
+    /// `--timeout`: how long to wait for an answer before a `timeout` failure.
     pub timeout: Duration,
     /// Operation ids to test; empty: all.
     pub operations: Vec<String>,
@@ -197,17 +201,23 @@ pub struct RunConfig {
     pub include: Vec<filter::Filter>,
     /// `--exclude`: operations matching any of them do not run.
     pub exclude: Vec<filter::Filter>,
+    /// The checks to run (`--checks` minus `--exclude-checks`).
     pub checks: CheckSet,
     /// `--param NAME=VALUE`.
     pub params: Vec<(String, String)>,
     /// `-H 'Name: value'`.
     pub headers: Vec<(String, String)>,
+    /// The credentials, as given by flags or the environment.
     pub auth: AuthSettings,
+    /// `--allow-mutations`: test operations that change state against a target that is not loopback.
     pub allow_mutations: bool,
+    /// `--partition K/N`: only this share of the cases.
     pub partition: Option<Partition>,
+    /// `--max-response-time`: answers slower than this fail `max_response_time`; `None`: no limit.
     pub max_response_time: Option<Duration>,
     /// `--api-version DATE`: the date put in versioned `Accept` media types.
     pub api_version: Option<String>,
+    /// `--max-body`: bytes of an answer read at most; a longer body is cut and fails `transport`.
     pub max_body: usize,
     /// `--base-path`: the path prefix of every request, instead of the target URL's path or
     /// the spec's server path (`""` for the root).
@@ -354,6 +364,7 @@ impl Skipped {
 
 /// Everything prepared for a run.
 pub struct RunPlan {
+    /// The loaded spec the run tests.
     pub spec: Arc<Spec>,
     generator: Arc<Generator>,
     /// The run's cases, in order.

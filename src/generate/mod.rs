@@ -73,7 +73,9 @@ impl Default for GenerateConfig {
 /// `K/N`: the K-th (1-based) of N disjoint shares of a run's cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Partition {
+    /// K: which share, counting from 1.
     pub index: usize,
+    /// N: how many shares.
     pub total: usize,
 }
 
@@ -105,7 +107,9 @@ impl FromStr for Partition {
 /// operation's case list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CaseId {
+    /// The operation's index in `Spec::operations`.
     pub operation: usize,
+    /// The case's position in that operation's case list.
     pub index: usize,
 }
 
@@ -114,16 +118,35 @@ pub struct CaseId {
 pub enum GenerateError {
     /// A pinned value that the parameter's schema rejects.
     #[error("`{value}` is not a valid {location} parameter {name} of operation {operation} ({why})")]
-    BadPin { name: String, value: String, location: String, operation: String, why: String },
+    BadPin {
+        /// The parameter name given to `--param`.
+        name: String,
+        /// The pinned value.
+        value: String,
+        /// Where the parameter goes (`path`, `query`, `header`, `cookie`).
+        location: String,
+        /// The id of the operation whose parameter rejects the value.
+        operation: String,
+        /// Why the schema rejects it.
+        why: String,
+    },
     /// A pinned parameter that no operation has.
     #[error("no operation has a parameter named {name}")]
-    UnknownPin { name: String },
+    UnknownPin {
+        /// The parameter name given to `--param`.
+        name: String,
+    },
     /// An operation id in `only` that the spec does not have.
     #[error("unknown operation {0}")]
     UnknownOperation(String),
     /// A partition outside `1 <= K <= N`.
     #[error("partition {index}/{total}: partition must be K/N with 1 <= K <= N")]
-    BadPartition { index: usize, total: usize },
+    BadPartition {
+        /// K as given.
+        index: usize,
+        /// N as given.
+        total: usize,
+    },
 }
 
 /// Derives the seed of random case `index` of operation `op`.

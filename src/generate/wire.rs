@@ -289,6 +289,7 @@ fn raw_values<'r>(
 /// One part of a request that breaks the contract, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
+    /// Where the broken value is.
     pub location: Location,
     /// The failing keywords (`maximum`, `pattern`, `required`…; `method`, `content_type`,
     /// `malformed_json`, `missing_body` for whole-request problems).

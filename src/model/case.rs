@@ -17,7 +17,12 @@ pub enum Body {
     /// `application/x-www-form-urlencoded` pairs.
     Form(Vec<(String, String)>),
     /// `multipart/form-data` parts, with the boundary the `Content-Type` names.
-    Multipart { boundary: String, parts: Vec<crate::multipart::Part> },
+    Multipart {
+        /// The delimiter between parts, as the `Content-Type` names it.
+        boundary: String,
+        /// The parts, in order.
+        parts: Vec<crate::multipart::Part>,
+    },
     /// Sent as is (malformed JSON, text bodies).
     Text(String),
 }
@@ -57,6 +62,7 @@ impl Body {
 /// A concrete HTTP request, before authentication and before the target's base URL.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Request {
+    /// The HTTP method.
     pub method: Method,
     /// The path with variables filled in and percent-encoded, without the server base path
     /// (`/api/atlas/v2/groups/5f…/maintenanceWindow`).
@@ -65,9 +71,11 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     /// Header pairs in order (generated parameters; `Accept` and auth are the runner's).
     pub headers: Vec<(String, String)>,
+    /// Cookie pairs in order, sent in one `Cookie` header.
     pub cookies: Vec<(String, String)>,
     /// The `Content-Type` to send, if any (it may be wrong on purpose).
     pub content_type: Option<String>,
+    /// The body, if any (a missing required body is a mutation).
     pub body: Option<Body>,
 }
 
@@ -95,9 +103,13 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "in", content = "at", rename_all = "snake_case")]
 pub enum Location {
+    /// The path parameter of that name.
     Path(String),
+    /// The query parameter of that name.
     Query(String),
+    /// The header of that name.
     Header(String),
+    /// The cookie of that name.
     Cookie(String),
     /// A JSON pointer into the body (`/protectedHours/startHourOfDay`; empty for the whole body).
     Body(String),
@@ -125,6 +137,7 @@ impl fmt::Display for Location {
 /// The one constraint an invalid request breaks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mutation {
+    /// Where the broken value is.
     pub location: Location,
     /// The broken keyword or rule: `maximum`, `pattern`, `type`, `required`, `enum`,
     /// `additionalProperties`, `nullable`, `minLength`, `malformed_json`, `missing_body`,
@@ -138,7 +151,9 @@ pub struct Mutation {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CaseKind {
+    /// Satisfies the contract: a conforming server accepts it.
     Valid,
+    /// Breaks exactly one constraint, which a conforming server rejects.
     Invalid(Mutation),
 }
 
@@ -170,10 +185,13 @@ pub struct Case {
     pub operation: usize,
     /// Position in the operation's case list (stable for a seed).
     pub index: usize,
+    /// Whether the case satisfies the contract, and if not which constraint it breaks.
     pub kind: CaseKind,
+    /// How the case was made, which sets its phase.
     pub origin: CaseOrigin,
     /// For random cases: the seed of this case's value tree (see `Generator::shrinker`).
     pub seed: Option<u64>,
+    /// The request to send.
     pub request: Request,
     /// For [`CaseOrigin::Edge`] cases: what was sent at which edge
     /// (`count = 9223372036854775807 (int64 maximum; no maximum declared)`).
@@ -190,6 +208,7 @@ impl Case {
         }
     }
 
+    /// Whether the case satisfies the contract.
     pub fn is_valid(&self) -> bool {
         self.kind == CaseKind::Valid
     }

@@ -11,24 +11,40 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CheckName {
+    /// `not_a_server_error`: fails on any 5xx answer.
     NotAServerError,
+    /// `status_code_conformance`: fails on a status the operation does not document.
     StatusCodeConformance,
+    /// `content_type_conformance`: fails on a `Content-Type` missing or not documented for that status.
     ContentTypeConformance,
+    /// `response_schema_conformance`: fails on a body that does not validate against the documented schema.
     ResponseSchemaConformance,
+    /// `response_headers_conformance`: fails on a documented required header missing or invalid.
     ResponseHeadersConformance,
+    /// `negative_data_rejection`: fails when a request that violates the contract gets a 2xx.
     NegativeDataRejection,
+    /// `positive_data_acceptance`: fails when a request that satisfies the contract is refused with a 4xx.
     PositiveDataAcceptance,
+    /// `ignored_auth`: fails on a 2xx to a request without credentials, or with wrong ones.
     IgnoredAuth,
+    /// `envelope_conformance`: fails when `envelope=true` is not answered `200 {status, content}`.
     EnvelopeConformance,
+    /// `stateful_conformance`: fails on a write the matching read does not reflect.
     StatefulConformance,
+    /// `unsupported_method`: fails when an undocumented method does not get 405 (or 404), or a 405 lacks a complete `Allow`.
     UnsupportedMethod,
+    /// `max_response_time`: fails on an answer slower than the configured limit.
     MaxResponseTime,
+    /// `transport`: fails on a refused or reset connection, a timeout, or a truncated or undecodable body.
     Transport,
+    /// `type_coercion_accepted`: warns when a wrong-type value is accepted as the valid value it coerces to (`"7"` for `7`).
     TypeCoercionAccepted,
+    /// `undocumented_constraint`: warns when a valid request is refused for a field or limit the spec does not declare.
     UndocumentedConstraint,
 }
 
 impl CheckName {
+    /// Every check, in the order reports list them.
     pub const ALL: [CheckName; 15] = [
         CheckName::NotAServerError,
         CheckName::StatusCodeConformance,
@@ -47,6 +63,7 @@ impl CheckName {
         CheckName::UndocumentedConstraint,
     ];
 
+    /// The check's `snake_case` name, as the README, the reports and `--checks` spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             CheckName::NotAServerError => "not_a_server_error",
@@ -143,22 +160,27 @@ impl std::str::FromStr for CheckName {
 pub struct CheckSet(u32);
 
 impl CheckSet {
+    /// Every check.
     pub fn all() -> CheckSet {
         CheckSet((1 << CheckName::ALL.len()) - 1)
     }
 
+    /// No check.
     pub fn none() -> CheckSet {
         CheckSet(0)
     }
 
+    /// Whether `check` is in the set.
     pub fn contains(self, check: CheckName) -> bool {
         self.0 & (1 << check as u32) != 0
     }
 
+    /// The set with `check` added.
     pub fn with(self, check: CheckName) -> CheckSet {
         CheckSet(self.0 | (1 << check as u32))
     }
 
+    /// The set with `check` removed.
     pub fn without(self, check: CheckName) -> CheckSet {
         CheckSet(self.0 & !(1 << check as u32))
     }
@@ -190,6 +212,7 @@ impl CheckSet {
         exclude.iter().fold(base, |s, c| s.without(*c))
     }
 
+    /// The checks in the set, in [`CheckName::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = CheckName> {
         CheckName::ALL.into_iter().filter(move |c| self.contains(*c))
     }
@@ -200,12 +223,15 @@ impl CheckSet {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// Fails the run.
     #[default]
     Error,
+    /// Shown and counted; fails the run only with `--strict`.
     Warning,
 }
 
 impl Severity {
+    /// The severity as reports spell it: `error` or `warning`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -218,15 +244,18 @@ impl Severity {
 /// breaks the contract).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckFailure {
+    /// The check that failed.
     pub check: CheckName,
     /// What was expected and what came, as a sentence fragment.
     pub message: String,
     /// Identifies "the same way of failing" for deduplication (with the check and operation).
     pub signature: String,
+    /// Whether the failure is an error or a warning.
     pub severity: Severity,
 }
 
 impl CheckFailure {
+    /// An error-level failure (see [`CheckFailure::warning`] for a warning).
     pub fn new(check: CheckName, message: impl Into<String>, signature: impl Into<String>) -> CheckFailure {
         CheckFailure { check, message: message.into(), signature: signature.into(), severity: Severity::Error }
     }

@@ -24,10 +24,13 @@ pub enum Body<'a> {
 /// The status and body a check should judge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer<'a> {
+    /// The real status: the envelope's `status` when unwrapped, else the HTTP status.
     pub status: u16,
+    /// The real body.
     pub body: Body<'a>,
     /// Whether the answer was unwrapped from an envelope.
     pub enveloped: bool,
+    /// The answer as read, envelope and all.
     pub response: &'a Response,
 }
 

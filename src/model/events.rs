@@ -159,38 +159,107 @@ impl Position {
 #[non_exhaustive]
 pub enum Event<'a> {
     /// The run starts: `planned` requests for the case phases and the probes.
-    Started { seed: u64, target: &'a str, operations: usize, planned: u64 },
+    Started {
+        /// The seed the generator draws from (repeat it to repeat the run).
+        seed: u64,
+        /// The target the requests go to, as reports show it.
+        target: &'a str,
+        /// How many operations are tested.
+        operations: usize,
+        /// Requests planned for the case phases and the probes (see [`Phase::is_planned`]).
+        planned: u64,
+    },
     /// A phase starts.
-    PhaseStarted { phase: Phase },
+    PhaseStarted {
+        /// The phase.
+        phase: Phase,
+    },
     /// A phase does not run, for the whole run (`operation: None`) or for one operation.
-    PhaseSkipped { phase: Phase, operation: Option<usize>, reason: PhaseSkip },
+    PhaseSkipped {
+        /// The phase that does not run.
+        phase: Phase,
+        /// The operation it does not run for; `None` for the whole run.
+        operation: Option<usize>,
+        /// Why.
+        reason: PhaseSkip,
+    },
     /// HTTP requests went out for an operation: `requests` counts retries (429, a Digest
     /// challenge) and a lockout verification.
-    CaseSent { phase: Phase, operation: usize, requests: usize },
+    CaseSent {
+        /// The phase the case belongs to.
+        phase: Phase,
+        /// The operation the requests went to.
+        operation: usize,
+        /// HTTP requests sent, retries included.
+        requests: usize,
+    },
     /// An exchange was judged (for [`Phase::Stateful`], a whole sequence). `status` is the
     /// effective status of the answer, `None` when none came; `checks` are the checks that
     /// judged it (empty for 404 probes and shrink attempts, which judge again what the cases
     /// judged); `failures` how many of them failed.
-    AnswerJudged { phase: Phase, operation: usize, valid: bool, status: Option<u16>, checks: CheckSet, failures: usize },
+    AnswerJudged {
+        /// The phase the exchange belongs to.
+        phase: Phase,
+        /// The operation the exchange went to.
+        operation: usize,
+        /// Whether the request satisfied the contract.
+        valid: bool,
+        /// The effective status of the answer; `None` when none came.
+        status: Option<u16>,
+        /// The checks that judged the exchange.
+        checks: CheckSet,
+        /// How many of those checks failed.
+        failures: usize,
+    },
     /// A check failed on an exchange (or a sequence: then `steps` holds every step, in order,
     /// and `example` is the last).
     Finding {
+        /// The phase the exchange belongs to.
         phase: Phase,
+        /// The operation the exchange went to.
         operation: usize,
+        /// Where the exchange stands in the run's order (the earliest example of a way of failing is kept).
         position: Position,
+        /// The failing check, its message and signature.
         failure: &'a CheckFailure,
+        /// The exchange that failed (a sequence's last step).
         example: &'a Example,
+        /// A sequence's steps, in order; empty for a single exchange.
         steps: &'a [Example],
     },
     /// A random case with a finding was shrunk: the finding `(operation, check, signature)`
     /// now has this smaller example (and the failure it shows).
-    Shrunk { operation: usize, check: CheckName, signature: &'a str, failure: &'a CheckFailure, example: &'a Example },
+    Shrunk {
+        /// The operation of the finding.
+        operation: usize,
+        /// The check of the finding.
+        check: CheckName,
+        /// The signature of the finding (with the check and operation, what identifies it).
+        signature: &'a str,
+        /// The failure the smaller example shows.
+        failure: &'a CheckFailure,
+        /// The smaller example.
+        example: &'a Example,
+    },
     /// A stateful sequence was dropped because it could not say anything, and why.
-    Note { operation: usize, why: &'a str },
+    Note {
+        /// The operation the sequence was for.
+        operation: usize,
+        /// Why it was dropped, as a lowercase fragment.
+        why: &'a str,
+    },
     /// Nothing more will be sent for an operation: its counts.
-    OperationDone { operation: usize, stats: &'a OperationStats },
+    OperationDone {
+        /// The operation.
+        operation: usize,
+        /// Its final counts.
+        stats: &'a OperationStats,
+    },
     /// The run is over.
-    Finished { report: &'a RunReport },
+    Finished {
+        /// The complete report.
+        report: &'a RunReport,
+    },
 }
 
 impl Event<'_> {

@@ -13,13 +13,16 @@ use std::time::Duration;
 /// A server's answer as conform read it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Response {
+    /// The HTTP status code.
     pub status: u16,
     /// Header names lower-cased, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The body as read (at most conform's read limit; see `truncated`).
     #[serde(skip)]
     pub body: Vec<u8>,
     /// The body was longer than conform reads; `body` holds the first part.
     pub truncated: bool,
+    /// Time from sending the request to the end of the body.
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -30,6 +33,7 @@ impl Response {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// The `Content-Type` header, when the answer has one.
     pub fn content_type(&self) -> Option<&str> {
         self.header("content-type")
     }
@@ -39,8 +43,11 @@ impl Response {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Credentials {
+    /// The credentials the run was configured with.
     Configured,
+    /// No credentials at all (an `ignored_auth` probe).
     Omitted,
+    /// Deliberately wrong credentials (an `ignored_auth` probe).
     Wrong,
 }
 
@@ -48,8 +55,11 @@ pub enum Credentials {
 /// values of credential headers and of the API key, wherever it was put.
 #[derive(Clone, PartialEq, Default)]
 pub struct Sent {
+    /// The HTTP method, upper-case.
     pub method: String,
+    /// The full URL, query string included.
     pub url: String,
+    /// Header names and values as sent, in order (credentials included; `Debug` hides them).
     pub headers: Vec<(String, String)>,
     /// Shared, not copied: the same bytes go to the wire on every attempt and into the report.
     pub body: Option<Bytes>,
@@ -106,10 +116,15 @@ impl std::fmt::Debug for Sent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthMode {
+    /// No credentials.
     None,
+    /// HTTP Digest with the Atlas public and private API keys.
     Digest,
+    /// A fixed Bearer token from `CONFORM_TOKEN`.
     Bearer,
+    /// OAuth2 client credentials: a Bearer token fetched from the token endpoint and refreshed.
     OAuth,
+    /// HTTP Basic with a user name and password.
     Basic,
     /// The spec's `apiKey` scheme, with the key from `CONFORM_API_KEY`.
     ApiKey,
@@ -118,7 +133,9 @@ pub enum AuthMode {
 /// Where the API key goes, as the spec's `apiKey` scheme names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyPlace {
+    /// Header, query parameter or cookie.
     pub location: ParamLocation,
+    /// The header, parameter or cookie name.
     pub name: String,
 }
 

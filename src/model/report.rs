@@ -16,8 +16,11 @@ pub const EXCERPT: usize = 64 * 1024;
 /// An operation left out of the run, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    /// The operation's id: its operationId, or `METHOD path` when it has none.
     pub operation: String,
+    /// The HTTP method, upper-case.
     pub method: String,
+    /// The path template, as the spec writes it.
     pub path: String,
     /// The kind of reason, for scripts.
     pub cause: SkipCause,
@@ -45,9 +48,13 @@ pub enum SkipCause {
 /// Counts per operation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OperationStats {
+    /// The operation's id: its operationId, or `METHOD path` when it has none.
     pub operation: String,
+    /// The HTTP method, upper-case.
     pub method: String,
+    /// The path template, as the spec writes it.
     pub path: String,
+    /// HTTP requests sent to it, retries included.
     pub requests: usize,
     /// Distinct findings on this operation.
     pub failures: usize,
@@ -61,10 +68,15 @@ pub struct OperationStats {
 /// Run totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
+    /// Operations tested.
     pub operations: usize,
+    /// HTTP requests sent, retries included.
     pub requests: usize,
+    /// Wall-clock time of the run, in milliseconds.
     pub duration_ms: u64,
+    /// Distinct findings (deduplicated), warnings included.
     pub failures: usize,
+    /// The operations left out, and why.
     pub skipped_operations: Vec<Skipped>,
     /// Operations in the spec: `operations` tested plus `skipped_operations`.
     pub operations_total: usize,
@@ -73,7 +85,9 @@ pub struct Stats {
 /// One exchange kept as an example of a finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Example {
+    /// The generated case the request was made from.
     pub case: Case,
+    /// The request as it went on the wire.
     pub sent: Sent,
     /// The answer, its body cut to [`EXCERPT`] bytes (then `truncated`).
     pub response: Option<Response>,
@@ -99,15 +113,21 @@ impl Example {
 /// One deduplicated finding: the same check failing the same way on the same operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
+    /// The check that failed.
     pub check: CheckName,
+    /// The operation's id: its operationId, or `METHOD path` when it has none.
     pub operation: String,
+    /// The operation's index in `Spec::operations`.
     pub operation_index: usize,
+    /// What was expected and what came, as a sentence fragment.
     pub message: String,
+    /// What identifies this way of failing (with the check and operation).
     pub signature: String,
     /// How many exchanges failed this way.
     pub count: usize,
     /// The minimal example (shrunk when the case was random).
     pub example: Example,
+    /// Whether `example` is the shrunk form of a random case.
     pub shrunk: bool,
     /// For stateful findings: every step of the sequence, in order.
     pub steps: Vec<Example>,
@@ -120,14 +140,21 @@ pub struct Finding {
 /// echo a credential into a body).
 #[derive(Clone)]
 pub struct RunReport {
+    /// The spec as the user gave it (a path or a URL).
     pub spec: String,
+    /// The target the requests went to, as reports show it.
     pub target: String,
+    /// The seed the generator drew from (repeat it to repeat the run).
     pub seed: u64,
     /// How requests authenticated (curl lines name the matching environment variables).
     pub auth: AuthMode,
+    /// Run totals.
     pub stats: Stats,
+    /// Counts per tested operation, in the spec's order.
     pub operations: Vec<OperationStats>,
+    /// The deduplicated findings.
     pub findings: Vec<Finding>,
+    /// Problems found in the spec itself (while loading it or generating from it).
     pub spec_findings: Vec<crate::spec::SpecFinding>,
     /// Secret values to redact from every rendering.
     pub secrets: Vec<String>,

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 /// Text styling, on or off.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Whether to emit ANSI colour codes.
     pub color: bool,
 }
 
@@ -185,6 +186,7 @@ pub struct ProgressBar {
 }
 
 impl ProgressBar {
+    /// A bar drawn on stderr, or a silent one when stderr is not a terminal.
     pub fn stderr() -> ProgressBar {
         use std::io::IsTerminal;
         if !std::io::stderr().is_terminal() {

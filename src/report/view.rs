@@ -10,53 +10,81 @@ use serde_json::Value;
 /// Bodies longer than this are cut in reports (the full body is never needed to see the point).
 const SHOWN_BODY: usize = 16 * 1024;
 
+/// A request as reports show it: redacted, its body parsed or cut.
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestView {
+    /// The HTTP method, upper-case.
     pub method: String,
+    /// The full URL, secrets redacted.
     pub url: String,
+    /// Header pairs as sent, credential values redacted.
     pub headers: Vec<(String, String)>,
+    /// The body: parsed JSON, or redacted text cut at a size reports can show; `None` without a body.
     pub body: Option<Value>,
 }
 
+/// An answer as reports show it: redacted, its body parsed or cut.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResponseView {
+    /// The HTTP status code.
     pub status: u16,
+    /// Header pairs as received, secrets redacted.
     pub headers: Vec<(String, String)>,
+    /// The body: parsed JSON, redacted text (cut, with a note, when long), or `null` when empty.
     pub body: Value,
 }
 
+/// What the example's case was for.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
+    /// `valid` or `invalid`.
     pub kind: &'static str,
+    /// How the case was made.
     pub origin: CaseOrigin,
+    /// Position in the operation's case list (stable for a seed).
     pub index: usize,
+    /// The constraint an invalid case breaks; `None` for a valid case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mutation: Option<Mutation>,
 }
 
+/// One step of a failing stateful sequence.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepView {
+    /// The request sent.
     pub request: RequestView,
+    /// The answer; `None` when none came.
     pub response: Option<ResponseView>,
+    /// A `curl` command line that sends the request again, credentials by reference.
     pub reproduce: String,
 }
 
 /// A finding, redacted and ready to print.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingView {
+    /// The failing check's `snake_case` name.
     pub check: String,
     /// `error` or `warning` (shown and counted, failing the run only with `--strict`).
     pub severity: &'static str,
     /// What a conforming API does.
     pub expected: &'static str,
+    /// The operation's id: its operationId, or `METHOD path` when it has none.
     pub operation: String,
+    /// What was expected and what came, redacted.
     pub message: String,
+    /// How many exchanges failed this way.
     pub count: usize,
+    /// Whether the example is the shrunk form of a random case.
     pub shrunk: bool,
+    /// What the example's case was for.
     pub case: CaseView,
+    /// The example's request.
     pub request: RequestView,
+    /// The example's answer; `None` when none came.
     pub response: Option<ResponseView>,
+    /// A `curl` command line that sends the example's request again, credentials by reference.
     pub reproduce: String,
+    /// For stateful findings, every step of the sequence in order; empty otherwise.
     pub steps: Vec<StepView>,
 }
 

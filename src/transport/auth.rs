@@ -32,9 +32,11 @@ pub struct AuthSettings {
     pub mode: Option<AuthMode>,
     /// `MONGODB_ATLAS_PUBLIC_API_KEY` / `MONGODB_ATLAS_PRIVATE_API_KEY` (Digest), or a Basic pair.
     pub username: Option<String>,
+    /// The password that goes with `username`.
     pub password: Option<String>,
     /// `MONGODB_ATLAS_CLIENT_ID` / `MONGODB_ATLAS_CLIENT_SECRET` (OAuth2 client credentials).
     pub client_id: Option<String>,
+    /// The OAuth2 client secret that goes with `client_id`.
     pub client_secret: Option<String>,
     /// Token endpoint; default: the spec's client-credentials flow.
     pub token_url: Option<String>,
@@ -90,14 +92,29 @@ impl std::fmt::Display for Credential {
 /// Why authentication could not be set up or performed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// The chosen mode lacks a credential it needs.
     #[error("{mode} authentication needs {what}")]
-    MissingCredentials { mode: &'static str, what: Credential },
+    MissingCredentials {
+        /// The mode, as `--auth` spells it.
+        mode: &'static str,
+        /// The credential that is missing.
+        what: Credential,
+    },
+    /// OAuth2 mode without a token URL, and no client-credentials flow in the spec to take one from.
     #[error("OAuth2 needs a token URL, and the spec has no OAuth2 client-credentials flow")]
     NoTokenUrl,
+    /// The token endpoint could not be reached or did not answer with a token.
     #[error("cannot get an OAuth2 token from {url}: {message}")]
-    Token { url: String, message: String },
+    Token {
+        /// The token endpoint.
+        url: String,
+        /// What went wrong, from the HTTP client or the endpoint's answer.
+        message: String,
+    },
+    /// The server's `WWW-Authenticate: Digest` header could not be parsed (the parser's message).
     #[error("the server's Digest challenge cannot be used: {0}")]
     Challenge(String),
+    /// API-key mode, and the spec declares no `apiKey` security scheme.
     #[error("API-key authentication needs an apiKey security scheme in the spec, and it declares none")]
     NoApiKeyScheme,
 }
@@ -227,6 +244,7 @@ impl Authenticator {
         Ok(auth)
     }
 
+    /// The mode in use, chosen by `--auth` or from the credentials present.
     pub fn mode(&self) -> AuthMode {
         self.mode
     }

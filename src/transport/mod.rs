@@ -44,6 +44,7 @@ pub struct TransportFailure {
     /// Stable kind for deduplication: `connect`, `timeout`, `reset`, `body`, `too_large`,
     /// `rate_limited`, `request`.
     pub kind: &'static str,
+    /// What happened, as a lowercase fragment.
     pub message: String,
 }
 
@@ -94,14 +95,19 @@ impl TokenClient for Client {
 
 /// Sends requests to one target. Shared by every task.
 pub struct Transport {
+    /// The reqwest client, for `https://` and proxied targets and OAuth2 token endpoints.
     pub client: Client,
     /// `scheme://host:port` plus the base path, without a trailing slash.
     pub base: String,
+    /// Adds the run's credentials (or the probes' wrong ones).
     pub auth: Arc<Authenticator>,
     /// `-H` headers, added to every request.
     pub extra_headers: Vec<(String, String)>,
+    /// Bytes of an answer read at most; a longer body is cut (`truncated`).
     pub max_body: usize,
+    /// How long to wait for an answer before a `timeout` failure.
     pub timeout: Duration,
+    /// Spaces requests out when a rate limit is set.
     pub rate: Option<RateLimiter>,
     /// Keep-alive connections of the plain-HTTP fast path (unused for other targets).
     pub pool: Pool,
@@ -202,6 +208,7 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// A limiter allowing `per_second` requests a second (at least one every 1000 s).
     pub fn new(per_second: f64) -> RateLimiter {
         let interval = Duration::from_secs_f64(1.0 / per_second.max(0.001));
         RateLimiter { interval, next: tokio::sync::Mutex::new(Instant::now()) }
@@ -220,8 +227,11 @@ impl RateLimiter {
 
 /// The answer to one exchange: what was sent, how many HTTP requests it took, and the answer.
 pub struct Outcome {
+    /// The request as it went on the wire (the last attempt).
     pub sent: Sent,
+    /// HTTP requests it took: retries after a 429 or a Digest challenge included.
     pub requests: usize,
+    /// The answer, or why no usable one came.
     pub result: Result<Response, TransportFailure>,
 }
 
