@@ -1,8 +1,12 @@
-//! conform: an OpenAPI 3.0 contract-validation harness.
+//! conform: contract-test an HTTP API against its OpenAPI document (Swagger 2.0, OpenAPI 3.0
+//! and 3.1).
 //!
-//! The pipeline, one module per step:
+//! The pipeline, one module per step, each importing only the ones before it (the layering
+//! test in `src/layering.rs` holds the order):
 //! - [`spec`] loads a document once into an operation model with compiled validators;
-//! - `generate` derives valid and invalid requests with proptest (boundaries first, seeded);
+//! - [`model`] holds the types every later step shares (requests, answers, findings, events);
+//! - [`generate`] derives valid and invalid requests with proptest (boundaries first, seeded),
+//!   from schema → value pieces it shares with the mock;
 //! - [`engine`] fires them at a target through [`transport`] (tokio + hyper/reqwest) and [`check`]
 //!   judges every answer;
 //! - [`report`] renders findings for terminals, JSON, JUnit and insta snapshots;
