@@ -26,7 +26,6 @@ use crate::check::{CheckName, CheckSet};
 use crate::engine::filter::Filter;
 use crate::engine::{self, RunConfig, RunError, Target};
 use crate::model::RunReport;
-use crate::model::events::NoProgress;
 use crate::settings::{self, CredentialSources, SettingError, env};
 use crate::spec::{Spec, SpecError};
 use crate::transport::auth::{AuthMode, AuthSettings};
@@ -64,6 +63,9 @@ pub enum ContractError {
     /// Loading the spec stopped before it finished (the loading task panicked or was cancelled).
     #[error("cannot load the spec")]
     SpecTask(#[source] tokio::task::JoinError),
+    /// The run's task stopped before it finished (it panicked or was cancelled): a conform bug.
+    #[error("the run stopped before it finished")]
+    RunTask(#[source] tokio::task::JoinError),
     /// An environment variable holds a value that cannot be used.
     #[error("environment variable {var}")]
     Env {
@@ -868,7 +870,8 @@ impl Contract {
             SpecSource::Loaded(spec) => spec.clone(),
         };
         let prepared = self.prepare_with(spec)?;
-        let report = engine::run(prepared.spec, prepared.target, prepared.config, &NoProgress).await?;
+        let report =
+            engine::spawn(prepared.spec, prepared.target, prepared.config).await.map_err(ContractError::RunTask)??;
         Ok(Report { run: report })
     }
 }

@@ -22,7 +22,6 @@ use crate::contract::{Contract, ContractError, Prepared, error_chain};
 use crate::engine::filter;
 use crate::engine::{self, RunConfig, Target};
 use crate::model::RunReport;
-use crate::model::events::NoProgress;
 use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 use std::sync::{Arc, OnceLock};
 
@@ -51,9 +50,10 @@ fn run_once(prepared: &Prepared, operations: Vec<String>, checks: CheckSet) -> R
         .enable_all()
         .build()
         .map_err(|e| format!("conform could not run: {}", error_chain(&ContractError::Runtime(e))))?;
-    runtime
-        .block_on(engine::run(prepared.spec.clone(), prepared.target.clone(), config, &NoProgress))
-        .map_err(|e| format!("conform could not run: {}", error_chain(&e)))
+    let report = runtime
+        .block_on(engine::spawn(prepared.spec.clone(), prepared.target.clone(), config))
+        .map_err(|e| format!("conform could not run: {}", error_chain(&ContractError::RunTask(e))))?;
+    report.map_err(|e| format!("conform could not run: {}", error_chain(&e)))
 }
 
 fn describe(report: &RunReport, operation: &str, check: CheckName) -> Option<String> {
