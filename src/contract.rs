@@ -155,7 +155,7 @@ enum Secret {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Secret::Value(_) => f.write_str(crate::report::redact::REDACTED),
+            Secret::Value(_) => f.write_str(crate::model::redact::REDACTED),
             Secret::Env(var) => f.debug_tuple("Env").field(var).finish(),
         }
     }

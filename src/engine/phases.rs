@@ -110,7 +110,7 @@ async fn cases(plan: &Arc<RunPlan>, watch: &Arc<Watch>, emit: &Emitter<'_>, inte
     let mut seen: Vec<[bool; 4]> = vec![[false; 4]; plan.spec.operations.len()];
     let track = |done: &Done, seen: &mut Vec<[bool; 4]>| {
         if let Done::Judged(j) = done
-            && let Some(slot) = seen.get_mut(j.case.operation)
+            && let Some(slot) = seen.get_mut(j.operation)
             && let Some(k) = Phase::ALL.iter().position(|p| *p == j.phase).filter(|&k| k < 4)
         {
             slot[k] = true;
@@ -153,15 +153,6 @@ async fn run_case(plan: &RunPlan, watch: &Watch, case: Case, position: Position)
     }
     let (failures, checks) = judge_answer(plan, op, &case, &outcome, answer.as_ref(), None);
     let status = answer.map(|a| a.status);
-    out.push(Done::Judged(Box::new(Judged {
-        phase,
-        position,
-        case,
-        outcome,
-        credentials: Credentials::Configured,
-        status,
-        checks,
-        failures,
-    })));
+    out.push(Judged::done(phase, position, case, outcome, Credentials::Configured, status, checks, failures));
     out
 }

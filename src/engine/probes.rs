@@ -125,16 +125,16 @@ async fn unknown_id_probe(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<D
     let outcome = plan.transport.send(&case.request, &plan.accept[op_index], Credentials::Configured).await;
     let failures = judge(plan, op, &case, &outcome, None);
     let status = outcome.result.as_ref().ok().map(|r| crate::model::envelope::effective(&case.request, r).status);
-    vec![Done::Judged(Box::new(Judged {
-        phase: Phase::NotFoundProbes,
-        position: Position::new(slot, 0),
+    vec![Judged::done(
+        Phase::NotFoundProbes,
+        Position::new(slot, 0),
         case,
         outcome,
-        credentials: Credentials::Configured,
+        Credentials::Configured,
         status,
-        checks: CheckSet::none(),
+        CheckSet::none(),
         failures,
-    }))]
+    )]
 }
 
 /// Sends an operation's valid request without credentials, then with wrong ones.
@@ -159,16 +159,16 @@ async fn auth_probes(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<Done> 
         let outcome = plan.transport.send(&case.request, &plan.accept[op_index], credentials).await;
         let (failures, checks) = judge_answer(plan, op, &case, &outcome, None, Some(probe));
         let status = outcome.result.as_ref().ok().map(|r| crate::model::envelope::effective(&case.request, r).status);
-        out.push(Done::Judged(Box::new(Judged {
-            phase: Phase::AuthProbes,
-            position: Position::new(slot, n),
-            case: case.clone(),
+        out.push(Judged::done(
+            Phase::AuthProbes,
+            Position::new(slot, n),
+            case.clone(),
             outcome,
             credentials,
             status,
             checks,
             failures,
-        })));
+        ));
     }
     out
 }

@@ -31,23 +31,13 @@ impl Emitter<'_> {
 
     /// The events of one judged exchange.
     pub(super) fn judged(&self, done: Judged) {
-        let Judged { phase, position, case, outcome, credentials, status, checks, failures } = done;
-        let operation = case.operation;
-        self.emit(Event::CaseSent { phase, operation, requests: outcome.requests });
-        self.emit(Event::AnswerJudged {
-            phase,
-            operation,
-            valid: case.is_valid(),
-            status,
-            checks,
-            failures: failures.len(),
-        });
-        if failures.is_empty() {
-            return;
-        }
-        let example = Example { case, sent: outcome.sent, response: outcome.result.ok(), credentials }.bounded();
-        for failure in &failures {
-            self.emit(Event::Finding { phase, operation, position, failure, example: &example, steps: &[] });
+        let Judged { phase, position, operation, valid, requests, status, checks, failures, example } = done;
+        self.emit(Event::CaseSent { phase, operation, requests });
+        self.emit(Event::AnswerJudged { phase, operation, valid, status, checks, failures: failures.len() });
+        if let Some(example) = &example {
+            for failure in &failures {
+                self.emit(Event::Finding { phase, operation, position, failure, example, steps: &[] });
+            }
         }
     }
 
@@ -70,18 +60,53 @@ pub(super) enum Done {
     Judged(Box<Judged>),
 }
 
-/// One exchange, sent and judged.
+/// One exchange, sent and judged: what the events need of it. The exchange itself is kept (as
+/// an [`Example`], cut to size on the worker) only when a check failed on it.
 pub(super) struct Judged {
     pub(super) phase: Phase,
     pub(super) position: Position,
-    pub(super) case: Case,
-    pub(super) outcome: Outcome,
-    pub(super) credentials: Credentials,
+    pub(super) operation: usize,
+    /// Whether the case was meant to satisfy the contract.
+    pub(super) valid: bool,
+    /// Requests the exchange took (retries included).
+    pub(super) requests: usize,
     /// The effective status (inside an envelope), when an answer came.
     pub(super) status: Option<u16>,
     /// The checks that judged it ([`check::judged`]).
     pub(super) checks: CheckSet,
     pub(super) failures: Vec<CheckFailure>,
+    /// The exchange, when `failures` is not empty.
+    pub(super) example: Option<Example>,
+}
+
+impl Judged {
+    /// A judged exchange, with its example made here (on the worker) only if something failed.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn done(
+        phase: Phase,
+        position: Position,
+        case: Case,
+        outcome: Outcome,
+        credentials: Credentials,
+        status: Option<u16>,
+        checks: CheckSet,
+        failures: Vec<CheckFailure>,
+    ) -> Done {
+        let (operation, valid, requests) = (case.operation, case.is_valid(), outcome.requests);
+        let example = (!failures.is_empty())
+            .then(|| Example { case, sent: outcome.sent, response: outcome.result.ok(), credentials }.bounded());
+        Done::Judged(Box::new(Judged {
+            phase,
+            position,
+            operation,
+            valid,
+            requests,
+            status,
+            checks,
+            failures,
+            example,
+        }))
+    }
 }
 
 /// The one worker pool: `workers` tasks take `jobs` in order (until `stop` says the credentials

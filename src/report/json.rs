@@ -52,7 +52,7 @@ fn failure(f: &FindingView, seed: u64) -> Value {
 
 /// The report as a JSON value.
 pub fn value(report: &RunReport) -> Value {
-    let r = super::redact::Redactor::new(&report.secrets);
+    let r = crate::model::redact::Redactor::new(&report.secrets);
     let internal_errors: Vec<String> = report.internal_errors.iter().map(|e| r.text(e)).collect();
     json!({
         "conform_version": env!("CARGO_PKG_VERSION"),

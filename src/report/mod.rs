@@ -1,11 +1,10 @@
 //! Rendering for people and machines: spec listings and lint results, run reports (terminal,
 //! JSON, JUnit) and insta snapshots. Renderers only read; they never decide what failed, and
-//! every run rendering goes through the [`redact`] layer.
+//! every run rendering goes through the [`redact`](crate::model::redact) layer.
 
 pub mod json;
 pub mod junit;
 pub mod listing;
-pub mod redact;
 pub mod snapshot;
 pub mod terminal;
 pub mod view;

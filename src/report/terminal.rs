@@ -161,7 +161,7 @@ pub fn render(report: &RunReport, style: Style) -> String {
             style.dim(&format!("{generation} spec errors left constraints unchecked (conform lint lists them)"))
         );
     }
-    let redactor = super::redact::Redactor::new(&report.secrets);
+    let redactor = crate::model::redact::Redactor::new(&report.secrets);
     for w in &report.warnings {
         let _ = writeln!(out, "{}", style.red(&format!("warning: {}", redactor.text(w))));
     }

@@ -173,7 +173,9 @@ pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials)
         }
         // Credentials given with `-H` (no auth mode of conform's own): the rerun needs them, so
         // the line names a variable to hold the value instead of dropping or printing it.
-        if auth == AuthMode::None && credentials == Credentials::Configured && super::redact::is_credential_header(name)
+        if auth == AuthMode::None
+            && credentials == Credentials::Configured
+            && crate::model::redact::is_credential_header(name)
         {
             parts.push(format!("-H \"{name}: ${}\"", header_variable(name)));
             continue;
