@@ -63,6 +63,18 @@ pub mod env {
     pub const USERNAME: &str = "CONFORM_USERNAME";
     /// HTTP Basic password.
     pub const PASSWORD: &str = "CONFORM_PASSWORD";
+    /// A second tenant's Bearer token (`object_ownership` across tenants).
+    pub const OTHER_TOKEN: &str = "CONFORM_OTHER_TOKEN";
+    /// A second tenant's API key.
+    pub const OTHER_API_KEY: &str = "CONFORM_OTHER_API_KEY";
+    /// A second tenant's username (Basic, or Digest: an Atlas public key).
+    pub const OTHER_USERNAME: &str = "CONFORM_OTHER_USERNAME";
+    /// A second tenant's password (Basic, or Digest: an Atlas private key).
+    pub const OTHER_PASSWORD: &str = "CONFORM_OTHER_PASSWORD";
+    /// A second tenant's OAuth2 client id.
+    pub const OTHER_CLIENT_ID: &str = "CONFORM_OTHER_CLIENT_ID";
+    /// A second tenant's OAuth2 client secret.
+    pub const OTHER_CLIENT_SECRET: &str = "CONFORM_OTHER_CLIENT_SECRET";
 }
 
 /// A value that cannot be used as a setting. The texts name the value, never the flag or
@@ -225,6 +237,27 @@ pub struct CredentialSources {
     pub token: Option<String>,
     /// API key.
     pub api_key: Option<String>,
+    /// A second tenant's credentials, used with the same mode (`object_ownership` across
+    /// tenants).
+    pub other: OtherTenant,
+}
+
+/// A second tenant's credentials, as given (`None` where not given).
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct OtherTenant {
+    /// Bearer token.
+    pub token: Option<String>,
+    /// API key.
+    pub api_key: Option<String>,
+    /// Username (Basic, or Digest).
+    pub username: Option<String>,
+    /// Password (Basic, or Digest).
+    pub password: Option<String>,
+    /// OAuth2 client id.
+    pub client_id: Option<String>,
+    /// OAuth2 client secret.
+    pub client_secret: Option<String>,
 }
 
 impl std::fmt::Debug for CredentialSources {
@@ -265,6 +298,14 @@ impl CredentialSources {
             token_url: var(env::TOKEN_URL),
             token: var(env::TOKEN),
             api_key: var(env::API_KEY),
+            other: OtherTenant {
+                token: var(env::OTHER_TOKEN),
+                api_key: var(env::OTHER_API_KEY),
+                username: var(env::OTHER_USERNAME),
+                password: var(env::OTHER_PASSWORD),
+                client_id: var(env::OTHER_CLIENT_ID),
+                client_secret: var(env::OTHER_CLIENT_SECRET),
+            },
         })
     }
 
@@ -291,6 +332,16 @@ impl CredentialSources {
             token_url: self.token_url,
             token: self.token,
             api_key: self.api_key,
+            other: Some(Box::new(AuthSettings {
+                username: self.other.username,
+                password: self.other.password,
+                client_id: self.other.client_id,
+                client_secret: self.other.client_secret,
+                token: self.other.token,
+                api_key: self.other.api_key,
+                ..AuthSettings::default()
+            }))
+            .filter(|o| o.any_given()),
         }
     }
 }

@@ -8,6 +8,7 @@
 #![warn(missing_docs, clippy::missing_errors_doc)]
 
 mod auth;
+pub mod collection;
 mod content;
 pub mod envelope;
 mod gap;

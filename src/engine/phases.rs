@@ -56,7 +56,8 @@ pub async fn execute(plan: RunPlan, sink: &dyn EventSink) -> RunReport {
 
     if locked_out {
         emit.emit(Event::PhaseSkipped { phase: Phase::Stateful, operation: None, reason: PhaseSkip::LockedOut });
-    } else if !plan.checks.contains(CheckName::StatefulConformance) {
+    } else if !plan.checks.contains(CheckName::StatefulConformance) && !plan.checks.contains(CheckName::ObjectOwnership)
+    {
         let reason = PhaseSkip::CheckNotSelected(CheckName::StatefulConformance);
         emit.emit(Event::PhaseSkipped { phase: Phase::Stateful, operation: None, reason });
     } else {

@@ -14,6 +14,7 @@
 
 use super::RunPlan;
 use super::work::Emitter;
+use crate::check::collection::{self, Paging};
 use crate::check::stateful::{Fields, changes, compact, compare_written, first_difference, id_fits, same, shown};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
 use crate::model::events::{Event, Phase, Position};
@@ -45,6 +46,15 @@ enum Scenario {
     Lifecycle { create: usize, read: usize, update: Option<usize>, delete: Option<usize> },
     /// An OpenAPI link: the linked operation, fed from the first answer, must not say 404.
     Link { from: usize, link: usize, to: usize },
+    /// Create, list, delete, list: the list shows the new item, then no longer does.
+    Listing { create: usize, list: usize, delete: Option<usize> },
+    /// `object_ownership` of a collection: create under parent A, then read, update and delete
+    /// the item under another parent B (and with a second tenant's credentials): none of them
+    /// may serve, change or remove A's item.
+    Ownership { create: usize, read: usize, update: Option<usize>, delete: Option<usize> },
+    /// `object_ownership` of a singleton per parent: writing A's must not show under B, and a
+    /// second tenant must not read A's.
+    SingletonOwnership { write: usize, read: usize },
 }
 
 impl Scenario {
@@ -56,6 +66,25 @@ impl Scenario {
             Scenario::Increment { op, .. } | Scenario::Toggle { op, .. } => *op,
             Scenario::Lifecycle { create, .. } => *create,
             Scenario::Link { from, .. } => *from,
+            Scenario::Listing { list, .. } => *list,
+            Scenario::Ownership { read, .. } | Scenario::SingletonOwnership { read, .. } => *read,
+        }
+    }
+
+    /// The operation whose path values the sequence picks first.
+    fn anchor(&self) -> usize {
+        match self {
+            Scenario::Listing { create, .. } | Scenario::Ownership { create, .. } => *create,
+            Scenario::SingletonOwnership { write, .. } => *write,
+            other => other.operation(),
+        }
+    }
+
+    /// The check that judges the sequence.
+    fn check(&self) -> CheckName {
+        match self {
+            Scenario::Ownership { .. } | Scenario::SingletonOwnership { .. } => CheckName::ObjectOwnership,
+            _ => CheckName::StatefulConformance,
         }
     }
 }
@@ -90,21 +119,24 @@ fn scenarios(plan: &RunPlan, semantics: &Semantics) -> Vec<Scenario> {
             .collect();
         let find = |want: fn(&Effect) -> bool| ops.iter().find(|(_, e)| want(e)).map(|(i, _)| *i);
         let write = find(|e| matches!(e, Effect::Merge { .. } | Effect::Replace { .. }));
+        let delete = find(|e| matches!(e, Effect::Delete { .. }));
         if resource.kind == ResourceKind::Collection {
             if let Some(create) = find(|e| matches!(e, Effect::Create { .. }))
                 && active(plan, read)
             {
-                out.push(Scenario::Lifecycle {
-                    create,
-                    read,
-                    update: write,
-                    delete: find(|e| matches!(e, Effect::Delete { .. })),
-                });
+                out.push(Scenario::Lifecycle { create, read, update: write, delete });
+                if let Some(list) = find(|e| matches!(e, Effect::List { .. })) {
+                    out.push(Scenario::Listing { create, list, delete });
+                }
+                out.push(Scenario::Ownership { create, read, update: write, delete });
             }
             continue;
         }
         if !active(plan, read) {
             continue;
+        }
+        if let Some(write) = write {
+            out.push(Scenario::SingletonOwnership { write, read });
         }
         // Ops that change fields a write's `set` resets, to make the reset observable.
         let changers: Vec<usize> = ops
@@ -147,11 +179,14 @@ pub(super) async fn run(plan: &RunPlan, emit: &Emitter<'_>, semantics: &Semantic
     let scenarios = scenarios(plan, semantics);
     let variants = variants(plan.cases);
     for (n, scenario) in scenarios.iter().enumerate() {
+        if !plan.checks.contains(scenario.check()) {
+            continue;
+        }
         for v in 0..variants {
             let seed = plan.seed.wrapping_mul(31).wrapping_add((n * 7919 + v) as u64);
             let mut runner = Sequence::new(plan, semantics, seed, seed, Shape::Full);
             let result = runner.run(scenario).await;
-            let operation = scenario.operation();
+            let operation = runner.filed.unwrap_or_else(|| scenario.operation());
             emit.emit(Event::CaseSent { phase: Phase::Stateful, operation, requests: runner.requests });
             if !matches!(result, Err(Stop::Drop(_))) {
                 emit.emit(Event::AnswerJudged {
@@ -159,7 +194,7 @@ pub(super) async fn run(plan: &RunPlan, emit: &Emitter<'_>, semantics: &Semantic
                     operation,
                     valid: true,
                     status: runner.steps.last().and_then(|s| s.response.as_ref()).map(|r| r.status),
-                    checks: CheckSet::none().with(CheckName::StatefulConformance),
+                    checks: CheckSet::none().with(scenario.check()),
                     failures: usize::from(matches!(result, Err(Stop::Fail(_)))),
                 });
             }
@@ -248,6 +283,9 @@ struct Sequence<'p> {
     /// Whether a step answered 2xx: until then a refusal may only mean that the item does not
     /// exist (the path values are made up unless pinned).
     established: bool,
+    /// The operation a failure is filed under, when not the scenario's own (the step that
+    /// leaked an object).
+    filed: Option<usize>,
 }
 
 /// What a read showed.
@@ -278,6 +316,10 @@ fn fail(message: String, way: String) -> Stop {
     Stop::Fail(CheckFailure::new(CheckName::StatefulConformance, message, way))
 }
 
+fn leak(message: String, way: &str) -> Stop {
+    Stop::Fail(CheckFailure::new(CheckName::ObjectOwnership, message, way))
+}
+
 /// The label of a sequence's first read, named in its messages.
 const START: &str = "the start";
 
@@ -293,24 +335,66 @@ impl<'p> Sequence<'p> {
             steps: Vec::new(),
             requests: 0,
             established: false,
+            filed: None,
         }
     }
 
     /// Fixes the path values for the whole sequence from the path seed.
     fn pick_resource(&mut self, op: usize) {
-        let Some(request) = self.plan.generator.valid_request(op, self.paths, &[]) else { return };
+        self.fixed = self.path_values(op, self.paths);
+    }
+
+    /// The path values of a valid request for `op` drawn from `seed`, as JSON.
+    fn path_values(&self, op: usize, seed: u64) -> Vec<(String, Value)> {
+        let Some(request) = self.plan.generator.valid_request(op, seed, &[]) else { return Vec::new() };
         let operation = self.op(op);
-        let Some(values) = operation.template.matches(&request.path) else { return };
-        for (name, raw) in values {
-            let text = percent_encoding::percent_decode_str(&raw).decode_utf8_lossy().into_owned();
-            let value = operation
-                .parameters
-                .iter()
-                .find(|p| p.location == ParamLocation::Path && p.name == name)
-                .map(|p| crate::spec::params::parse(p, &[text.as_str()], &[]))
-                .unwrap_or(Value::String(text));
-            self.fixed.push((name, value));
+        let Some(values) = operation.template.matches(&request.path) else { return Vec::new() };
+        values
+            .into_iter()
+            .map(|(name, raw)| {
+                let text = percent_encoding::percent_decode_str(&raw).decode_utf8_lossy().into_owned();
+                let value = operation
+                    .parameters
+                    .iter()
+                    .find(|p| p.location == ParamLocation::Path && p.name == name)
+                    .map(|p| crate::spec::params::parse(p, &[text.as_str()], &[]))
+                    .unwrap_or(Value::String(text));
+                (name, value)
+            })
+            .collect()
+    }
+
+    /// This sequence's path values with the `parents` of `op` drawn anew, for another owner:
+    /// `None` when no draw differs (the parents are pinned, or take one value).
+    fn other_parents(&self, op: usize, parents: &[String]) -> Option<Vec<(String, Value)>> {
+        if parents.is_empty() {
+            return None;
         }
+        (1..=4u64).find_map(|salt| {
+            let drawn = self.path_values(op, self.paths ^ 0x2545_f491_4f6c_dd1d_u64.wrapping_mul(salt));
+            let mut other = self.fixed.clone();
+            let mut differs = false;
+            for (name, value) in drawn.into_iter().filter(|(n, _)| parents.contains(n)) {
+                match other.iter_mut().find(|(k, _)| *k == name) {
+                    Some(slot) if slot.1 != value => {
+                        slot.1 = value;
+                        differs = true;
+                    }
+                    Some(_) => {}
+                    None => other.push((name, value)),
+                }
+            }
+            differs.then_some(other)
+        })
+    }
+
+    /// The path parameters of `op` that name its owner: all but the resource's id parameter.
+    fn parents(&self, op: usize, resource: &Resource) -> Vec<String> {
+        self.op(op)
+            .params_in(ParamLocation::Path)
+            .filter(|p| resource.id_param.as_deref() != Some(p.name.as_str()))
+            .map(|p| p.name.clone())
+            .collect()
     }
 
     fn op(&self, i: usize) -> &'p Operation {
@@ -323,8 +407,13 @@ impl<'p> Sequence<'p> {
     }
 
     /// A valid request for `op` on this sequence's resource.
-    fn request(&mut self, op: usize, salt: u64) -> Option<Request> {
-        let mut request = self.plan.generator.valid_request(op, self.seed.wrapping_add(salt), &self.fixed)?;
+    fn request(&self, op: usize, salt: u64) -> Option<Request> {
+        self.request_in(op, salt, &self.fixed)
+    }
+
+    /// A valid request for `op` with these path values.
+    fn request_in(&self, op: usize, salt: u64, fixed: &[(String, Value)]) -> Option<Request> {
+        let mut request = self.plan.generator.valid_request(op, self.seed.wrapping_add(salt), fixed)?;
         // No envelope and no pretty-printing inside sequences: reads are compared as plain JSON.
         request.query.retain(|(k, _)| k != "envelope" && k != "pretty");
         // No made-up preconditions (`If-Match: "28407"`): a sequence asks what a write did, and
@@ -338,9 +427,17 @@ impl<'p> Sequence<'p> {
     }
 
     async fn send(&mut self, op: usize, request: Request) -> Outcome {
-        let outcome = self.plan.transport.send(&request, &self.plan.accept[op], Credentials::Configured).await;
+        self.send_as(op, request, Credentials::Configured).await
+    }
+
+    /// Sends a step with these credentials; only the configured ones' successes show that the
+    /// sequence's item exists.
+    async fn send_as(&mut self, op: usize, request: Request, credentials: Credentials) -> Outcome {
+        let outcome = self.plan.transport.send(&request, &self.plan.accept[op], credentials).await;
         self.requests += outcome.requests;
-        if outcome.result.as_ref().is_ok_and(|r| (200..300).contains(&r.status)) {
+        if credentials == Credentials::Configured
+            && outcome.result.as_ref().is_ok_and(|r| (200..300).contains(&r.status))
+        {
             self.established = true;
         }
         let case = Case {
@@ -356,7 +453,7 @@ impl<'p> Sequence<'p> {
             case,
             sent: outcome.sent.clone(),
             response: outcome.result.as_ref().ok().cloned(),
-            credentials: Credentials::Configured,
+            credentials,
         });
         outcome
     }
@@ -450,10 +547,16 @@ impl<'p> Sequence<'p> {
     }
 
     async fn read(&mut self, op: usize) -> Result<Read, Stop> {
-        let Some(request) = self.request(op, 0) else {
+        let fixed = self.fixed.clone();
+        self.read_as(op, &fixed, Credentials::Configured).await
+    }
+
+    /// A read with these path values and credentials.
+    async fn read_as(&mut self, op: usize, fixed: &[(String, Value)], credentials: Credentials) -> Result<Read, Stop> {
+        let Some(request) = self.request_in(op, 0, fixed) else {
             return Err(fail(format!("no valid request for {}", self.op(op).id), "no_request".into()));
         };
-        let outcome = self.send(op, request).await;
+        let outcome = self.send_as(op, request, credentials).await;
         let Ok(response) = outcome.result else {
             return Err(fail(
                 format!("the sequence stopped: {} got no answer", self.op(op).id),
@@ -506,8 +609,13 @@ impl<'p> Sequence<'p> {
     }
 
     /// A valid body for a write; with the minimal shape, cut to required fields plus `keep`.
-    fn body_request(&mut self, op: usize, salt: u64, keep: &[String]) -> Option<Request> {
-        let mut request = self.request(op, salt)?;
+    fn body_request(&self, op: usize, salt: u64, keep: &[String]) -> Option<Request> {
+        self.body_request_in(op, salt, keep, &self.fixed)
+    }
+
+    /// [`Self::body_request`] with these path values.
+    fn body_request_in(&self, op: usize, salt: u64, keep: &[String], fixed: &[(String, Value)]) -> Option<Request> {
+        let mut request = self.request_in(op, salt, fixed)?;
         if self.shape.minimal_body()
             && let Some(crate::generate::Body::Json(Value::Object(map))) = &request.body
         {
@@ -538,7 +646,7 @@ impl<'p> Sequence<'p> {
     }
 
     async fn run(&mut self, scenario: &Scenario) -> Result<(), Stop> {
-        self.pick_resource(scenario.operation());
+        self.pick_resource(scenario.anchor());
         match scenario {
             Scenario::WriteRead { write, read, prep } => self.write_read(*write, *read, prep).await,
             Scenario::Reset { write, reset, read } => self.reset(*write, *reset, *read).await,
@@ -548,6 +656,11 @@ impl<'p> Sequence<'p> {
                 self.lifecycle(*create, *read, *update, *delete).await
             }
             Scenario::Link { from, link, to } => self.link(*from, *link, *to).await,
+            Scenario::Listing { create, list, delete } => self.listing(*create, *list, *delete).await,
+            Scenario::Ownership { create, read, update, delete } => {
+                self.ownership(*create, *read, *update, *delete).await
+            }
+            Scenario::SingletonOwnership { write, read } => self.singleton_ownership(*write, *read).await,
         }
     }
 
@@ -669,15 +782,15 @@ impl<'p> Sequence<'p> {
         Ok(())
     }
 
-    async fn lifecycle(
+    /// Creates an item (a valid body) and fixes its id for the later steps: its id, the body
+    /// written, and the step's name. `None` when no valid create can be made.
+    async fn create_item(
         &mut self,
         create: usize,
         read: usize,
-        update: Option<usize>,
-        delete: Option<usize>,
-    ) -> Result<(), Stop> {
-        let Some(resource) = self.resource(create) else { return Ok(()) };
-        let Some(request) = self.body_request(create, 1, &[]) else { return Ok(()) };
+        resource: &Resource,
+    ) -> Result<Option<(String, Option<Value>, String)>, Stop> {
+        let Some(request) = self.body_request(create, 1, &[]) else { return Ok(None) };
         let body = request.json_body().cloned();
         let what = format!("{} {}", self.op(create).method, self.op(create).id);
         let created = self.write(create, request).await?;
@@ -713,6 +826,18 @@ impl<'p> Sequence<'p> {
             self.fixed.retain(|(k, _)| k != param);
             self.fixed.push((param.clone(), Value::String(id.clone())));
         }
+        Ok(Some((id, body, what)))
+    }
+
+    async fn lifecycle(
+        &mut self,
+        create: usize,
+        read: usize,
+        update: Option<usize>,
+        delete: Option<usize>,
+    ) -> Result<(), Stop> {
+        let Some(resource) = self.resource(create) else { return Ok(()) };
+        let Some((id, body, what)) = self.create_item(create, read, resource).await? else { return Ok(()) };
         let full = self.shape.setup();
         if full || update.is_none() {
             let after = self.read_ok(read, &what).await?;
@@ -751,6 +876,352 @@ impl<'p> Sequence<'p> {
         Ok(())
     }
 
+    /// Create, list, delete, list: a collection reflects what was written into it.
+    async fn listing(&mut self, create: usize, list: usize, delete: Option<usize>) -> Result<(), Stop> {
+        let Some(resource) = self.resource(create) else { return Ok(()) };
+        let id_field = resource.id_field.clone().unwrap_or_else(|| "id".to_owned());
+        if !collection::names_items(self.op(list), &id_field) {
+            return Err(Stop::Drop(format!(
+                "{}'s documented items have no `{id_field}` field, so whether it shows a created item cannot be told",
+                self.op(list).id
+            )));
+        }
+        let read = reader(
+            self.plan,
+            self.semantics,
+            self.semantics.effect(&self.op(create).id).and_then(Effect::resource).unwrap_or(""),
+        )
+        .unwrap_or(create);
+        let Some((id, _, what)) = self.create_item(create, read, resource).await? else { return Ok(()) };
+        let declared = self.semantics.source.is_some();
+        match self.list_shows(list, &id_field, &id, &what).await? {
+            Listed::Holds => {}
+            Listed::Lacks { pages, items } if declared => {
+                return Err(fail(
+                    format!(
+                        "after {what} made {id}, {} does not show it ({items} item(s) over {pages} page(s))",
+                        self.op(list).id
+                    ),
+                    "list_lacks_created".into(),
+                ));
+            }
+            Listed::Lacks { .. } => {
+                return Err(Stop::Drop(format!(
+                    "{} did not show the item {what} made, and which list shows it was guessed, not declared",
+                    self.op(list).id
+                )));
+            }
+            Listed::Unknown(why) => return Err(Stop::Drop(why)),
+        }
+        let Some(d) = delete else { return Ok(()) };
+        let Some(request) = self.request(d, 3) else { return Ok(()) };
+        let what = format!("{} {}", self.op(d).method, self.op(d).id);
+        self.write(d, request).await?;
+        match self.list_shows(list, &id_field, &id, &what).await? {
+            Listed::Holds => Err(fail(
+                format!("after {what} removed {id}, {} still shows it", self.op(list).id),
+                "list_keeps_deleted".into(),
+            )),
+            Listed::Lacks { .. } => Ok(()),
+            Listed::Unknown(why) => Err(Stop::Drop(why)),
+        }
+    }
+
+    /// Whether the list `list` shows the item `id`, following its pages up to [`MAX_PAGES`]:
+    /// only the required query parameters are sent, with the paging ones set to the first page
+    /// and the largest page size the spec allows (a made-up filter could hide the item).
+    async fn list_shows(&mut self, list: usize, id_field: &str, id: &str, after: &str) -> Result<Listed, Stop> {
+        let Some(mut request) = self.request(list, 7) else {
+            return Ok(Listed::Unknown(format!("no valid request for {}", self.op(list).id)));
+        };
+        let paging = Paging::of(self.op(list));
+        let required: Vec<String> =
+            self.op(list).params_in(ParamLocation::Query).filter(|p| p.required).map(|p| p.name.clone()).collect();
+        request.query.retain(|(k, _)| required.contains(k) && !paging.controls(k));
+        let set = |request: &mut Request, name: &str, value: String| {
+            request.query.retain(|(k, _)| k != name);
+            request.query.push((name.to_owned(), value));
+        };
+        if let Some((name, size)) = &paging.size {
+            set(&mut request, name, size.to_string());
+        }
+        let mut page = paging.page.as_ref().map(|(_, first)| *first);
+        if let (Some((name, _)), Some(n)) = (&paging.page, page) {
+            set(&mut request, name, n.to_string());
+        }
+        let mut seen = 0usize;
+        for pages in 1..=MAX_PAGES {
+            let outcome = self.send(list, request.clone()).await;
+            let Ok(response) = outcome.result else {
+                return Err(fail(
+                    format!("after {after}, {} got no answer", self.op(list).id),
+                    "list:no_answer".into(),
+                ));
+            };
+            let status = response.status;
+            if !(200..300).contains(&status) {
+                if let Some(why) = self.excused(list, status) {
+                    return Err(why);
+                }
+                if let Some(why) = self.refusal_not_judged(list, status, &String::from_utf8_lossy(&response.body)) {
+                    return Err(why);
+                }
+                return Err(fail(
+                    format!("after {after}, {} answered {status} instead of the list", self.op(list).id),
+                    format!("list_after:{status}"),
+                ));
+            }
+            let Some(body) = serde_json::from_slice::<Value>(&response.body).ok() else {
+                return Ok(Listed::Unknown(format!("{} answered a list that is not JSON", self.op(list).id)));
+            };
+            let Some(items) = collection::items(&body) else {
+                return Ok(Listed::Unknown(format!("{}'s answer holds no list of items", self.op(list).id)));
+            };
+            if collection::holds(items, id_field, id) {
+                return Ok(Listed::Holds);
+            }
+            seen += items.len();
+            let total = collection::total(&body);
+            if items.is_empty() || total.is_some_and(|t| seen as u64 >= t) {
+                return Ok(Listed::Lacks { pages, items: seen });
+            }
+            if let Some(next) = collection::next_page(&body, response.header("link")) {
+                for (k, v) in next {
+                    set(&mut request, &k, v);
+                }
+            } else if let (Some((name, _)), Some(n)) = (&paging.page, page) {
+                page = Some(n + 1);
+                set(&mut request, name, (n + 1).to_string());
+            } else if let Some(name) = &paging.offset {
+                set(&mut request, name, seen.to_string());
+            } else if total.is_some() {
+                return Ok(Listed::Unknown(format!(
+                    "{} announces more items than it answered, and says of no next page",
+                    self.op(list).id
+                )));
+            } else {
+                return Ok(Listed::Lacks { pages, items: seen });
+            }
+        }
+        Ok(Listed::Unknown(format!("{} has more than {MAX_PAGES} pages; the item was not on them", self.op(list).id)))
+    }
+
+    /// `object_ownership` of a collection item: made under parent A, it must not be served,
+    /// changed or removed under another parent B, nor with a second tenant's credentials.
+    async fn ownership(
+        &mut self,
+        create: usize,
+        read: usize,
+        update: Option<usize>,
+        delete: Option<usize>,
+    ) -> Result<(), Stop> {
+        let Some(resource) = self.resource(create) else { return Ok(()) };
+        let parents = self.parents(read, resource);
+        let other = self.other_parents(read, &parents);
+        let tenant = self.plan.transport.auth.has_other();
+        if other.is_none() && !tenant {
+            return Err(self.no_intruder(read, &parents));
+        }
+        let Some((id, _, what)) = self.create_item(create, read, resource).await? else { return Ok(()) };
+        let owner = self.read_ok(read, &what).await?;
+        let owner_at = describe(&self.fixed, &parents);
+        let mut intruders = Vec::new();
+        if let Some(mut other) = other {
+            if let Some(param) = &resource.id_param {
+                other.retain(|(k, _)| k != param);
+                other.push((param.clone(), Value::String(id.clone())));
+            }
+            let label = format!("under {}", describe(&other, &parents));
+            intruders.push((other, Credentials::Configured, label, "other_parent"));
+        }
+        if tenant {
+            intruders.push((
+                self.fixed.clone(),
+                Credentials::Other,
+                "with the second tenant's credentials".to_owned(),
+                "other_tenant",
+            ));
+        }
+        for (fixed, credentials, label, way) in intruders {
+            let probe = Intrusion {
+                fixed: &fixed,
+                credentials,
+                label: &label,
+                way,
+                owner: &owner,
+                owner_at: &owner_at,
+                id: &id,
+            };
+            self.intrude(resource, read, update, delete, probe).await?;
+        }
+        // Leave nothing behind: the item goes (unrecorded; the sequence has passed).
+        if let Some(d) = delete
+            && let Some(request) = self.request(d, 3)
+        {
+            let outcome = self.plan.transport.send(&request, &self.plan.accept[d], Credentials::Configured).await;
+            self.requests += outcome.requests;
+        }
+        Ok(())
+    }
+
+    /// Reads, updates and deletes the owner's item as the intruder: a success that serves,
+    /// changes or removes it is an `object_ownership` failure, filed under that operation.
+    async fn intrude(
+        &mut self,
+        resource: &Resource,
+        read: usize,
+        update: Option<usize>,
+        delete: Option<usize>,
+        probe: Intrusion<'_>,
+    ) -> Result<(), Stop> {
+        let Intrusion { fixed, credentials, label, way, owner, owner_at, id } = probe;
+        if let Some(request) = self.request_in(read, 0, fixed) {
+            let outcome = self.send_as(read, request, credentials).await;
+            if let Ok(response) = &outcome.result
+                && (200..300).contains(&response.status)
+                && let Ok(body) = serde_json::from_slice::<Value>(&response.body)
+                && serves(&body, owner, resource, id)
+            {
+                self.filed = Some(read);
+                return Err(leak(
+                    format!(
+                        "{} {} {label} answered {} with the item {id} created under {owner_at}",
+                        self.op(read).method,
+                        self.op(read).id,
+                        response.status
+                    ),
+                    &format!("read_{way}"),
+                ));
+            }
+        }
+        if let Some(u) = update
+            && let Some(request) = self.body_request_in(u, 5, &[], fixed)
+        {
+            let written = request.json_body().cloned();
+            let outcome = self.send_as(u, request, credentials).await;
+            if outcome.result.as_ref().is_ok_and(|r| (200..300).contains(&r.status))
+                && let Some(written) = written.filter(|w| changes(w, owner, resource))
+            {
+                let now = self.read(read).await?;
+                if (200..300).contains(&now.status)
+                    && now.body.as_ref().is_some_and(|b| !changes(&written, b, resource))
+                {
+                    self.filed = Some(u);
+                    return Err(leak(
+                        format!(
+                            "{} {} {label} changed the item {id} created under {owner_at}: its read there now shows {}",
+                            self.op(u).method,
+                            self.op(u).id,
+                            compact(&written)
+                        ),
+                        &format!("update_{way}"),
+                    ));
+                }
+            }
+        }
+        if let Some(d) = delete
+            && let Some(request) = self.request_in(d, 3, fixed)
+        {
+            let outcome = self.send_as(d, request, credentials).await;
+            if outcome.result.as_ref().is_ok_and(|r| (200..300).contains(&r.status)) {
+                let now = self.read(read).await?;
+                if matches!(now.status, 404 | 410) {
+                    self.filed = Some(d);
+                    return Err(leak(
+                        format!(
+                            "{} {} {label} removed the item {id} created under {owner_at}: its read there answers {}",
+                            self.op(d).method,
+                            self.op(d).id,
+                            now.status
+                        ),
+                        &format!("delete_{way}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `object_ownership` of a singleton per parent (one maintenance window per group):
+    /// writing A's must leave B's as it was, and a second tenant must not read A's.
+    async fn singleton_ownership(&mut self, write: usize, read: usize) -> Result<(), Stop> {
+        let Some(resource) = self.resource(write) else { return Ok(()) };
+        let parents = self.parents(read, resource);
+        let other = self.other_parents(read, &parents);
+        let tenant = self.plan.transport.auth.has_other();
+        if other.is_none() && !tenant {
+            return Err(self.no_intruder(read, &parents));
+        }
+        // B as it was, where it can be read at all (a made-up parent is usually refused).
+        let mut before_other = None;
+        if let Some(other) = &other {
+            let seen = self.read_as(read, other, Credentials::Configured).await?;
+            if (200..300).contains(&seen.status) {
+                before_other = seen.body;
+            }
+        }
+        let before = self.read_ok(read, START).await?;
+        let mut chosen = None;
+        for salt in 0..8 {
+            let Some(request) = self.body_request(write, 20 + salt, &[]) else { break };
+            let Some(body) = request.json_body().cloned() else { break };
+            if changes(&body, &before, resource) && before_other.as_ref().is_none_or(|b| changes(&body, b, resource)) {
+                chosen = Some((request, body));
+                break;
+            }
+        }
+        let Some((request, written)) = chosen else { return Ok(()) };
+        let what = format!("{} {}", self.op(write).method, self.op(write).id);
+        let owner_at = describe(&self.fixed, &parents);
+        self.write(write, request).await?;
+        if let (Some(other), Some(_)) = (&other, &before_other) {
+            let seen = self.read_as(read, other, Credentials::Configured).await?;
+            if (200..300).contains(&seen.status) && seen.body.as_ref().is_some_and(|b| !changes(&written, b, resource))
+            {
+                self.filed = Some(read);
+                return Err(leak(
+                    format!(
+                        "after {what} under {owner_at} wrote {}, {} under {} shows those values instead of its own",
+                        compact(&written),
+                        self.op(read).id,
+                        describe(other, &parents)
+                    ),
+                    "read_other_parent",
+                ));
+            }
+        }
+        if tenant {
+            let fixed = self.fixed.clone();
+            let seen = self.read_as(read, &fixed, Credentials::Other).await?;
+            if (200..300).contains(&seen.status) && seen.body.as_ref().is_some_and(|b| !changes(&written, b, resource))
+            {
+                self.filed = Some(read);
+                return Err(leak(
+                    format!(
+                        "{} under {owner_at} with the second tenant's credentials answered {} with what {what} wrote there",
+                        self.op(read).id,
+                        seen.status
+                    ),
+                    "read_other_tenant",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Why an ownership probe cannot run: no other parent to draw, and no second tenant.
+    fn no_intruder(&self, read: usize, parents: &[String]) -> Stop {
+        let why = if parents.is_empty() {
+            format!("{}'s path names no parent", self.op(read).id)
+        } else {
+            format!("{}'s parent ({}) is pinned", self.op(read).id, parents.join(", "))
+        };
+        Stop::Drop(format!(
+            "object_ownership: {why}; give a second tenant's credentials (--other-token, --other-api-key or \
+             --other-username/--other-password) to probe it across tenants"
+        ))
+    }
+
     async fn link(&mut self, from: usize, link: usize, to: usize) -> Result<(), Stop> {
         let Some(request) = self.request(from, 1) else { return Ok(()) };
         let sent = request.clone();
@@ -783,6 +1254,61 @@ impl<'p> Sequence<'p> {
             _ => Ok(()),
         }
     }
+}
+
+/// The most pages a list is followed over to find an item.
+const MAX_PAGES: usize = 10;
+
+/// What a list showed of an item.
+enum Listed {
+    Holds,
+    /// Not there, over every page.
+    Lacks {
+        pages: usize,
+        items: usize,
+    },
+    /// Cannot be told (why, for the run's notes).
+    Unknown(String),
+}
+
+/// Who intrudes on an owner's item, and how a failure names it.
+struct Intrusion<'a> {
+    /// The path values the intruder uses (another parent's, or the owner's).
+    fixed: &'a [(String, Value)],
+    credentials: Credentials,
+    /// "under groupId=…", "with the second tenant's credentials".
+    label: &'a str,
+    /// The signature's suffix: `other_parent` or `other_tenant`.
+    way: &'a str,
+    /// The item as its owner reads it.
+    owner: &'a Value,
+    /// The owner's parent values, described.
+    owner_at: &'a str,
+    id: &'a str,
+}
+
+/// Whether `body` is the owner's item: the same id, and every value the owner reads.
+fn serves(body: &Value, owner: &Value, resource: &Resource, id: &str) -> bool {
+    let field = resource.id_field.as_deref().unwrap_or("id");
+    let same_id = match body.get(field) {
+        Some(Value::String(s)) => s == id,
+        Some(Value::Number(n)) => n.to_string() == id,
+        _ => false,
+    };
+    same_id && !changes(owner, body, resource)
+}
+
+/// `name=value` of the parent path values, for messages.
+fn describe(fixed: &[(String, Value)], parents: &[String]) -> String {
+    let parts: Vec<String> = fixed
+        .iter()
+        .filter(|(k, _)| parents.contains(k))
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect();
+    if parts.is_empty() { "the same path".to_owned() } else { parts.join(", ") }
 }
 
 /// The id of a created item: the body's id field, else the last segment of `Location`.

@@ -823,3 +823,174 @@ async fn events_tell_the_run_the_report_folds() {
     };
     assert_eq!(keys(&report), keys(&quiet));
 }
+
+/// A collection of widgets per organisation: create, list, read, update, delete.
+fn widgets_doc() -> serde_json::Value {
+    let json_of = |schema: serde_json::Value| json!({"application/json": {"schema": schema}});
+    let widget = json!({"type": "object", "required": ["id", "org", "name"], "properties": {
+        "id": {"type": "string"}, "org": {"type": "string"}, "name": {"type": "string", "pattern": "^[a-z]{8}$"}}});
+    let write = json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "pattern": "^[a-z]{8}$"}}});
+    let list = json!({"type": "object", "required": ["results"], "properties": {
+        "results": {"type": "array", "items": widget.clone()}, "totalCount": {"type": "integer"}}});
+    let error = json!({"type": "object"});
+    let param = |name: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z]{6}$"}});
+    let refusals = |ok: &str, body: serde_json::Value| {
+        let mut out = json!({ok: {"description": "ok", "content": json_of(body)}});
+        for status in ["400", "403", "404"] {
+            out[status] = json!({"description": "refused", "content": json_of(error.clone())});
+        }
+        out
+    };
+    json!({
+        "openapi": "3.0.3", "info": {"title": "widgets", "version": "1"},
+        "paths": {
+            "/orgs/{org}/widgets": {"parameters": [param("org")],
+                "post": {"operationId": "createWidget", "requestBody": {"required": true, "content": json_of(write.clone())}, "responses": refusals("201", widget.clone())},
+                "get": {"operationId": "listWidgets", "responses": refusals("200", list)}},
+            "/orgs/{org}/widgets/{widgetId}": {"parameters": [param("org"), {"name": "widgetId", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "get": {"operationId": "getWidget", "responses": refusals("200", widget.clone())},
+                "patch": {"operationId": "updateWidget", "requestBody": {"required": true, "content": json_of(write)}, "responses": refusals("200", widget)},
+                "delete": {"operationId": "deleteWidget", "responses": {"204": {"description": "gone"}, "403": {"description": "refused"}, "404": {"description": "missing"}}}}
+        }
+    })
+}
+
+/// How the widget server treats an item asked for under another organisation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Owner {
+    /// 404, as if it did not exist.
+    Hides,
+    /// 403.
+    Forbids,
+    /// Serves it (the read ignores the organisation).
+    LeaksReads,
+    /// Changes it.
+    LeaksUpdates,
+    /// Removes it.
+    LeaksDeletes,
+}
+
+fn widget_server(owner: Owner, list_forgets: bool) -> impl Fn(&Received) -> Reply + Send + Sync + 'static {
+    let store: Arc<StdMutex<Vec<serde_json::Value>>> = Arc::default();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    move |r: &Received| {
+        let mut items = store.lock().unwrap();
+        let segments: Vec<&str> = r.path().trim_matches('/').split('/').collect();
+        let (org, id) = match segments.as_slice() {
+            ["orgs", org, "widgets"] => (*org, None),
+            ["orgs", org, "widgets", id] => (*org, Some(*id)),
+            _ => return Reply::json(404, "application/json", &json!({})),
+        };
+        let name_ok = |b: &serde_json::Value| {
+            b["name"].as_str().is_some_and(|n| n.len() == 8 && n.bytes().all(|c| c.is_ascii_lowercase()))
+        };
+        let org_ok = org.len() == 6 && org.bytes().all(|c| c.is_ascii_lowercase());
+        if !org_ok {
+            return Reply::json(400, "application/json", &json!({"detail": "bad org"}));
+        }
+        // The lookup of an item: under its own organisation, or (a broken server) anywhere.
+        let ignores_org = |method: &str| match owner {
+            Owner::LeaksReads => method == "GET",
+            Owner::LeaksUpdates => method == "PATCH",
+            Owner::LeaksDeletes => method == "DELETE",
+            _ => false,
+        };
+        let position = id.and_then(|id| {
+            items.iter().position(|w| w["id"] == json!(id) && (w["org"] == json!(org) || ignores_org(&r.method)))
+        });
+        let elsewhere = id.is_some_and(|id| items.iter().any(|w| w["id"] == json!(id)));
+        let missing = || {
+            if elsewhere && owner == Owner::Forbids {
+                Reply::json(403, "application/json", &json!({"detail": "not yours"}))
+            } else {
+                Reply::json(404, "application/json", &json!({"detail": "not found"}))
+            }
+        };
+        match (r.method.as_str(), id, position) {
+            ("POST", None, _) => match r.json().filter(name_ok) {
+                Some(body) => {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let widget = json!({"id": format!("w{n}"), "org": org, "name": body["name"]});
+                    items.push(widget.clone());
+                    Reply::json(201, "application/json", &widget)
+                }
+                None => Reply::json(400, "application/json", &json!({"detail": "bad body"})),
+            },
+            ("GET", None, _) => {
+                let mine: Vec<serde_json::Value> = if list_forgets {
+                    Vec::new()
+                } else {
+                    items.iter().filter(|w| w["org"] == json!(org)).cloned().collect()
+                };
+                Reply::json(200, "application/json", &json!({"results": mine, "totalCount": mine.len()}))
+            }
+            ("GET", Some(_), Some(i)) => Reply::json(200, "application/json", &items[i]),
+            ("PATCH", Some(_), Some(i)) => match r.json().filter(name_ok) {
+                Some(body) => {
+                    items[i]["name"] = body["name"].clone();
+                    Reply::json(200, "application/json", &items[i])
+                }
+                None => Reply::json(400, "application/json", &json!({"detail": "bad body"})),
+            },
+            ("DELETE", Some(_), Some(i)) => {
+                items.remove(i);
+                Reply::Http { status: 204, headers: Vec::new(), body: Vec::new() }
+            }
+            (_, Some(_), None) => missing(),
+            _ => Reply::json(405, "application/json", &json!({})),
+        }
+    }
+}
+
+fn ownership_config(checks: CheckSet) -> RunConfig {
+    RunConfig { seed: Some(5), cases: 10, checks, ..RunConfig::default() }
+}
+
+/// `object_ownership` in both directions: a server that serves, changes or removes an item
+/// under another organisation is caught, on the operation that leaked; one that answers 404 or
+/// 403 there passes, and so does the correct list.
+#[tokio::test]
+async fn ownership_probes_catch_leaks_and_pass_refusals() {
+    let spec = Arc::new(Spec::from_value("widgets.yaml", widgets_doc()).unwrap());
+    let checks = CheckSet::none().with(CheckName::ObjectOwnership).with(CheckName::StatefulConformance);
+    for owner in [Owner::Hides, Owner::Forbids] {
+        let server = TestServer::start(widget_server(owner, false)).await;
+        let target = Target::Url(server.url().parse().unwrap());
+        let report = run(spec.clone(), target, ownership_config(checks), &NoProgress).await.unwrap();
+        let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(messages.is_empty(), "{owner:?}: {messages:#?}");
+        let judged = report.operations.iter().find(|o| o.operation == "getWidget").unwrap();
+        assert!(judged.checks.contains(&CheckName::ObjectOwnership), "{owner:?}: the probe ran: {judged:?}");
+    }
+    for (owner, operation, words) in [
+        (Owner::LeaksReads, "getWidget", "answered 200 with the item"),
+        (Owner::LeaksUpdates, "updateWidget", "changed the item"),
+        (Owner::LeaksDeletes, "deleteWidget", "removed the item"),
+    ] {
+        let server = TestServer::start(widget_server(owner, false)).await;
+        let target = Target::Url(server.url().parse().unwrap());
+        let report = run(spec.clone(), target, ownership_config(checks), &NoProgress).await.unwrap();
+        let found: Vec<(&str, CheckName, &str)> =
+            report.findings.iter().map(|f| (f.operation.as_str(), f.check, f.message.as_str())).collect();
+        assert_eq!(found.len(), 1, "{owner:?}: {found:#?}");
+        assert_eq!((found[0].0, found[0].1), (operation, CheckName::ObjectOwnership), "{owner:?}");
+        assert!(found[0].2.contains(words) && found[0].2.contains("under org="), "{owner:?}: {}", found[0].2);
+    }
+}
+
+/// Lists are followed after a create with inferred semantics: a list that never shows the
+/// created item cannot confirm a guessed pairing (a note, not a finding), and the correct list
+/// gives no note either.
+#[tokio::test]
+async fn a_guessed_list_that_forgets_items_is_a_note_not_a_finding() {
+    let spec = Arc::new(Spec::from_value("widgets.yaml", widgets_doc()).unwrap());
+    let checks = CheckSet::none().with(CheckName::StatefulConformance);
+    for forgets in [false, true] {
+        let server = TestServer::start(widget_server(Owner::Hides, forgets)).await;
+        let target = Target::Url(server.url().parse().unwrap());
+        let report = run(spec.clone(), target, ownership_config(checks), &NoProgress).await.unwrap();
+        assert!(report.findings.is_empty(), "forgets={forgets}: {:#?}", report.findings);
+        let noted = report.warnings.iter().any(|w| w.contains("listWidgets did not show the item"));
+        assert_eq!(noted, forgets, "{:#?}", report.warnings);
+    }
+}

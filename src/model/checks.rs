@@ -31,6 +31,10 @@ pub enum CheckName {
     EnvelopeConformance,
     /// `stateful_conformance`: fails on a write the matching read does not reflect.
     StatefulConformance,
+    /// `object_ownership`: fails when an object created under one parent (or one tenant's
+    /// credentials) is read, changed or removed through another (OWASP API1, broken
+    /// object-level authorization).
+    ObjectOwnership,
     /// `unsupported_method`: fails when an undocumented method does not get 405 (or 404), or a 405 lacks a complete `Allow`.
     UnsupportedMethod,
     /// `max_response_time`: fails on an answer slower than the configured limit.
@@ -45,7 +49,7 @@ pub enum CheckName {
 
 impl CheckName {
     /// Every check, in the order reports list them.
-    pub const ALL: [CheckName; 15] = [
+    pub const ALL: [CheckName; 16] = [
         CheckName::NotAServerError,
         CheckName::StatusCodeConformance,
         CheckName::ContentTypeConformance,
@@ -56,6 +60,7 @@ impl CheckName {
         CheckName::IgnoredAuth,
         CheckName::EnvelopeConformance,
         CheckName::StatefulConformance,
+        CheckName::ObjectOwnership,
         CheckName::UnsupportedMethod,
         CheckName::MaxResponseTime,
         CheckName::Transport,
@@ -76,6 +81,7 @@ impl CheckName {
             CheckName::IgnoredAuth => "ignored_auth",
             CheckName::EnvelopeConformance => "envelope_conformance",
             CheckName::StatefulConformance => "stateful_conformance",
+            CheckName::ObjectOwnership => "object_ownership",
             CheckName::UnsupportedMethod => "unsupported_method",
             CheckName::MaxResponseTime => "max_response_time",
             CheckName::Transport => "transport",
@@ -97,6 +103,7 @@ impl CheckName {
             CheckName::IgnoredAuth => "2xx without credentials, or with wrong ones",
             CheckName::EnvelopeConformance => "envelope=true not answered 200 {status, content}",
             CheckName::StatefulConformance => "a write not reflected by the matching read",
+            CheckName::ObjectOwnership => "an object served, changed or removed outside its parent or tenant",
             CheckName::UnsupportedMethod => {
                 "an undocumented method did not get 405 (or 404), or a 405 lacks a complete Allow"
             }
@@ -128,6 +135,9 @@ impl CheckName {
                 "with envelope=true, HTTP 200 and {\"status\": <real status>, \"content\": <body>}"
             }
             CheckName::StatefulConformance => "a write reflected by the matching read",
+            CheckName::ObjectOwnership => {
+                "an object is reachable only under the parent it was created in, and with its own tenant's credentials"
+            }
             CheckName::UnsupportedMethod => {
                 "405 (or 404) for a method the path does not document, with Allow listing the documented ones"
             }

@@ -49,6 +49,9 @@ pub enum Credentials {
     Omitted,
     /// Deliberately wrong credentials (an `ignored_auth` probe).
     Wrong,
+    /// A second tenant's credentials, of the same kind as the configured ones (an
+    /// `object_ownership` probe).
+    Other,
 }
 
 /// The request as it went on the wire (reporters redact it). Its `Debug` output hides the
@@ -137,6 +140,20 @@ pub struct ApiKeyPlace {
     pub location: ParamLocation,
     /// The header, parameter or cookie name.
     pub name: String,
+}
+
+impl AuthMode {
+    /// The mode as `--auth` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::None => "none",
+            AuthMode::Digest => "digest",
+            AuthMode::Bearer => "bearer",
+            AuthMode::OAuth => "oauth",
+            AuthMode::Basic => "basic",
+            AuthMode::ApiKey => "apikey",
+        }
+    }
 }
 
 impl std::str::FromStr for AuthMode {

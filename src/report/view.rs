@@ -155,8 +155,11 @@ pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials)
     use crate::spec::ParamLocation;
     // An API key is written as `$CONFORM_API_KEY` where it went (a wrong probe key as is).
     let key = sent.api_key.as_ref();
-    let key_value =
-        if credentials == Credentials::Configured { "$CONFORM_API_KEY" } else { "conform-wrong-credentials" };
+    let key_value = match credentials {
+        Credentials::Configured => "$CONFORM_API_KEY",
+        Credentials::Other => "$CONFORM_OTHER_API_KEY",
+        _ => "conform-wrong-credentials",
+    };
     let at = |location| key.filter(|k| k.location == location);
     let url = match at(ParamLocation::Query) {
         Some(k) => without_query_pair(&sent.url, &k.name),
@@ -226,6 +229,17 @@ pub fn curl(r: &Redactor, sent: &Sent, auth: AuthMode, credentials: Credentials)
             parts.push("--user \"$CONFORM_USERNAME:conform-wrong-credentials\"".to_owned())
         }
         (Credentials::Wrong, _) => parts.push("-H 'Authorization: Bearer conform-wrong-credentials'".to_owned()),
+        (Credentials::Other, AuthMode::None) => {}
+        (Credentials::Other, AuthMode::Digest) => {
+            parts.push("--digest --user \"$CONFORM_OTHER_USERNAME:$CONFORM_OTHER_PASSWORD\"".to_owned());
+        }
+        (Credentials::Other, AuthMode::Basic) => {
+            parts.push("--user \"$CONFORM_OTHER_USERNAME:$CONFORM_OTHER_PASSWORD\"".to_owned())
+        }
+        (Credentials::Other, AuthMode::Bearer) => {
+            parts.push("-H \"Authorization: Bearer $CONFORM_OTHER_TOKEN\"".to_owned())
+        }
+        (Credentials::Other, _) => parts.push("-H \"Authorization: Bearer $OTHER_ACCESS_TOKEN\"".to_owned()),
     }
     match body_args {
         Some(BodyArgs::Multipart(args) | BodyArgs::Form(args)) => parts.extend(args),

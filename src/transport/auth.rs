@@ -44,6 +44,9 @@ pub struct AuthSettings {
     pub token: Option<String>,
     /// `CONFORM_API_KEY` (the spec's `apiKey` scheme).
     pub api_key: Option<String>,
+    /// A second tenant's credentials (`CONFORM_OTHER_TOKEN`…), used with the same mode, for
+    /// `object_ownership` probes across tenants.
+    pub other: Option<Box<AuthSettings>>,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -53,7 +56,17 @@ impl std::fmt::Debug for AuthSettings {
             .field("username", &self.username.as_ref().map(|_| "[REDACTED]"))
             .field("client_id", &self.client_id.as_ref().map(|_| "[REDACTED]"))
             .field("token_url", &self.token_url)
+            .field("other", &self.other)
             .finish_non_exhaustive()
+    }
+}
+
+impl AuthSettings {
+    /// Whether any credential is given (blank ones count as not given).
+    pub fn any_given(&self) -> bool {
+        [&self.username, &self.password, &self.client_id, &self.client_secret, &self.token, &self.api_key]
+            .into_iter()
+            .any(|v| given(v).is_some())
     }
 }
 
@@ -117,6 +130,17 @@ pub enum AuthError {
     /// API-key mode, and the spec declares no `apiKey` security scheme.
     #[error("API-key authentication needs an apiKey security scheme in the spec, and it declares none")]
     NoApiKeyScheme,
+    /// The second tenant's credentials do not fit the mode in use.
+    #[error("the second tenant's credentials do not fit {mode} authentication: {source}")]
+    OtherTenant {
+        /// The mode, as `--auth` spells it.
+        mode: &'static str,
+        /// What is missing or wrong in them.
+        source: Box<AuthError>,
+    },
+    /// Second-tenant credentials without credentials of the first.
+    #[error("a second tenant's credentials were given without credentials for the first")]
+    OtherWithoutFirst,
 }
 
 struct OAuthToken {
@@ -145,6 +169,8 @@ pub struct Authenticator {
     credential_headers: Vec<String>,
     /// Every OAuth2 access token received: secrets too, for as long as reports are written.
     issued: Mutex<Vec<String>>,
+    /// The second tenant's authenticator (same mode), for `object_ownership` probes.
+    other: Option<Box<Authenticator>>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -208,6 +234,7 @@ impl Authenticator {
                 }))
                 .collect(),
             issued: Mutex::new(Vec::new()),
+            other: None,
         };
         match mode {
             AuthMode::None => {}
@@ -241,7 +268,37 @@ impl Authenticator {
                     .ok_or(AuthError::NoTokenUrl)?;
             }
         }
+        if let Some(other) = settings.other.as_deref().filter(|o| o.any_given()) {
+            if mode == AuthMode::None {
+                return Err(AuthError::OtherWithoutFirst);
+            }
+            let settings = AuthSettings {
+                mode: Some(mode),
+                token_url: other.token_url.clone().or_else(|| Some(auth.token_url.clone())),
+                other: None,
+                ..other.clone()
+            };
+            let tenant = Authenticator::new(&settings, spec)
+                .map_err(|e| AuthError::OtherTenant { mode: mode.as_str(), source: Box::new(e) })?;
+            auth.other = Some(Box::new(tenant));
+        }
         Ok(auth)
+    }
+
+    /// Whether a second tenant's credentials are set.
+    pub fn has_other(&self) -> bool {
+        self.other.is_some()
+    }
+
+    /// The authenticator of these credentials: the second tenant's for [`Credentials::Other`]
+    /// (when set), else this one.
+    ///
+    /// [`Credentials::Other`]: crate::model::Credentials::Other
+    pub fn of(&self, credentials: crate::model::Credentials) -> &Authenticator {
+        match (credentials, &self.other) {
+            (crate::model::Credentials::Other, Some(other)) => other,
+            _ => self,
+        }
     }
 
     /// The mode in use, chosen by `--auth` or from the credentials present.
@@ -268,6 +325,9 @@ impl Authenticator {
         for (user, pass) in pairs {
             let encoded = basic(user, pass);
             secrets.push(encoded.trim_start_matches("Basic ").to_owned());
+        }
+        if let Some(other) = &self.other {
+            secrets.extend(other.secrets());
         }
         secrets
     }
@@ -311,6 +371,7 @@ impl Authenticator {
         let place = self.api_key_place.as_ref()?;
         match credentials {
             crate::model::Credentials::Configured => Some((place, self.api_key.as_str())),
+            crate::model::Credentials::Other => self.other.as_ref().map(|o| (place, o.api_key.as_str())),
             crate::model::Credentials::Wrong => Some((place, WRONG)),
             crate::model::Credentials::Omitted => None,
         }

@@ -274,8 +274,9 @@ impl Transport {
             let authorization = match credentials {
                 Credentials::Omitted => None,
                 Credentials::Wrong => self.auth.wrong_authorization(request.method.as_str(), &uri, body.as_deref()),
-                Credentials::Configured => {
-                    match self.auth.authorization(&self.client, request.method.as_str(), &uri, body.as_deref()).await {
+                Credentials::Configured | Credentials::Other => {
+                    let auth = self.auth.of(credentials);
+                    match auth.authorization(&self.client, request.method.as_str(), &uri, body.as_deref()).await {
                         Ok(a) => a,
                         Err(e) => {
                             let sent = self.sent(request, &url, accept, credentials, None, &body);
@@ -290,12 +291,12 @@ impl Transport {
             let result = self.exchange(&sent).await;
             let Ok(response) = &result else { return Outcome { sent, requests, result } };
             // With envelope=true the 401 (and its challenge) may come wrapped in a 200.
-            if credentials == Credentials::Configured
+            if matches!(credentials, Credentials::Configured | Credentials::Other)
                 && !digest_retried
                 && crate::model::envelope::effective_status_is(request, response, 401)
             {
                 let challenge = response.header("www-authenticate").unwrap_or_default().to_owned();
-                match self.auth.learn_challenge(&challenge) {
+                match self.auth.of(credentials).learn_challenge(&challenge) {
                     Ok(true) => {
                         digest_retried = true;
                         continue;

@@ -179,6 +179,25 @@ struct RunArgs {
     /// HTTP Basic password.
     #[arg(long, env = env::PASSWORD, hide_env_values = true)]
     password: Option<String>,
+    /// A second tenant's Bearer token: object_ownership probes read, change and delete the
+    /// first tenant's objects with it.
+    #[arg(long, env = env::OTHER_TOKEN, hide_env_values = true)]
+    other_token: Option<String>,
+    /// A second tenant's API key (for the spec's apiKey scheme).
+    #[arg(long, env = env::OTHER_API_KEY, hide_env_values = true)]
+    other_api_key: Option<String>,
+    /// A second tenant's username (Basic, or Digest: an Atlas public key).
+    #[arg(long, env = env::OTHER_USERNAME, hide_env_values = true)]
+    other_username: Option<String>,
+    /// A second tenant's password (Basic, or Digest: an Atlas private key).
+    #[arg(long, env = env::OTHER_PASSWORD, hide_env_values = true)]
+    other_password: Option<String>,
+    /// A second tenant's OAuth2 client id.
+    #[arg(long, env = env::OTHER_CLIENT_ID, hide_env_values = true)]
+    other_client_id: Option<String>,
+    /// A second tenant's OAuth2 client secret.
+    #[arg(long, env = env::OTHER_CLIENT_SECRET, hide_env_values = true)]
+    other_client_secret: Option<String>,
     /// Send PATCH/POST/PUT/DELETE to a target that is not loopback.
     #[arg(long)]
     allow_mutations: bool,
@@ -402,6 +421,12 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
     credentials.token_url = args.token_url.clone();
     credentials.token = args.token.clone();
     credentials.api_key = args.api_key.clone();
+    credentials.other.token = args.other_token.clone();
+    credentials.other.api_key = args.other_api_key.clone();
+    credentials.other.username = args.other_username.clone();
+    credentials.other.password = args.other_password.clone();
+    credentials.other.client_id = args.other_client_id.clone();
+    credentials.other.client_secret = args.other_client_secret.clone();
     let config = RunConfig {
         seed: args.seed,
         cases: args.cases,
@@ -499,6 +524,10 @@ fn flag_context(e: RunError) -> anyhow::Error {
         }
         RunError::Auth(AuthError::NoTokenUrl) => "--auth oauth needs --token-url".to_owned(),
         RunError::Auth(AuthError::NoApiKeyScheme) => "--auth apikey".to_owned(),
+        RunError::Auth(AuthError::OtherTenant { .. } | AuthError::OtherWithoutFirst) => {
+            "--other-token/--other-api-key/--other-username/--other-password/--other-client-id/--other-client-secret"
+                .to_owned()
+        }
         _ => return e.into(),
     };
     anyhow::Error::new(e).context(context)
