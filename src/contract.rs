@@ -469,6 +469,8 @@ pub struct Contract {
     spec: SpecSource,
     target: TargetChoice,
     auth: Option<Auth>,
+    /// A second tenant's credentials, for `object_ownership` across tenants.
+    other_tenant: Option<Auth>,
     config: RunConfig,
     checks: Vec<CheckName>,
     exclude_checks: Vec<CheckName>,
@@ -482,6 +484,7 @@ impl std::fmt::Debug for Contract {
             .field("spec", &self.spec)
             .field("target", &self.target)
             .field("auth", &self.auth)
+            .field("other_tenant", &self.other_tenant)
             .field("config", &self.config)
             .field("checks", &self.checks)
             .field("exclude_checks", &self.exclude_checks)
@@ -503,6 +506,7 @@ impl Contract {
             spec,
             target: TargetChoice::Embedded,
             auth: None,
+            other_tenant: None,
             config: RunConfig { seed: Some(DEFAULT_SEED), cases: DEFAULT_CASES, ..RunConfig::default() },
             checks: Vec::new(),
             exclude_checks: Vec::new(),
@@ -658,6 +662,21 @@ impl Contract {
     /// ```
     pub fn auth(mut self, auth: Auth) -> Contract {
         self.auth = Some(auth);
+        self
+    }
+
+    /// A second tenant's credentials, of the same kind as [`Contract::auth`]'s: the
+    /// `object_ownership` probes then also read, change and delete what the first tenant
+    /// created with them, and fail where that succeeds. Without it they still probe under
+    /// another parent (another `groupId`) where the path has one that is not pinned.
+    ///
+    /// ```no_run
+    /// let contract = conform::Contract::from_path("openapi.yaml")
+    ///     .auth(conform::Auth::bearer_env("TENANT_A_TOKEN"))
+    ///     .other_tenant(conform::Auth::bearer_env("TENANT_B_TOKEN"));
+    /// ```
+    pub fn other_tenant(mut self, auth: Auth) -> Contract {
+        self.other_tenant = Some(auth);
         self
     }
 
@@ -834,6 +853,10 @@ impl Contract {
         let mut config = self.config;
         if let Some(auth) = &self.auth {
             config.auth = auth.resolve(target.is_embedded())?;
+        }
+        if let Some(other) = &self.other_tenant {
+            let other = other.resolve(target.is_embedded())?;
+            config.auth.other = Some(Box::new(AuthSettings { mode: None, other: None, ..other })).filter(|o| o.any_given());
         }
         config.checks = CheckSet::select(&self.checks, &self.exclude_checks);
         Ok(Prepared { spec, target, config })

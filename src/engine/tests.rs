@@ -994,3 +994,63 @@ async fn a_guessed_list_that_forgets_items_is_a_note_not_a_finding() {
         assert_eq!(noted, forgets, "{:#?}", report.warnings);
     }
 }
+
+/// `object_ownership` across tenants: with a second tenant's token, the item the first made is
+/// read as the other; a server that serves it is caught, one that answers 404 passes. The
+/// organisation is pinned, so only the tenant probe can run; the token never shows in the report.
+#[tokio::test]
+async fn a_second_tenant_must_not_read_the_first_tenants_items() {
+    let spec = Arc::new(Spec::from_value("widgets.yaml", widgets_doc()).unwrap());
+    let serve = |leaks: bool| {
+        let inner = widget_server(Owner::Hides, false);
+        let owners: Arc<StdMutex<Vec<(String, String)>>> = Arc::default();
+        move |r: &Received| {
+            let Some(tenant) = r.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).map(str::to_owned)
+            else {
+                return Reply::json(401, "application/json", &json!({"detail": "who?"}));
+            };
+            if tenant != "alpha-tenant-token" && tenant != "bravo-tenant-token" {
+                return Reply::json(401, "application/json", &json!({"detail": "who?"}));
+            }
+            let id = r.path().trim_matches('/').split('/').nth(3).map(str::to_owned);
+            let owner = id.as_ref().and_then(|id| owners.lock().unwrap().iter().find(|(w, _)| w == id).map(|(_, t)| t.clone()));
+            if owner.is_some_and(|o| o != tenant) && !(leaks && r.method == "GET") {
+                return Reply::json(404, "application/json", &json!({"detail": "not found"}));
+            }
+            let reply = inner(r);
+            if r.method == "POST"
+                && let Reply::Http { status: 201, body, .. } = &reply
+                && let Some(id) = serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|b| b["id"].as_str().map(str::to_owned))
+            {
+                owners.lock().unwrap().push((id, tenant));
+            }
+            reply
+        }
+    };
+    let auth = AuthSettings {
+        token: Some("alpha-tenant-token".into()),
+        other: Some(Box::new(AuthSettings { token: Some("bravo-tenant-token".into()), ..Default::default() })),
+        ..Default::default()
+    };
+    let config = RunConfig {
+        auth,
+        params: vec![("org".into(), "abcdef".into())],
+        ..ownership_config(CheckSet::none().with(CheckName::ObjectOwnership))
+    };
+    for leaks in [false, true] {
+        let server = TestServer::start(serve(leaks)).await;
+        let target = Target::Url(server.url().parse().unwrap());
+        let report = run(spec.clone(), target, config.clone(), &NoProgress).await.unwrap();
+        let found: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+        if leaks {
+            assert_eq!(found.len(), 1, "{found:#?}");
+            assert!(found[0].contains("with the second tenant's credentials answered 200"), "{}", found[0]);
+            assert_eq!(report.findings[0].example.credentials, Credentials::Other);
+        } else {
+            assert!(found.is_empty(), "{found:#?}");
+            assert!(!report.warnings.iter().any(|w| w.contains("object_ownership")), "{:#?}", report.warnings);
+        }
+        let text = format!("{report:?}{}", crate::report::json::render(&report));
+        assert!(!text.contains("bravo-tenant-token") && !text.contains("alpha-tenant-token"));
+    }
+}
