@@ -856,7 +856,8 @@ impl Contract {
         }
         if let Some(other) = &self.other_tenant {
             let other = other.resolve(target.is_embedded())?;
-            config.auth.other = Some(Box::new(AuthSettings { mode: None, other: None, ..other })).filter(|o| o.any_given());
+            config.auth.other =
+                Some(Box::new(AuthSettings { mode: None, other: None, ..other })).filter(|o| o.any_given());
         }
         config.checks = CheckSet::select(&self.checks, &self.exclude_checks);
         Ok(Prepared { spec, target, config })

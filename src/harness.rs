@@ -40,6 +40,12 @@ fn judges(check: CheckName, op: &crate::spec::Operation) -> bool {
     match check {
         CheckName::IgnoredAuth => op.requires_auth(),
         CheckName::EnvelopeConformance => op.params_in(crate::spec::ParamLocation::Query).any(|p| p.name == "envelope"),
+        // Ownership probes read, change and remove an item by its path.
+        CheckName::ObjectOwnership => {
+            use crate::spec::Method;
+            matches!(op.method, Method::Get | Method::Put | Method::Patch | Method::Delete)
+                && op.params_in(crate::spec::ParamLocation::Path).next().is_some()
+        }
         _ => true,
     }
 }
@@ -206,5 +212,6 @@ mod tests {
         assert!(!judges(CheckName::EnvelopeConformance, &open));
         assert!(judges(CheckName::EnvelopeConformance, &guarded));
         assert!(judges(CheckName::StatusCodeConformance, &open));
+        assert!(!judges(CheckName::ObjectOwnership, &open), "no path parameter: no item to reach");
     }
 }

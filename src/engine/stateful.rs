@@ -109,6 +109,8 @@ fn reader(plan: &RunPlan, semantics: &Semantics, resource: &str) -> Option<usize
 /// Every scenario the semantics support among the active operations.
 fn scenarios(plan: &RunPlan, semantics: &Semantics) -> Vec<Scenario> {
     let mut out = Vec::new();
+    // Lists and ownership come after the older kinds, which keep their seeds.
+    let mut later = Vec::new();
     for (name, resource) in &semantics.resources {
         let Some(read) = reader(plan, semantics, name) else { continue };
         let ops: Vec<(usize, &Effect)> = semantics
@@ -125,10 +127,15 @@ fn scenarios(plan: &RunPlan, semantics: &Semantics) -> Vec<Scenario> {
                 && active(plan, read)
             {
                 out.push(Scenario::Lifecycle { create, read, update: write, delete });
-                if let Some(list) = find(|e| matches!(e, Effect::List { .. })) {
-                    out.push(Scenario::Listing { create, list, delete });
+                // A list whose items cannot be named by the id field: with a sidecar the
+                // sequence says so in a note; a guessed pairing is not even tried.
+                let id_field = resource.id_field.as_deref().unwrap_or("id");
+                if let Some(list) = find(|e| matches!(e, Effect::List { .. }))
+                    && (semantics.source.is_some() || collection::names_items(&plan.spec.operations[list], id_field))
+                {
+                    later.push(Scenario::Listing { create, list, delete });
                 }
-                out.push(Scenario::Ownership { create, read, update: write, delete });
+                later.push(Scenario::Ownership { create, read, update: write, delete });
             }
             continue;
         }
@@ -136,7 +143,7 @@ fn scenarios(plan: &RunPlan, semantics: &Semantics) -> Vec<Scenario> {
             continue;
         }
         if let Some(write) = write {
-            out.push(Scenario::SingletonOwnership { write, read });
+            later.push(Scenario::SingletonOwnership { write, read });
         }
         // Ops that change fields a write's `set` resets, to make the reset observable.
         let changers: Vec<usize> = ops
@@ -171,6 +178,7 @@ fn scenarios(plan: &RunPlan, semantics: &Semantics) -> Vec<Scenario> {
             }
         }
     }
+    out.extend(later);
     out
 }
 
