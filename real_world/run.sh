@@ -95,7 +95,10 @@ kinto() {
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/v1/__api__" -o kinto_swagger.json && break; sleep 1; done
   curl -sf -X PUT "http://127.0.0.1:$port/v1/accounts/admin" -H 'Content-Type: application/json' \
     -d '{"data":{"password":"s3cret"}}' >/dev/null
-  CONFORM_USERNAME=admin CONFORM_PASSWORD=s3cret timeout 900 "$CONFORM" run --spec kinto_swagger.json \
+  # A second account: object_ownership reads, changes and deletes admin's objects as it.
+  curl -sf -X PUT "http://127.0.0.1:$port/v1/accounts/bob" -H 'Content-Type: application/json' \
+    -d '{"data":{"password":"b0bs3cret"}}' >/dev/null
+  CONFORM_USERNAME=admin CONFORM_PASSWORD=s3cret CONFORM_OTHER_USERNAME=bob CONFORM_OTHER_PASSWORD=b0bs3cret timeout 900 "$CONFORM" run --spec kinto_swagger.json \
     --target "http://127.0.0.1:$port" --auth basic --exclude id:delete_accounts --seed 1 --cases 10 \
     --no-snapshots --report kinto.json >kinto.txt 2>&1 || true
   kill -- -"$pid" 2>/dev/null || true

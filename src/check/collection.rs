@@ -47,11 +47,18 @@ pub fn items(body: &Value) -> Option<&[Value]> {
 /// Whether `items` holds the item whose `id_field` is `id` (a number and its decimal text
 /// are the same id).
 pub fn holds(items: &[Value], id_field: &str, id: &str) -> bool {
-    items.iter().any(|item| match item.get(id_field) {
-        Some(Value::String(s)) => s == id,
-        Some(Value::Number(n)) => n.to_string() == id,
-        _ => false,
-    })
+    items.iter().any(|item| item_id(item, id_field).as_deref() == Some(id))
+}
+
+/// The id of one item, as text: its `id_field`, or that of the object it wraps in `data`
+/// (`{"data": {"id": …}}`, as Kinto and JSON:API answer). A number is its decimal text.
+pub fn item_id(item: &Value, id_field: &str) -> Option<String> {
+    let own = |v: &Value| match v.get(id_field) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    own(item).or_else(|| item.get("data").filter(|d| d.is_object()).and_then(own))
 }
 
 /// The total the list body announces (`totalCount`, `total`…), if any.
@@ -179,8 +186,9 @@ mod tests {
 
     #[test]
     fn an_item_is_found_by_its_id_as_text_or_number() {
-        let list = [json!({"id": "5f1"}), json!({"id": 42}), json!({"name": "x"})];
+        let list = [json!({"id": "5f1"}), json!({"id": 42}), json!({"name": "x"}), json!({"data": {"id": "k"}})];
         assert!(holds(&list, "id", "5f1"));
+        assert!(holds(&list, "id", "k"), "an item wrapped in data");
         assert!(holds(&list, "id", "42"));
         assert!(!holds(&list, "id", "43"));
         assert!(!holds(&list, "uid", "5f1"));
