@@ -497,3 +497,26 @@ fn scripts_split_into_commands_as_the_shell_does() {
     let unknown = conform_commands("conform run --spec \"$NOPE\"");
     assert!(resolve(&unknown[0][2], &env, 0).unwrap_err().contains("NOPE"));
 }
+
+/// The README's "Gating changes in CI" quotes the workflow: its commands must parse too.
+#[test]
+fn the_readme_quotes_commands_that_parse() {
+    let readme = std::fs::read_to_string(crate::support::repo("README.md")).expect("the README");
+    let section = readme.split_once("## Gating changes in CI").map(|(_, rest)| rest).expect("the CI section");
+    let block = section
+        .split_once("```sh\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .map(|(block, _)| block)
+        .expect("a sh block in the CI section");
+    let env = Example::load(EXAMPLES[0]).env;
+    let commands: Vec<Vec<String>> = conform_commands(block)
+        .iter()
+        .map(|c| c.iter().map(|w| resolve(w, &env, 0)).collect::<Result<_, _>>().unwrap())
+        .collect();
+    let subcommands: Vec<&str> = commands.iter().filter_map(|c| c.first().map(String::as_str)).collect();
+    assert_eq!(subcommands, ["diff", "mock", "run"]);
+    for args in &commands {
+        assert_eq!(parses(args), Ok(()), "README: conform {}", args.join(" "));
+        assert!(unlisted_flags(args).is_empty(), "README: conform {}", args.join(" "));
+    }
+}
