@@ -307,6 +307,7 @@ mod tests {
             "ignored_auth",
             "envelope_conformance",
             "stateful_conformance",
+            "object_ownership",
             "unsupported_method",
             "max_response_time",
             "transport",
