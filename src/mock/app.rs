@@ -8,7 +8,7 @@ use super::MockError;
 use super::auth::Auth;
 use super::errors::Shape;
 use super::fault::FaultSet;
-use super::state::{Ids, Snapshot, Store, stable_hash};
+use super::state::{Ids, LastWritten, Snapshot, Store, stable_hash};
 use super::validate::ParamPlan;
 use super::values;
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
@@ -105,6 +105,8 @@ pub(crate) struct ResourcePlan {
     /// The read operation's success schema and a valid answer for it: every stored state is
     /// completed to fit it ([`super::state::complete`]), so reads show what writes stored.
     pub read_shape: Option<(Schema, Option<Value>)>,
+    /// A singleton's most recent write to any instance (only kept with `cross-parent-read`).
+    pub last_written: LastWritten,
 }
 
 impl ResourcePlan {
@@ -224,6 +226,7 @@ impl App {
                 id_params: id_params(&spec, resource),
                 read_shape: None,
                 default: None,
+                last_written: LastWritten::default(),
                 resource: resource.clone(),
             });
         }
@@ -494,6 +497,7 @@ mod tests {
             id_integer: false,
             id_params: Vec::new(),
             read_shape: None,
+            last_written: LastWritten::default(),
             resource: resource.clone(),
         };
         let vars = vec![("MW-ID".to_owned(), "b".to_owned()), ("PROJECT-ID".to_owned(), "a".to_owned())];

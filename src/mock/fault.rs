@@ -61,6 +61,11 @@ pub enum Fault {
     DropConnection,
     /// `slow-response`: every answer is held for [`SLOW_DELAY`].
     SlowResponse,
+    /// `list-ignores-created`: every list of a collection is empty, whatever was created.
+    ListIgnoresCreated,
+    /// `cross-parent-read`: an object is readable under a parent that does not own it (broken
+    /// object-level authorization).
+    CrossParentRead,
 }
 
 impl Fault {
@@ -87,6 +92,8 @@ impl Fault {
         Fault::UndocumentedMethodAllowed,
         Fault::DropConnection,
         Fault::SlowResponse,
+        Fault::ListIgnoresCreated,
+        Fault::CrossParentRead,
     ];
 
     /// `(name, check, description)`.
@@ -187,6 +194,17 @@ impl Fault {
                 "every 3rd request to an operation gets no answer: the connection is closed",
             ),
             Fault::SlowResponse => ("slow-response", "max_response_time", "every answer is held for 250 ms"),
+            Fault::ListIgnoresCreated => (
+                "list-ignores-created",
+                "stateful_conformance",
+                "every list of a collection answers no item (totalCount 0), though creates, reads, updates and deletes work",
+            ),
+            Fault::CrossParentRead => (
+                "cross-parent-read",
+                "object_ownership",
+                "an item is read under a parent that does not own it (the first owner by parent key); \
+                 a singleton never written reads as the last one written",
+            ),
         }
     }
 
@@ -289,6 +307,7 @@ mod tests {
             "ignored_auth",
             "envelope_conformance",
             "stateful_conformance",
+            "object_ownership",
             "unsupported_method",
             "max_response_time",
             "transport",

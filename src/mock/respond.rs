@@ -226,6 +226,12 @@ impl App {
                 let mut shard = self.store.lock(&key);
                 let current = match shard.get(&key) {
                     Some(Entry::Singleton(state)) => state.clone(),
+                    // `cross-parent-read`: an instance never written reads as the last one written.
+                    None if self.faults.has(Fault::CrossParentRead)
+                        && matches!(effect, Effect::Read { .. } | Effect::List { .. } | Effect::None { .. }) =>
+                    {
+                        res.last_written.get().or_else(|| res.default.clone())
+                    }
                     _ => res.default.clone(),
                 };
                 match effect {
@@ -252,12 +258,21 @@ impl App {
                             return Ok(shown.map_or(Produced::Nothing, Produced::State));
                         }
                         shard.insert(key, Entry::Singleton(next.clone()));
+                        if self.faults.has(Fault::CrossParentRead) {
+                            res.last_written.set(next.clone());
+                        }
                         Ok(next.map_or(Produced::Nothing, Produced::State))
                     }
                 }
             }
             ResourceKind::Collection => {
                 let key = (*r, res.collection_key(vars));
+                if self.faults.has(Fault::CrossParentRead)
+                    && matches!(effect, Effect::Read { .. } | Effect::None { .. })
+                    && let Some(leaked) = self.read_elsewhere(res, &key, vars)
+                {
+                    return Ok(Produced::State(leaked));
+                }
                 let mut shard = self.store.lock(&key);
                 // Only a create makes a collection exist: reads of unknown ones store nothing.
                 let items = if matches!(effect, Effect::Create { .. }) {
@@ -295,6 +310,8 @@ impl App {
                         items.insert(stored_id, snap.clone());
                         Ok(Produced::State(snap))
                     }
+                    // `list-ignores-created`: the list answers as if nothing was ever created.
+                    Effect::List { .. } if self.faults.has(Fault::ListIgnoresCreated) => Ok(Produced::List(Vec::new())),
                     Effect::List { .. } => Ok(Produced::List(items.values().cloned().collect())),
                     _ => {
                         let id_param = res.resource.id_param.as_deref().unwrap_or("id");
@@ -342,6 +359,25 @@ impl App {
                 }
             }
         }
+    }
+
+    /// `cross-parent-read`: the item a read names when its own parent's collection does not
+    /// hold it but another's does (the first such parent by collection key); `None` when its
+    /// own collection holds it (the read goes on as usual) or no collection does (404). Locks
+    /// one shard at a time, and only on this fault's path.
+    fn read_elsewhere(
+        &self,
+        res: &ResourcePlan,
+        key: &(usize, String),
+        vars: &[(String, String)],
+    ) -> Option<Arc<Snapshot>> {
+        let id_param = res.resource.id_param.as_deref().unwrap_or("id");
+        let id = vars.iter().find(|(k, _)| k == id_param).map(|(_, v)| v.as_str())?;
+        let owned = matches!(self.store.lock(key).get(key), Some(Entry::Collection(items)) if items.contains_key(id));
+        if owned {
+            return None;
+        }
+        self.store.item_elsewhere(key.0, &key.1, id)
     }
 
     /// The success answer: documented status and media type, body from state or fallback.

@@ -102,6 +102,55 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
         let shard = &self.shards[((h ^ (h >> 29) ^ (h >> 47)) as usize) % SHARDS];
         shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Calls `f` on every entry, one shard locked at a time (never two at once, so it cannot
+    /// deadlock with [`Sharded::lock`]; the caller must not hold a shard either). O(store): only
+    /// for paths a fault takes.
+    pub(super) fn scan(&self, mut f: impl FnMut(&K, &V)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for (k, v) in shard.iter() {
+                f(k, v);
+            }
+        }
+    }
+}
+
+impl Store {
+    /// `cross-parent-read`: the item `id` of resource `r` as another collection than `own`
+    /// holds it. With several holders, the one whose collection key (the parent's path values)
+    /// sorts first wins, so the leak is the same whatever the order of writes and shards.
+    pub(super) fn item_elsewhere(&self, r: usize, own: &str, id: &str) -> Option<Arc<Snapshot>> {
+        let mut found: Option<(String, Arc<Snapshot>)> = None;
+        self.scan(|(res, parent), entry| {
+            if *res != r || parent == own {
+                return;
+            }
+            if let Entry::Collection(items) = entry
+                && let Some(item) = items.get(id)
+                && found.as_ref().is_none_or(|(first, _)| parent < first)
+            {
+                found = Some((parent.clone(), item.clone()));
+            }
+        });
+        found.map(|(_, item)| item)
+    }
+}
+
+/// `cross-parent-read` on singletons: the state most recently written to any instance of one
+/// resource, a cache keyed by resource where it should be keyed by instance. Only kept with
+/// the fault.
+#[derive(Debug, Default)]
+pub(crate) struct LastWritten(Mutex<Option<Arc<Snapshot>>>);
+
+impl LastWritten {
+    pub(super) fn set(&self, state: Option<Arc<Snapshot>>) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = state;
+    }
+
+    pub(super) fn get(&self) -> Option<Arc<Snapshot>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
 }
 
 /// The store of resource states.
@@ -257,5 +306,30 @@ mod tests {
         s.lock(&"a".to_owned()).insert("a".to_owned(), 1);
         assert_eq!(s.lock(&"a".to_owned()).get("a"), Some(&1));
         assert_eq!(s.lock(&"b".to_owned()).get("b"), None);
+    }
+
+    #[test]
+    fn an_item_elsewhere_comes_from_the_first_other_parent_by_key() {
+        let store = Store::new();
+        let put = |parent: &str, id: &str, n: u32| {
+            let key = (0, parent.to_owned());
+            let mut shard = store.lock(&key);
+            let entry = shard.entry(key).or_insert_with(|| Entry::Collection(Default::default()));
+            if let Entry::Collection(items) = entry {
+                items.insert(id.to_owned(), Snapshot::new(serde_json::json!({"n": n})));
+            }
+        };
+        // Written in reverse key order: the choice must not follow writes or shards.
+        put("c", "x", 3);
+        put("b", "x", 2);
+        put("a", "y", 1);
+        store.lock(&(1, "a".to_owned())).insert((1, "a".to_owned()), Entry::Singleton(None));
+        let n = |found: Option<Arc<Snapshot>>| found.map(|s| s.value["n"].clone());
+        assert_eq!(n(store.item_elsewhere(0, "a", "x")), Some(serde_json::json!(2)));
+        assert_eq!(n(store.item_elsewhere(0, "b", "x")), Some(serde_json::json!(3)), "never its own");
+        assert_eq!(n(store.item_elsewhere(0, "b", "y")), Some(serde_json::json!(1)));
+        assert_eq!(n(store.item_elsewhere(0, "a", "y")), None, "only its own holds it");
+        assert_eq!(n(store.item_elsewhere(1, "z", "x")), None, "another resource's items are not looked at");
+        assert_eq!(n(store.item_elsewhere(0, "a", "nope")), None);
     }
 }

@@ -2,6 +2,7 @@
 
 mod bodies;
 mod checks;
+mod ci_examples;
 mod cli;
 mod cli_errors;
 mod diff;

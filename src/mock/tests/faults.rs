@@ -310,6 +310,101 @@ async fn slow_response() {
     shutdown(servers).await;
 }
 
+/// A Cloud Manager mock, with `faults`, and the URL of one project's collection of windows.
+async fn cloud_manager(faults: Vec<Fault>) -> MockServer {
+    start(cloud_manager_spec(), MockConfig { faults, ..MockConfig::default() }).await
+}
+
+fn windows(server: &MockServer, project: &str) -> String {
+    format!("{}/api/public/v1.0/groups/{project}/maintenanceWindows", server.url())
+}
+
+const WINDOW: &str =
+    r#"{"startDate": "2015-10-23T22:00:00Z", "endDate": "2015-10-23T23:30:00Z", "alertTypeNames": []}"#;
+const OTHER: &str = "aaaaaaaaaaaaaaaaaaaaaaaa";
+
+/// Creates a window under `project`; returns the created item's URL and body.
+async fn create_window(server: &MockServer, project: &str) -> (String, serde_json::Value) {
+    let created = send("POST", &windows(server, project), &[("content-type", "application/json")], Some(WINDOW)).await;
+    assert_eq!(created.status, 200, "{}", String::from_utf8_lossy(&created.body));
+    let body = created.json();
+    (format!("{}/{}", windows(server, project), body["id"].as_str().unwrap()), body)
+}
+
+#[tokio::test]
+async fn list_ignores_created() {
+    let list_op = cloud_manager_spec().operation("listMaintenanceWindows").unwrap().clone();
+    for (faults, listed) in [(vec![], 1), (vec![Fault::ListIgnoresCreated], 0)] {
+        let server = cloud_manager(faults).await;
+        let (item, window) = create_window(&server, PROJECT).await;
+        let list = get(&windows(&server, PROJECT)).await;
+        check(&list_op, &list).unwrap();
+        assert_eq!(list.json()["totalCount"], json!(listed));
+        assert_eq!(list.json()["results"].as_array().unwrap().len(), listed);
+        // Everything but the list works.
+        assert_eq!(get(&item).await.json(), window);
+        let patched = send("PATCH", &item, &[("content-type", "application/json")], Some(r#"{"description": "x"}"#));
+        assert_eq!(patched.await.status, 200);
+        assert_eq!(get(&item).await.json()["description"], json!("x"));
+        assert_eq!(send("DELETE", &item, &[], None).await.status, 200);
+        assert_eq!(get(&item).await.status, 404);
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn cross_parent_read() {
+    // Without the fault, an item is only served under its own project.
+    let good = cloud_manager(vec![]).await;
+    let (item, _) = create_window(&good, PROJECT).await;
+    let elsewhere = item.replace(PROJECT, OTHER);
+    assert_eq!(get(&elsewhere).await.status, 404);
+    good.shutdown().await;
+
+    let bad = cloud_manager(vec![Fault::CrossParentRead]).await;
+    let (item, window) = create_window(&bad, PROJECT).await;
+    let elsewhere = item.replace(PROJECT, OTHER);
+    let leaked = get(&elsewhere).await;
+    assert_eq!(leaked.status, 200);
+    check(cloud_manager_spec().operation("getMaintenanceWindow").unwrap(), &leaked).unwrap();
+    assert_eq!(leaked.json(), window, "project {OTHER} reads project {PROJECT}'s window, groupId and all");
+    // Only reads leak: a write or delete under the wrong project is still 404, and the owner's
+    // item is untouched.
+    let json = [("content-type", "application/json")];
+    assert_eq!(send("PATCH", &elsewhere, &json, Some(r#"{"description": "x"}"#)).await.status, 404);
+    assert_eq!(send("DELETE", &elsewhere, &[], None).await.status, 404);
+    assert_eq!(get(&item).await.json(), window);
+    // The other project's list stays its own (empty).
+    assert_eq!(get(&windows(&bad, OTHER)).await.json()["totalCount"], json!(0));
+    // An id no project holds is still 404; a deleted item stops leaking.
+    assert_eq!(get(&format!("{}/{}", windows(&bad, OTHER), "bbbbbbbbbbbbbbbbbbbbbbbb")).await.status, 404);
+    assert_eq!(send("DELETE", &item, &[], None).await.status, 200);
+    assert_eq!(get(&elsewhere).await.status, 404);
+    bad.shutdown().await;
+
+    // Atlas: one window per project. A project never written reads as the last one written.
+    let servers = pair(Fault::CrossParentRead).await;
+    for (server, seen) in [(&servers.0, 7), (&servers.1, 2)] {
+        assert_eq!(
+            get(&window_url(server, OTHER)).await.json()["dayOfWeek"],
+            json!(7),
+            "before any write: the default"
+        );
+        let written = atlas_send("PATCH", &window_url(server, GROUP), Some(r#"{"dayOfWeek": 2}"#)).await;
+        assert_eq!(written.status, 200);
+        let read = get(&window_url(server, OTHER)).await;
+        check(&atlas_op("getGroupMaintenanceWindow"), &read).unwrap();
+        assert_eq!(read.json()["dayOfWeek"], json!(seen));
+        assert_eq!(get(&window_url(server, GROUP)).await.json()["dayOfWeek"], json!(2), "the owner reads its own");
+    }
+    // A project written since reads its own state.
+    let own = atlas_send("PATCH", &window_url(&servers.1, OTHER), Some(r#"{"dayOfWeek": 4}"#)).await;
+    assert_eq!(own.status, 200);
+    assert_eq!(get(&window_url(&servers.1, OTHER)).await.json()["dayOfWeek"], json!(4));
+    assert_eq!(get(&window_url(&servers.1, GROUP)).await.json()["dayOfWeek"], json!(2));
+    shutdown(servers).await;
+}
+
 #[test]
 fn every_fault_has_a_test_here() {
     let source = include_str!("faults.rs");
