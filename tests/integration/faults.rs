@@ -261,6 +261,25 @@ async fn cross_parent_read_is_caught() {
     collection(Fault::CrossParentRead, "getMaintenanceWindow").assert_caught().await;
 }
 
+/// The singleton form of the same fault (Atlas: one window per group): a group never written
+/// reads as the last one written, and `object_ownership` says so on the read.
+#[tokio::test]
+async fn cross_parent_read_of_a_singleton_is_caught() {
+    let scenario = Scenario {
+        operations: vec!["getGroupMaintenanceWindow", "updateGroupMaintenanceWindow"],
+        ..Scenario::atlas(Fault::CrossParentRead, "getGroupMaintenanceWindow")
+    };
+    let report = scenario.run().await;
+    let leaks: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == CheckName::ObjectOwnership && f.operation == "getGroupMaintenanceWindow")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(leaks.len(), 1, "{:#?}", report.findings);
+    assert!(leaks[0].contains("shows those values instead of its own"), "{}", leaks[0]);
+}
+
 #[tokio::test]
 async fn envelope_ignored_is_caught() {
     Scenario::atlas(Fault::EnvelopeIgnored, "getGroupMaintenanceWindow").assert_caught().await;
