@@ -93,14 +93,23 @@ async fn prism_serving_atlas_breaks_only_what_it_cannot_know() {
     let checks: BTreeSet<CheckName> = report.findings.iter().map(|f| f.check).collect();
     let summary: Vec<String> =
         report.findings.iter().map(|f| format!("{} {}: {}", f.check, f.operation, f.message)).collect();
-    // Prism cannot verify credentials, does not implement Atlas's `envelope=true`, and answers
-    // malformed JSON with its own error shape instead of the documented ApiError.
-    let expected =
-        BTreeSet::from([CheckName::IgnoredAuth, CheckName::EnvelopeConformance, CheckName::ResponseSchemaConformance]);
+    // Prism cannot verify credentials, does not implement Atlas's `envelope=true`, answers
+    // malformed JSON with its own error shape instead of the documented ApiError, keeps no
+    // state (a PATCH, a defer, a toggle are not reflected by the next read), and refuses
+    // undocumented methods with a 405 that has no `Allow` header.
+    let expected = BTreeSet::from([
+        CheckName::IgnoredAuth,
+        CheckName::EnvelopeConformance,
+        CheckName::ResponseSchemaConformance,
+        CheckName::StatefulConformance,
+        CheckName::UnsupportedMethod,
+    ]);
     assert_eq!(checks, expected, "{summary:#?}");
     for f in &report.findings {
         match f.check {
             CheckName::IgnoredAuth => assert!(f.message.contains("with wrong credentials"), "{}", f.message),
+            CheckName::UnsupportedMethod => assert!(f.message.contains("without an Allow header"), "{}", f.message),
+            CheckName::StatefulConformance => assert!(f.operation != "getGroupMaintenanceWindow", "{}", f.message),
             CheckName::ResponseSchemaConformance => {
                 assert_eq!(f.example.case.mutation().map(|m| m.constraint.as_str()), Some("malformed_json"));
                 assert!(f.message.starts_with("the 400 application/json body"), "{}", f.message);
