@@ -428,7 +428,7 @@ impl OperationCoverage {
         }
         let required = required_properties(op);
         for p in &mut body_properties {
-            p.required = required.iter().any(|r| *r == p.name);
+            p.required = required.contains(&p.name);
         }
         let mut media_types: Vec<MediaSeen> = Vec::new();
         let mut media = Vec::new();

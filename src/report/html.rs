@@ -64,7 +64,7 @@ tr.skipped td{color:#6e7781;background:#f6f8fa}
 ";
 
 fn card(out: &mut String, title: &str, seen: usize, total: usize, note: &str) {
-    let pct = if total == 0 { 100 } else { seen * 100 / total };
+    let pct = (seen * 100).checked_div(total).unwrap_or(100);
     let _ = write!(
         out,
         "<div class=\"card\"><h2>{}</h2><div class=\"n\">{seen} <small>of {total}</small></div>\
@@ -159,7 +159,9 @@ pub fn render(report: &RunReport) -> String {
     let s = report.coverage.summary();
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n");
-    out.push_str("<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+    out.push_str(
+        "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n",
+    );
     let _ = writeln!(out, "<title>conform coverage · {}</title>", escape(&report.spec));
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
     let _ = writeln!(

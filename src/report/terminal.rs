@@ -353,11 +353,10 @@ fn details(out: &mut String, o: &OperationCoverage, redactor: &crate::model::red
     let mut statuses: Vec<String> = o.statuses.iter().map(|s| format!("{} x{}", s.status, s.seen)).collect();
     statuses.extend(o.undocumented_statuses.iter().map(|(s, n)| format!("{s} x{n} (undocumented)")));
     let _ = writeln!(out, "    statuses     {}", statuses.join(" · "));
-    let mut media: Vec<String> = o.media_types.iter().map(|m| format!("{} x{}", clean(&m.media_type), m.seen)).collect();
+    let mut media: Vec<String> =
+        o.media_types.iter().map(|m| format!("{} x{}", clean(&m.media_type), m.seen)).collect();
     media.extend(
-        o.undocumented_media_types
-            .iter()
-            .map(|(m, n)| format!("{} x{n} (undocumented)", clean(&redactor.text(m)))),
+        o.undocumented_media_types.iter().map(|(m, n)| format!("{} x{n} (undocumented)", clean(&redactor.text(m)))),
     );
     if !media.is_empty() {
         let _ = writeln!(out, "    media types  {}", media.join(" · "));
@@ -382,7 +381,8 @@ fn details(out: &mut String, o: &OperationCoverage, redactor: &crate::model::red
         let _ = writeln!(out, "    invalid      {}", kinds.join(" · "));
     }
     if o.untracked > 0 {
-        let _ = writeln!(out, "    untracked    {} parameters, properties or media types past the first 128", o.untracked);
+        let _ =
+            writeln!(out, "    untracked    {} parameters, properties or media types past the first 128", o.untracked);
     }
     let gaps = o.gaps();
     if !gaps.is_empty() {

@@ -217,7 +217,11 @@ fn the_terminal_coverage_tables() {
     let (_, _, compact) = run(ATLAS, "compact", &[]);
     let (_, _, full) = run(ATLAS, "full", &["--coverage"]);
     let compact = coverage_block(&compact);
-    assert_eq!(compact.lines().count(), 4 + 5, "a title, two summary lines, a header and a line per operation:\n{compact}");
+    assert_eq!(
+        compact.lines().count(),
+        4 + 5,
+        "a title, two summary lines, a header and a line per operation:\n{compact}"
+    );
     crate::support::snapshots().bind(|| insta::assert_snapshot!("coverage_atlas_compact", compact));
     // The full block runs to the verdict line (`5 of 5 operations tested, …`).
     let start = full.find("\ncoverage\n").unwrap() + 1;
