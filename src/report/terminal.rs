@@ -285,7 +285,10 @@ fn coverage(out: &mut String, report: &RunReport, style: Style, detail: Coverage
         CoverageDetail::Full => (tested.clone(), 0),
         CoverageDetail::Compact if tested.len() <= COMPACT_ROWS => (tested.clone(), 0),
         CoverageDetail::Compact => {
-            let gaps: Vec<&OperationCoverage> = tested.iter().copied().filter(|o| !gap_cell(o).is_empty()).collect();
+            // The widest gaps first: never answered 2xx, then in spec order.
+            let mut gaps: Vec<&OperationCoverage> =
+                tested.iter().copied().filter(|o| !gap_cell(o).is_empty()).collect();
+            gaps.sort_by_key(|o| o.answered_2xx > 0);
             let more = gaps.len().saturating_sub(COMPACT_ROWS);
             (gaps.into_iter().take(COMPACT_ROWS).collect(), more)
         }
@@ -322,9 +325,10 @@ fn coverage(out: &mut String, report: &RunReport, style: Style, detail: Coverage
             out,
             "{}",
             style.dim(&format!(
-                "  {} of {} tested operations have gaps{}; --coverage lists every operation, --coverage-html FILE writes a page",
+                "  {} of {} tested operations have gaps, {} never answered 2xx{}; --coverage lists every operation, --coverage-html FILE writes a page",
                 s.operations_with_gaps,
                 s.tested,
+                s.tested - s.answered_2xx,
                 if more > 0 { format!(" ({more} not listed)") } else { String::new() },
             ))
         );
