@@ -246,6 +246,7 @@ fuzz_target!(|input: Input| {
         warnings: vec![format!("a warning that quotes {SECRET}")],
         strict: false,
         errors: vec![format!("an error that quotes {SECRET}")],
+        coverage: conform::model::coverage::Coverage::new(std::slice::from_ref(operation)),
     };
     let mut outputs = vec![
         report::terminal::render(&run, report::terminal::Style { color: false }),

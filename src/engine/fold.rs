@@ -1,5 +1,5 @@
 //! The report builder: an [`EventSink`] that folds a run's events into the counts, the
-//! deduplicated findings and the notes a [`RunReport`] is made of, then [`finish`] turns them
+//! deduplicated findings, the contract coverage and the notes a [`RunReport`] is made of, then [`finish`] turns them
 //! into the report.
 //!
 //! It keeps, for each way of failing (operation, check, signature), the example of the earliest
@@ -8,11 +8,13 @@
 
 use super::RunPlan;
 use crate::model::AuthMode;
+use crate::model::coverage::Coverage;
 use crate::model::events::{Event, EventSink, Phase, Position};
 use crate::model::{
     CheckFailure, CheckName, CheckSet, Credentials, Example, Finding, OperationStats, RunReport, SkipCause, Skipped,
     Stats,
 };
+use crate::spec::Operation;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -46,6 +48,8 @@ pub(super) struct ReportBuilder {
     valid_refused: AtomicUsize,
     /// Stateful sequences dropped because they could not say anything: operations by why.
     notes: Mutex<BTreeMap<String, BTreeSet<usize>>>,
+    /// What the exchanges exercised of each operation's contract.
+    coverage: Mutex<Coverage>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -53,10 +57,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl ReportBuilder {
-    pub(super) fn new(operations: usize) -> ReportBuilder {
+    pub(super) fn new(operations: &[Operation]) -> ReportBuilder {
         ReportBuilder {
-            requests: (0..operations).map(|_| AtomicUsize::new(0)).collect(),
-            judged: (0..operations).map(|_| AtomicU32::new(0)).collect(),
+            requests: operations.iter().map(|_| AtomicUsize::new(0)).collect(),
+            judged: operations.iter().map(|_| AtomicU32::new(0)).collect(),
+            coverage: Mutex::new(Coverage::new(operations)),
             ..ReportBuilder::default()
         }
     }
@@ -134,6 +139,7 @@ impl EventSink for ReportBuilder {
                     entry.example = example.clone().bounded();
                 }
             }
+            Event::Covered { operation, facts } => lock(&self.coverage).record(operation, facts),
             Event::Note { operation, why } => {
                 lock(&self.notes).entry(why.to_owned()).or_default().insert(operation);
             }
@@ -203,6 +209,12 @@ pub(super) fn finish(
             checks: CheckSet::from_bits(collector.judged[i].load(Ordering::Relaxed)).iter().collect(),
         })
         .collect();
+    let mut coverage = std::mem::take(&mut *lock(&collector.coverage));
+    for s in &skipped_ops {
+        if let Some(i) = plan.spec.operations.iter().position(|op| op.id == s.operation) {
+            coverage.skip(i, &s.reason);
+        }
+    }
     let mut spec_findings = plan.spec.findings.clone();
     spec_findings.extend(plan.generator.findings().iter().cloned());
     RunReport {
@@ -248,6 +260,7 @@ pub(super) fn finish(
             })
             .into_iter()
             .collect(),
+        coverage,
     }
 }
 

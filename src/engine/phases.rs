@@ -32,7 +32,7 @@ pub async fn execute(plan: RunPlan, sink: &dyn EventSink) -> RunReport {
     let started = Instant::now();
     let plan = Arc::new(plan);
     let watch = Arc::new(Watch::default());
-    let builder = ReportBuilder::new(plan.spec.operations.len());
+    let builder = ReportBuilder::new(&plan.spec.operations);
     let emit = Emitter { builder: &builder, sink };
     let mut internal_errors = Vec::new();
     let mut probes = probes::jobs(&plan);
@@ -154,6 +154,6 @@ async fn run_case(plan: &RunPlan, watch: &Watch, case: Case, position: Position)
     }
     let (failures, checks) = judge_answer(plan, op, &case, &outcome, answer.as_ref(), None);
     let status = answer.map(|a| a.status);
-    out.push(Judged::done(phase, position, case, outcome, Credentials::Configured, status, checks, failures));
+    out.push(Judged::done(op, phase, position, case, outcome, Credentials::Configured, status, checks, failures));
     out
 }

@@ -126,6 +126,7 @@ async fn unknown_id_probe(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<D
     let failures = judge(plan, op, &case, &outcome, None);
     let status = outcome.result.as_ref().ok().map(|r| crate::model::envelope::effective(&case.request, r).status);
     vec![Judged::done(
+        op,
         Phase::NotFoundProbes,
         Position::new(slot, 0),
         case,
@@ -160,6 +161,7 @@ async fn auth_probes(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<Done> 
         let (failures, checks) = judge_answer(plan, op, &case, &outcome, None, Some(probe));
         let status = outcome.result.as_ref().ok().map(|r| crate::model::envelope::effective(&case.request, r).status);
         out.push(Judged::done(
+            op,
             Phase::AuthProbes,
             Position::new(slot, n),
             case.clone(),

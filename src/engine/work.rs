@@ -8,6 +8,7 @@ use super::fold::ReportBuilder;
 use super::lockout::Watch;
 use crate::check::{self, AuthProbe, Exchange};
 use crate::generate::Case;
+use crate::model::coverage::Facts;
 use crate::model::envelope::Answer;
 use crate::model::events::{Event, EventSink, Phase, Position};
 use crate::model::{CheckFailure, CheckName, CheckSet, Credentials, Example};
@@ -31,9 +32,10 @@ impl Emitter<'_> {
 
     /// The events of one judged exchange.
     pub(super) fn judged(&self, done: Judged) {
-        let Judged { phase, position, operation, valid, requests, status, checks, failures, example } = done;
+        let Judged { phase, position, operation, valid, requests, status, checks, failures, example, facts } = done;
         self.emit(Event::CaseSent { phase, operation, requests });
         self.emit(Event::AnswerJudged { phase, operation, valid, status, checks, failures: failures.len() });
+        self.emit(Event::Covered { operation, facts: &facts });
         if let Some(example) = &example {
             for failure in &failures {
                 self.emit(Event::Finding { phase, operation, position, failure, example, steps: &[] });
@@ -77,12 +79,16 @@ pub(super) struct Judged {
     pub(super) failures: Vec<CheckFailure>,
     /// The exchange, when `failures` is not empty.
     pub(super) example: Option<Example>,
+    /// What the exchange exercised of the contract (indices, not the request).
+    pub(super) facts: Facts,
 }
 
 impl Judged {
-    /// A judged exchange, with its example made here (on the worker) only if something failed.
+    /// A judged exchange, with its example made here (on the worker) only if something failed,
+    /// and its coverage facts (read from `op`'s parameters, body and responses).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn done(
+        op: &Operation,
         phase: Phase,
         position: Position,
         case: Case,
@@ -93,6 +99,8 @@ impl Judged {
         failures: Vec<CheckFailure>,
     ) -> Done {
         let (operation, valid, requests) = (case.operation, case.is_valid(), outcome.requests);
+        let content_type = outcome.result.as_ref().ok().and_then(|r| r.content_type());
+        let facts = Facts::of_case(op, &case, status, content_type);
         let example = (!failures.is_empty())
             .then(|| Example { case, sent: outcome.sent, response: outcome.result.ok(), credentials }.bounded());
         Done::Judged(Box::new(Judged {
@@ -105,6 +113,7 @@ impl Judged {
             checks,
             failures,
             example,
+            facts,
         }))
     }
 }

@@ -12,6 +12,7 @@
 
 use super::{CheckFailure, CheckName, CheckSet, Example, OperationStats, RunReport};
 use crate::model::case::{Case, CaseOrigin};
+use crate::model::coverage::Facts;
 use serde::Serialize;
 
 /// A named step of a run. The case phases share one pass over the generator's cases, in the
@@ -211,6 +212,14 @@ pub enum Event<'a> {
         /// How many of those checks failed.
         failures: usize,
     },
+    /// What a judged exchange of the case phases or the probes exercised of its operation's
+    /// contract (sequences and shrinking re-send what the cases covered: they give none).
+    Covered {
+        /// The operation the exchange went to.
+        operation: usize,
+        /// Indices of what the request carried, its intent, the answer's status and media type.
+        facts: &'a Facts,
+    },
     /// A check failed on an exchange (or a sequence: then `steps` holds every step, in order,
     /// and `example` is the last).
     Finding {
@@ -271,6 +280,7 @@ impl Event<'_> {
             Event::PhaseSkipped { .. } => "phase_skipped",
             Event::CaseSent { .. } => "case_sent",
             Event::AnswerJudged { .. } => "answer_judged",
+            Event::Covered { .. } => "covered",
             Event::Finding { .. } => "finding",
             Event::Shrunk { .. } => "shrunk",
             Event::Note { .. } => "note",
@@ -293,6 +303,7 @@ impl std::fmt::Debug for Event<'_> {
                 s.field("phase", phase).field("operation", operation);
             }
             Event::Shrunk { operation, .. }
+            | Event::Covered { operation, .. }
             | Event::Note { operation, .. }
             | Event::OperationDone { operation, .. } => {
                 s.field("operation", operation);

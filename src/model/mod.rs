@@ -1,7 +1,7 @@
 //! The shared types of a run, in one leaf module that every other part reads and none of them
 //! owns: an exchange ([`Response`], [`Sent`], [`Credentials`]), the names of the checks
 //! ([`CheckName`], [`CheckSet`], [`Severity`]), what a run found ([`Finding`], [`Example`],
-//! [`RunReport`]…), the generated request ([`case`]: what the generator makes, the transport
+//! [`RunReport`]…), the contract [`coverage`] a run or a proxy's traffic reached, the generated request ([`case`]: what the generator makes, the transport
 //! sends and the checks judge), the [`events`] a run emits, how an answer is read inside an
 //! [`envelope`], and the [`redact`] layer their `Debug` outputs go through.
 //!
@@ -11,6 +11,7 @@
 
 pub mod case;
 mod checks;
+pub mod coverage;
 pub mod envelope;
 pub mod events;
 mod exchange;

@@ -166,6 +166,8 @@ pub struct RunReport {
     pub strict: bool,
     /// Why the run could not finish (credentials stopped working): exit 2, whatever was found.
     pub errors: Vec<String>,
+    /// How much of each operation's contract the run exercised (every operation of the spec).
+    pub coverage: super::coverage::Coverage,
 }
 
 impl std::fmt::Debug for RunReport {
@@ -188,6 +190,7 @@ impl std::fmt::Debug for RunReport {
                     .field("warnings", &r.warnings)
                     .field("strict", &r.strict)
                     .field("errors", &r.errors)
+                    .field("coverage", &r.coverage)
                     .finish()
             }
         }

@@ -1,5 +1,6 @@
 //! The JSON run report (`--report FILE.json`, `--format json`), as the README's "JSON report"
-//! fixes it. Fields are only ever added: `count`, `shrunk`, `case`, `expected` and `steps` extend each failure.
+//! fixes it. Fields are only ever added: `count`, `shrunk`, `case`, `expected` and `steps` extend each failure;
+//! `coverage` is a section of its own.
 
 use super::view::{self, FindingView, RequestView, ResponseView};
 use crate::model::RunReport;
@@ -67,7 +68,29 @@ pub fn value(report: &RunReport) -> Value {
         "internal_errors": internal_errors,
         "warnings": report.warnings.iter().map(|w| r.text(w)).collect::<Vec<_>>(),
         "errors": report.errors.iter().map(|e| r.text(e)).collect::<Vec<_>>(),
+        "coverage": coverage(report, &r),
     })
+}
+
+/// The `coverage` section: totals, then every operation with its gaps. Names come from the
+/// spec; only undocumented media types come from the server, and they go through the redactor.
+pub fn coverage(report: &RunReport, r: &crate::model::redact::Redactor) -> Value {
+    let operations: Vec<Value> = report
+        .coverage
+        .operations
+        .iter()
+        .map(|op| {
+            let mut value = serde_json::to_value(op).unwrap_or(Value::Null);
+            if let Some(map) = value.as_object_mut() {
+                let media: Map<String, Value> =
+                    op.undocumented_media_types.iter().map(|(k, n)| (r.text(k), Value::from(*n))).collect();
+                map.insert("undocumented_media_types".into(), Value::Object(media));
+                map.insert("gaps".into(), json!(op.gaps()));
+            }
+            value
+        })
+        .collect();
+    json!({"summary": report.coverage.summary(), "operations": operations})
 }
 
 /// The report as pretty JSON text.

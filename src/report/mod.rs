@@ -1,7 +1,8 @@
 //! Rendering for people and machines: spec listings and lint results, run reports (terminal,
-//! JSON, JUnit) and insta snapshots. Renderers only read; they never decide what failed, and
+//! JSON, JUnit), the contract coverage page (HTML) and insta snapshots. Renderers only read; they never decide what failed, and
 //! every run rendering goes through the [`redact`](crate::model::redact) layer.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod listing;

@@ -5,6 +5,7 @@ mod checks;
 mod ci_examples;
 mod cli;
 mod cli_errors;
+mod coverage;
 mod diff;
 mod diff_gate;
 mod example_app;

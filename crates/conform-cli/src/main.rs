@@ -238,6 +238,12 @@ struct RunArgs {
     /// Write a JUnit XML report to this file.
     #[arg(long, value_name = "FILE.xml")]
     junit: Option<PathBuf>,
+    /// Show the full contract coverage table (every operation, every status, parameter and property).
+    #[arg(long)]
+    coverage: bool,
+    /// Write the contract coverage as one self-contained HTML page to this file.
+    #[arg(long, value_name = "FILE.html")]
+    coverage_html: Option<PathBuf>,
     /// Write each finding as an insta snapshot here; committed snapshots are the baseline.
     #[arg(long, value_name = "DIR", default_value = "snapshots")]
     snapshot_dir: PathBuf,
@@ -472,12 +478,24 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
     })?;
 
     match args.format {
-        Format::Text => print!("{}", report::terminal::render(&report, report::terminal::Style::detect())),
+        Format::Text => {
+            let coverage = if args.coverage {
+                report::terminal::CoverageDetail::Full
+            } else {
+                report::terminal::CoverageDetail::Compact
+            };
+            let options = report::terminal::Options { coverage };
+            print!("{}", report::terminal::render_with(&report, report::terminal::Style::detect(), options))
+        }
         Format::Json => println!("{}", report::json::render(&report)),
     }
     if let Some(path) = &args.report {
         std::fs::write(path, report::json::render(&report))
             .with_context(|| format!("failed to write --report {}", path.display()))?;
+    }
+    if let Some(path) = &args.coverage_html {
+        std::fs::write(path, report::html::render(&report))
+            .with_context(|| format!("failed to write --coverage-html {}", path.display()))?;
     }
     if let Some(path) = &args.junit {
         let checks: Vec<CheckName> = CheckSet::select(&args.checks, &args.exclude_checks).iter().collect();
