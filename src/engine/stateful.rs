@@ -17,6 +17,7 @@ use super::work::Emitter;
 use crate::check::collection::{self, Paging};
 use crate::check::stateful::{Fields, changes, compact, compare_written, first_difference, id_fits, same, shown};
 use crate::generate::{Case, CaseKind, CaseOrigin, Request};
+use crate::model::coverage::Facts;
 use crate::model::events::{Event, Phase, Position};
 use crate::model::{CheckFailure, CheckName, CheckSet, Credentials, Example};
 use crate::spec::semantics::{Effect, Resource, ResourceKind, Semantics};
@@ -196,6 +197,9 @@ pub(super) async fn run(plan: &RunPlan, emit: &Emitter<'_>, semantics: &Semantic
             let result = runner.run(scenario).await;
             let operation = runner.filed.unwrap_or_else(|| scenario.operation());
             emit.emit(Event::CaseSent { phase: Phase::Stateful, operation, requests: runner.requests });
+            for (step, facts) in &runner.covered {
+                emit.emit(Event::Covered { operation: *step, facts });
+            }
             if !matches!(result, Err(Stop::Drop(_))) {
                 emit.emit(Event::AnswerJudged {
                     phase: Phase::Stateful,
@@ -294,6 +298,8 @@ struct Sequence<'p> {
     /// The operation a failure is filed under, when not the scenario's own (the step that
     /// leaked an object).
     filed: Option<usize>,
+    /// What each step exercised of its operation's contract, for the coverage report.
+    covered: Vec<(usize, Facts)>,
 }
 
 /// What a read showed.
@@ -344,6 +350,7 @@ impl<'p> Sequence<'p> {
             requests: 0,
             established: false,
             filed: None,
+            covered: Vec::new(),
         }
     }
 
@@ -457,12 +464,10 @@ impl<'p> Sequence<'p> {
             request,
             edge: None,
         };
-        self.steps.push(Example {
-            case,
-            sent: outcome.sent.clone(),
-            response: outcome.result.as_ref().ok().cloned(),
-            credentials,
-        });
+        let response = outcome.result.as_ref().ok();
+        let content_type = response.and_then(|r| r.header("content-type"));
+        self.covered.push((op, Facts::of_case(self.op(op), &case, response.map(|r| r.status), content_type)));
+        self.steps.push(Example { case, sent: outcome.sent.clone(), response: response.cloned(), credentials });
         outcome
     }
 

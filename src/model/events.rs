@@ -212,8 +212,8 @@ pub enum Event<'a> {
         /// How many of those checks failed.
         failures: usize,
     },
-    /// What a judged exchange of the case phases or the probes exercised of its operation's
-    /// contract (sequences and shrinking re-send what the cases covered: they give none).
+    /// What an exchange of the case phases, the probes or a stateful sequence exercised of its
+    /// operation's contract (shrinking re-sends what the cases covered: it gives none).
     Covered {
         /// The operation the exchange went to.
         operation: usize,

@@ -63,13 +63,12 @@ fn cloud_manager_coverage_adds_up() {
     assert_eq!(ops.len(), 5, "every operation of the spec");
     assert_eq!(n(&summary["operations"]), 5);
     assert_eq!(n(&summary["tested"]), 5);
-    // Without --param pins, reads, updates and deletes of one window go to ids that do not
-    // exist (only the stateful sequences, which coverage does not count, make one): coverage
-    // says so rather than look complete.
+    // Without --param pins, the case phases read, update and delete windows that do not exist;
+    // the stateful sequences create one and reach it, and coverage counts them.
     let answered: Vec<&str> =
         ops.iter().filter(|o| n(&o["answered_2xx"]) > 0).map(|o| o["operation"].as_str().unwrap()).collect();
-    assert_eq!(answered, ["createMaintenanceWindow", "listMaintenanceWindows"], "{summary}");
-    assert_eq!(n(&summary["answered_2xx"]), 2);
+    assert_eq!(answered.len(), 5, "{summary}");
+    assert_eq!(n(&summary["answered_2xx"]), 5);
     assert!(n(&summary["statuses_seen"]) <= n(&summary["statuses_documented"]));
     assert!(n(&summary["statuses_seen"]) >= 10, "2xx, 400, 401 and 404 at least: {summary}");
     assert!(n(&summary["invalid_kinds"]) >= 3, "{summary}");
@@ -98,9 +97,6 @@ fn cloud_manager_coverage_adds_up() {
         assert!(undocumented <= n(&op["invalid"]) - methods, "{id}: {}", op["undocumented_statuses"]);
         let kinds: u64 = op["invalid_kinds"].as_object().unwrap().values().map(n).sum();
         assert_eq!(kinds, n(&op["invalid"]), "{id}: every invalid request has a kind");
-        // HTTP requests count retries, Digest challenges and sequences: never fewer.
-        let http = report["operations"].as_array().unwrap().iter().find(|o| o["operation"] == id).unwrap();
-        assert!(n(&http["requests"]) >= requests, "{id}: {} < {requests}", http["requests"]);
         for p in op["parameters"].as_array().unwrap() {
             assert!(n(&p["valid"]) > 0, "{id}: parameter {} never sent valid", p["name"]);
         }
@@ -113,6 +109,9 @@ fn cloud_manager_coverage_adds_up() {
         }
     }
     assert_eq!(n(&summary["requests"]), total);
+    // HTTP requests count retries and Digest challenges too (and file a sequence's requests under
+    // the operation it judges, where coverage counts each step under its own): never fewer.
+    assert!(n(&report["stats"]["requests"]) >= total, "{} < {total}", report["stats"]["requests"]);
     let create = ops.iter().find(|o| o["operation"] == "createMaintenanceWindow").unwrap();
     assert!(!create["body_properties"].as_array().unwrap().is_empty(), "{create}");
     assert!(n(&create["invalid"]) > 0);
