@@ -278,7 +278,7 @@ impl Default for RunConfig {
             operations: Vec::new(),
             include: Vec::new(),
             exclude: Vec::new(),
-            checks: CheckSet::all(),
+            checks: CheckSet::server_side(),
             params: Vec::new(),
             headers: Vec::new(),
             auth: AuthSettings::default(),
