@@ -365,11 +365,12 @@ async fn handle(shared: Arc<Shared>, req: HttpRequest<Incoming>) -> Result<Answe
     let body_present = !head.is_empty();
 
     forward::strip_hop_by_hop(&mut parts.headers);
-    // What the client sent, as reports show it (the proxy's own Host left out).
+    // What the client sent, as reports show it.
     let client_headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .filter(|(k, _)| *k != header::HOST)
+        // The proxy's own Host, and the length a reproducing `curl` computes itself.
+        .filter(|(k, _)| *k != header::HOST && *k != header::CONTENT_LENGTH)
         .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let path = parts.uri.path().to_owned();

@@ -12,6 +12,7 @@ mod harness;
 mod hostile;
 mod no_false_alarms;
 mod peer_gaps;
+mod proxy;
 mod prism;
 mod regressions;
 mod reports;
