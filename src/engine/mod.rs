@@ -605,7 +605,11 @@ impl Recorder {
 
     /// Judges one exchange of `case` with the plan's checks, as a run judges its own: the
     /// failures, and the checks that judged it.
-    pub fn judge(&self, case: &crate::model::case::Case, outcome: &transport::Outcome) -> (Vec<crate::model::CheckFailure>, CheckSet) {
+    pub fn judge(
+        &self,
+        case: &crate::model::case::Case,
+        outcome: &transport::Outcome,
+    ) -> (Vec<crate::model::CheckFailure>, CheckSet) {
         match self.plan.spec.operations.get(case.operation) {
             Some(op) => work::judge_answer(&self.plan, op, case, outcome, None, None),
             None => (Vec::new(), CheckSet::none()),

@@ -146,8 +146,12 @@ impl CheckName {
             CheckName::UndocumentedConstraint => {
                 "a valid request refused for a field or limit the spec does not declare; a warning unless --strict"
             }
-            CheckName::RequestSchemaConformance => "(proxy) a client's request body does not validate against the documented schema",
-            CheckName::RequestParametersConformance => "(proxy) a client's request misses a required parameter or sends an invalid one",
+            CheckName::RequestSchemaConformance => {
+                "(proxy) a client's request body does not validate against the documented schema"
+            }
+            CheckName::RequestParametersConformance => {
+                "(proxy) a client's request misses a required parameter or sends an invalid one"
+            }
             CheckName::RequestContentTypeConformance => {
                 "(proxy) a client's request body has an undocumented Content-Type, or a required body is missing"
             }
@@ -181,7 +185,9 @@ impl CheckName {
             CheckName::UndocumentedConstraint => "every field and limit the server enforces is declared in the spec",
             CheckName::RequestSchemaConformance => "a request body that validates against the documented schema",
             CheckName::RequestParametersConformance => "every required parameter, each valid",
-            CheckName::RequestContentTypeConformance => "a request body of a documented media type, present when required",
+            CheckName::RequestContentTypeConformance => {
+                "a request body of a documented media type, present when required"
+            }
             CheckName::UnknownOperation => "a request to a path and method the spec documents",
         }
     }
@@ -261,8 +267,11 @@ impl CheckSet {
 
     /// `--checks` (empty: every server-side check, [`CheckSet::server_side`]) minus `--exclude-checks`.
     pub fn select(only: &[CheckName], exclude: &[CheckName]) -> CheckSet {
-        let base =
-            if only.is_empty() { CheckSet::server_side() } else { only.iter().fold(CheckSet::none(), |s, c| s.with(*c)) };
+        let base = if only.is_empty() {
+            CheckSet::server_side()
+        } else {
+            only.iter().fold(CheckSet::none(), |s, c| s.with(*c))
+        };
         exclude.iter().fold(base, |s, c| s.without(*c))
     }
 

@@ -209,15 +209,17 @@ impl Proxy {
             ..RunConfig::default()
         };
         let plan = RunPlan::prepare(spec.clone(), Target::Url(target.clone()), run).await?;
-        let host_port = format!("{}:{}", target.host_str().unwrap_or("127.0.0.1"), target.port_or_known_default().unwrap_or(80));
+        let host_port =
+            format!("{}:{}", target.host_str().unwrap_or("127.0.0.1"), target.port_or_known_default().unwrap_or(80));
         let authority = match target.port() {
             Some(port) => format!("{}:{port}", target.host_str().unwrap_or("127.0.0.1")),
             None => target.host_str().unwrap_or("127.0.0.1").to_owned(),
         };
         let own_path = target.path().trim_end_matches('/');
         let base = if own_path.is_empty() { spec.base_path() } else { own_path.to_owned() };
-        let listener =
-            TcpListener::bind(config.listen).await.map_err(|source| ProxyError::Listen { addr: config.listen, source })?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ProxyError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ProxyError::Listen { addr: config.listen, source })?;
         let shared = Arc::new(Shared {
             plans: spec.operations.iter().map(|op| op.parameters.iter().map(ParamPlan::new).collect()).collect(),
@@ -402,8 +404,7 @@ async fn handle(shared: Arc<Shared>, req: HttpRequest<Incoming>) -> Result<Answe
         body: body_present.then(|| head.slice(..head.len().min(shared.max_body))),
         api_key: None,
     };
-    let content_type =
-        parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let model = request::model_request(
         Method::parse(&method_name).unwrap_or(Method::Get),
         &below,
@@ -412,7 +413,8 @@ async fn handle(shared: Arc<Shared>, req: HttpRequest<Incoming>) -> Result<Answe
         content_type,
         (!over_cap).then_some(&head[..]),
     );
-    let exchange = Pending { routed: routed.map(|r| r.op), client, model, sent, position, started, method: method_name };
+    let exchange =
+        Pending { routed: routed.map(|r| r.op), client, model, sent, position, started, method: method_name };
 
     // Forward: same method, path, query, headers and body; the target's Host.
     parts.headers.insert(header::HOST, shared.host.clone());
@@ -518,8 +520,9 @@ fn judge(shared: &Shared, exchange: Pending, result: Result<Response, TransportF
     if all.is_empty() {
         return;
     }
-    let example = Example { case, sent: outcome.sent, response: outcome.result.ok(), credentials: Credentials::Configured }
-        .bounded();
+    let example =
+        Example { case, sent: outcome.sent, response: outcome.result.ok(), credentials: Credentials::Configured }
+            .bounded();
     for failure in &all {
         shared.recorder.record(&Event::Finding {
             phase,

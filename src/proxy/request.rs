@@ -137,7 +137,12 @@ pub(super) fn check(
 
 /// A request body as JSON by its documented media type (as the mock reads it); `None` for
 /// media types conform does not inspect.
-fn parse(media_name: &str, sent_type: &str, bytes: &[u8], schema: &crate::spec::Schema) -> Result<Option<Value>, String> {
+fn parse(
+    media_name: &str,
+    sent_type: &str,
+    bytes: &[u8],
+    schema: &crate::spec::Schema,
+) -> Result<Option<Value>, String> {
     if media::is_json(media_name) {
         return serde_json::from_slice::<Value>(bytes).map(Some).map_err(|_| "malformed JSON".to_owned());
     }
@@ -150,7 +155,9 @@ fn parse(media_name: &str, sent_type: &str, bytes: &[u8], schema: &crate::spec::
         return Ok(Some(request::fields(parts.into_iter().map(|p| (p.name, p.data)), Some(schema))));
     }
     if essence.starts_with("text/") {
-        return std::str::from_utf8(bytes).map(|t| Some(Value::String(t.to_owned()))).map_err(|_| "not UTF-8".to_owned());
+        return std::str::from_utf8(bytes)
+            .map(|t| Some(Value::String(t.to_owned())))
+            .map_err(|_| "not UTF-8".to_owned());
     }
     Ok(None)
 }

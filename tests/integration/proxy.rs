@@ -116,7 +116,8 @@ fn expected_breaks() -> Vec<(String, String, String, String)> {
         // wrong-type: the window's dayOfWeek comes as a string.
         (
             "server",
-            "response_schema_conformance", "getGroupMaintenanceWindow",
+            "response_schema_conformance",
+            "getGroupMaintenanceWindow",
             "200:/components/schemas/GroupMaintenanceWindow/properties/dayOfWeek/type",
         ),
     ]
