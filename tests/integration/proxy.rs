@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 const WINDOW: &str = "/api/atlas/v2/groups/5f4d1e2b3c4a5b6c7d8e9f01/maintenanceWindow";
 const ATLAS: &str = "application/vnd.atlas.2023-01-01+json";
+/// The client's credentials: forwarded, never shown.
+const SECRET: &str = "proxy-client-secret-0123456789";
 
 fn atlas() -> Arc<Spec> {
     Arc::new(Spec::load(&repo("specs/atlas-maintenance-window.yaml")).expect("the shipped spec loads"))
@@ -63,7 +65,10 @@ async fn drive(base: &str, traffic: &[Send]) -> Vec<u16> {
     let mut statuses = Vec::new();
     for (method, path, content_type, body) in traffic {
         let method: reqwest::Method = method.parse().unwrap();
-        let mut request = client.request(method, format!("{base}{path}")).header("Accept", ATLAS);
+        let mut request = client
+            .request(method, format!("{base}{path}"))
+            .header("Accept", ATLAS)
+            .header("Authorization", format!("Bearer {SECRET}"));
         if let Some(ct) = content_type {
             request = request.header("Content-Type", *ct);
         }
@@ -147,6 +152,10 @@ async fn every_seeded_break_is_reported_on_its_side() {
     };
     assert_eq!(side_of("request_schema_conformance"), Some(serde_json::json!("client")));
     assert_eq!(side_of("response_schema_conformance"), Some(serde_json::json!("server")));
+    let text = conform::report::terminal::render(&report, conform::report::terminal::Style { color: false });
+    for shown in [json.to_string(), text] {
+        assert!(!shown.contains(SECRET), "the client's credentials are redacted");
+    }
     server.shutdown().await;
 }
 
@@ -251,7 +260,9 @@ fn the_binary_reports_both_sides_and_exits_by_fail_on() {
         assert_eq!(statuses.len(), traffic.len());
         let (code, out, err) = interrupt(proxy);
         assert_eq!(code, Some(want), "--fail-on {fail_on} (fault: {faults}): {out}\n{err}");
-        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+        let written = std::fs::read_to_string(&json_path).unwrap();
+        assert!(!out.contains(SECRET) && !err.contains(SECRET) && !written.contains(SECRET), "secrets are redacted");
+        let report: serde_json::Value = serde_json::from_str(&written).unwrap();
         let mut seen: Vec<(String, String)> = report["failures"]
             .as_array()
             .unwrap()
