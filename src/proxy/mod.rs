@@ -126,7 +126,17 @@ pub struct Proxy {
     addr: SocketAddr,
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
-    accept: tokio::task::JoinHandle<()>,
+    /// The accept loop; `None` once [`Proxy::finish`] has waited for it.
+    accept: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Proxy {
+    /// A proxy dropped without [`Proxy::finish`] stops listening at once.
+    fn drop(&mut self) {
+        if let Some(task) = self.accept.take() {
+            task.abort();
+        }
+    }
 }
 
 impl std::fmt::Debug for Proxy {
@@ -238,7 +248,7 @@ impl Proxy {
         });
         let (stop, stopped) = watch::channel(false);
         let accept = tokio::spawn(serve(listener, shared.clone(), stopped));
-        Ok(Proxy { addr, shared, stop, accept })
+        Ok(Proxy { addr, shared, stop, accept: Some(accept) })
     }
 
     /// The address the proxy listens on.
@@ -258,9 +268,11 @@ impl Proxy {
 
     /// Stops listening, closes the clients' connections, waits (a little) for the exchanges
     /// still in flight to be judged, and gives the report.
-    pub async fn finish(self) -> RunReport {
+    pub async fn finish(mut self) -> RunReport {
         let _ = self.stop.send(true);
-        let _ = self.accept.await;
+        if let Some(task) = self.accept.take() {
+            let _ = task.await;
+        }
         let deadline = Instant::now() + DRAIN;
         while self.shared.in_flight.load(Ordering::Acquire) > 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -335,7 +347,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Rece
     connections.shutdown().await;
 }
 
-/// The answer the client gets when the target gave none.
+/// What the client gets: the target's answer streamed through, or the proxy's own 502.
 type Answer = HttpResponse<http_body_util::Either<TeeBody, forward::FixedBody>>;
 
 /// Marks an exchange in flight until judged (or dropped).

@@ -4,7 +4,7 @@
 //! exchange must give nothing, and a 50 MB answer must pass through whole within the memory
 //! bound.
 
-use crate::support::{repo, root, snapshots};
+use crate::support::{conform, repo, root, snapshots, stderr, stdout};
 use conform::check::CheckName;
 use conform::mock::{Fault, MockConfig, MockServer};
 use conform::proxy::{FailOn, Proxy, ProxyConfig, fails};
@@ -335,4 +335,21 @@ fn a_50_mb_answer_passes_whole_within_the_memory_bound() {
     assert_eq!(failures.len(), 1, "{failures:#?}");
     assert_eq!(failures[0]["check"], CheckName::Transport.as_str());
     assert!(failures[0]["message"].as_str().unwrap().contains("larger than 10485760 bytes"), "{failures:#?}");
+}
+
+/// `--duration` ends the proxy by itself; with no traffic there is nothing to fail (exit 0),
+/// and an unreachable target or an https one is exit 2 before it listens.
+#[test]
+fn duration_ends_it_and_bad_targets_are_exit_2() {
+    let started = Instant::now();
+    let out = conform(&["proxy", "--spec", "specs/atlas-maintenance-window.yaml", "--target", "mock", "--duration", "0.5"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("listening on http://127.0.0.1:"), "{}", stdout(&out));
+    assert!(started.elapsed() < Duration::from_secs(15));
+    for target in ["https://127.0.0.1:1", "http://127.0.0.1:1"] {
+        let out = conform(&["proxy", "--spec", "specs/atlas-maintenance-window.yaml", "--target", target]);
+        assert_eq!(out.status.code(), Some(2), "{target}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "nothing listens: {}", stdout(&out));
+        assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
+    }
 }
