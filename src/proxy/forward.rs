@@ -176,7 +176,10 @@ pub(super) struct TeeBody {
 
 impl TeeBody {
     pub(super) fn new(inner: Incoming, cap: usize, done: Box<dyn FnOnce(Kept) + Send>) -> TeeBody {
-        let mut body = TeeBody { inner: Some(inner), kept: Vec::new(), cap, truncated: false, done: None };
+        // Room for what will be kept, when the length is known (at most the cap): no doubling.
+        let room = inner.size_hint().exact().map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX).min(cap));
+        let mut body =
+            TeeBody { inner: Some(inner), kept: Vec::with_capacity(room), cap, truncated: false, done: None };
         if body.inner.as_ref().is_some_and(Body::is_end_stream) {
             // An empty body is never polled: hand over at once.
             body.inner = None;

@@ -342,7 +342,8 @@ fn a_50_mb_answer_passes_whole_within_the_memory_bound() {
 #[test]
 fn duration_ends_it_and_bad_targets_are_exit_2() {
     let started = Instant::now();
-    let out = conform(&["proxy", "--spec", "specs/atlas-maintenance-window.yaml", "--target", "mock", "--duration", "0.5"]);
+    let out =
+        conform(&["proxy", "--spec", "specs/atlas-maintenance-window.yaml", "--target", "mock", "--duration", "0.5"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).starts_with("listening on http://127.0.0.1:"), "{}", stdout(&out));
     assert!(started.elapsed() < Duration::from_secs(15));
