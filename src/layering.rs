@@ -39,7 +39,7 @@ const LAYERS: &[&[&str]] = &[
     &["transport"],
     &["mock"],
     &["engine"],
-    &["report", "diff"],
+    &["report", "diff", "proxy"],
     &["settings"],
     &["contract"],
     &["harness"],

@@ -39,6 +39,7 @@ mod layering;
 pub mod mock;
 pub mod model;
 pub mod multipart;
+pub mod proxy;
 pub mod report;
 mod rng;
 pub mod settings;

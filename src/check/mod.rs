@@ -16,6 +16,7 @@ pub mod identity;
 mod method;
 mod negative;
 mod refusal;
+pub(crate) mod request;
 pub mod stateful;
 mod status;
 mod timing;

@@ -278,7 +278,7 @@ impl Default for RunConfig {
             operations: Vec::new(),
             include: Vec::new(),
             exclude: Vec::new(),
-            checks: CheckSet::all(),
+            checks: CheckSet::server_side(),
             params: Vec::new(),
             headers: Vec::new(),
             auth: AuthSettings::default(),
@@ -572,6 +572,60 @@ impl RunPlan {
     /// Generation problems (patterns that cannot be generated from…), for the report.
     pub fn generation_findings(&self) -> &[crate::spec::SpecFinding] {
         self.generator.findings()
+    }
+}
+
+/// Judges and records exchanges that conform did not generate (`conform proxy`): the run's own
+/// judging (`work::judge_answer`: the plan's checks, its context, the body cap's `transport`
+/// finding) and the run's report builder fed through the same events, so that deduplication,
+/// the report and every writer of it are the run's.
+pub struct Recorder {
+    plan: RunPlan,
+    builder: fold::ReportBuilder,
+    started: std::time::Instant,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").field("plan", &self.plan).finish_non_exhaustive()
+    }
+}
+
+impl Recorder {
+    /// A recorder for the exchanges of `plan`'s spec and target.
+    pub fn new(plan: RunPlan) -> Recorder {
+        let builder = fold::ReportBuilder::new(&plan.spec.operations);
+        Recorder { plan, builder, started: std::time::Instant::now() }
+    }
+
+    /// The plan the exchanges are judged by.
+    pub fn plan(&self) -> &RunPlan {
+        &self.plan
+    }
+
+    /// Judges one exchange of `case` with the plan's checks, as a run judges its own: the
+    /// failures, and the checks that judged it.
+    pub fn judge(
+        &self,
+        case: &crate::model::case::Case,
+        outcome: &transport::Outcome,
+    ) -> (Vec<crate::model::CheckFailure>, CheckSet) {
+        match self.plan.spec.operations.get(case.operation) {
+            Some(op) => work::judge_answer(&self.plan, op, case, outcome, None, None),
+            None => (Vec::new(), CheckSet::none()),
+        }
+    }
+
+    /// Folds one event into the report (any task may call it; events of one exchange in order).
+    pub fn record(&self, event: &crate::model::events::Event<'_>) {
+        use crate::model::events::EventSink as _;
+        self.builder.event(event);
+    }
+
+    /// The report of everything recorded so far (the findings are handed over: a second call
+    /// reports only what came after the first).
+    pub fn finish(&self) -> RunReport {
+        fold::finish(&self.plan, &self.builder, None, self.started, Vec::new())
     }
 }
 

@@ -11,12 +11,7 @@ use crate::spec::Schema;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-/// One bad request element: a body path (`protectedHours.startHourOfDay`) or a parameter name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FieldError {
-    pub field: String,
-    pub description: String,
-}
+pub(crate) use crate::check::request::FieldError;
 
 /// An error the mock answers, before it is shaped.
 #[derive(Debug, Clone, PartialEq)]

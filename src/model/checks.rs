@@ -45,11 +45,23 @@ pub enum CheckName {
     TypeCoercionAccepted,
     /// `undocumented_constraint`: warns when a valid request is refused for a field or limit the spec does not declare.
     UndocumentedConstraint,
+    /// `request_schema_conformance` (`conform proxy`, client side): fails on a request body
+    /// that does not validate against the documented schema (or cannot be read as its media type).
+    RequestSchemaConformance,
+    /// `request_parameters_conformance` (`conform proxy`, client side): fails on a documented
+    /// parameter missing or invalid.
+    RequestParametersConformance,
+    /// `request_content_type_conformance` (`conform proxy`, client side): fails on a request
+    /// body whose `Content-Type` the operation does not document, or a required body missing.
+    RequestContentTypeConformance,
+    /// `unknown_operation` (`conform proxy`, client side): fails on a request whose path or
+    /// method the spec does not document.
+    UnknownOperation,
 }
 
 impl CheckName {
     /// Every check, in the order reports list them.
-    pub const ALL: [CheckName; 16] = [
+    pub const ALL: [CheckName; 20] = [
         CheckName::NotAServerError,
         CheckName::StatusCodeConformance,
         CheckName::ContentTypeConformance,
@@ -66,7 +78,29 @@ impl CheckName {
         CheckName::Transport,
         CheckName::TypeCoercionAccepted,
         CheckName::UndocumentedConstraint,
+        CheckName::RequestSchemaConformance,
+        CheckName::RequestParametersConformance,
+        CheckName::RequestContentTypeConformance,
+        CheckName::UnknownOperation,
     ];
+
+    /// Whether the check judges a client's request (`conform proxy` only): `run` generates its
+    /// requests, so these never apply to it.
+    pub fn is_client_side(self) -> bool {
+        matches!(
+            self,
+            CheckName::RequestSchemaConformance
+                | CheckName::RequestParametersConformance
+                | CheckName::RequestContentTypeConformance
+                | CheckName::UnknownOperation
+        )
+    }
+
+    /// Whose break a failure of this check is: `client` for the request checks of
+    /// `conform proxy`, `server` for every other.
+    pub fn side(self) -> &'static str {
+        if self.is_client_side() { "client" } else { "server" }
+    }
 
     /// The check's `snake_case` name, as the README, the reports and `--checks` spell it.
     pub fn as_str(self) -> &'static str {
@@ -87,6 +121,10 @@ impl CheckName {
             CheckName::Transport => "transport",
             CheckName::TypeCoercionAccepted => "type_coercion_accepted",
             CheckName::UndocumentedConstraint => "undocumented_constraint",
+            CheckName::RequestSchemaConformance => "request_schema_conformance",
+            CheckName::RequestParametersConformance => "request_parameters_conformance",
+            CheckName::RequestContentTypeConformance => "request_content_type_conformance",
+            CheckName::UnknownOperation => "unknown_operation",
         }
     }
 
@@ -115,6 +153,16 @@ impl CheckName {
             CheckName::UndocumentedConstraint => {
                 "a valid request refused for a field or limit the spec does not declare; a warning unless --strict"
             }
+            CheckName::RequestSchemaConformance => {
+                "(proxy) a client's request body does not validate against the documented schema"
+            }
+            CheckName::RequestParametersConformance => {
+                "(proxy) a client's request misses a required parameter or sends an invalid one"
+            }
+            CheckName::RequestContentTypeConformance => {
+                "(proxy) a client's request body has an undocumented Content-Type, or a required body is missing"
+            }
+            CheckName::UnknownOperation => "(proxy) a client's request path or method is not in the spec",
         }
     }
 }
@@ -145,6 +193,12 @@ impl CheckName {
             CheckName::Transport => "a complete HTTP answer within the timeout",
             CheckName::TypeCoercionAccepted => "a value of the wrong JSON type is rejected, even one that coerces",
             CheckName::UndocumentedConstraint => "every field and limit the server enforces is declared in the spec",
+            CheckName::RequestSchemaConformance => "a request body that validates against the documented schema",
+            CheckName::RequestParametersConformance => "every required parameter, each valid",
+            CheckName::RequestContentTypeConformance => {
+                "a request body of a documented media type, present when required"
+            }
+            CheckName::UnknownOperation => "a request to a path and method the spec documents",
         }
     }
 }
@@ -159,7 +213,9 @@ impl std::str::FromStr for CheckName {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         CheckName::ALL.into_iter().find(|c| c.as_str() == s.trim()).ok_or_else(|| {
-            let names: Vec<&str> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
+            // The checks a run can select: the request checks of `conform proxy` parse, but
+            // are not offered to `--checks`.
+            let names: Vec<&str> = CheckSet::server_side().iter().map(|c| c.as_str()).collect();
             format!("unknown check `{}` (known: {})", s.trim(), names.join(", "))
         })
     }
@@ -215,10 +271,19 @@ impl CheckSet {
         CheckSet(bits & CheckSet::all().0)
     }
 
-    /// `--checks` (empty: all) minus `--exclude-checks`.
+    /// The checks that judge a server's answers: every check but the client-side ones
+    /// ([`CheckName::is_client_side`]).
+    pub fn server_side() -> CheckSet {
+        CheckName::ALL.into_iter().filter(|c| c.is_client_side()).fold(CheckSet::all(), CheckSet::without)
+    }
+
+    /// `--checks` (empty: every server-side check, [`CheckSet::server_side`]) minus `--exclude-checks`.
     pub fn select(only: &[CheckName], exclude: &[CheckName]) -> CheckSet {
-        let base =
-            if only.is_empty() { CheckSet::all() } else { only.iter().fold(CheckSet::none(), |s, c| s.with(*c)) };
+        let base = if only.is_empty() {
+            CheckSet::server_side()
+        } else {
+            only.iter().fold(CheckSet::none(), |s, c| s.with(*c))
+        };
         exclude.iter().fold(base, |s, c| s.without(*c))
     }
 

@@ -1,5 +1,5 @@
 //! The JSON run report (`--report FILE.json`, `--format json`), as the README's "JSON report"
-//! fixes it. Fields are only ever added: `count`, `shrunk`, `case`, `expected` and `steps` extend each failure;
+//! fixes it. Fields are only ever added: `count`, `shrunk`, `case`, `expected`, `steps` and `side` extend each failure;
 //! `coverage` is a section of its own.
 
 use super::view::{self, FindingView, RequestView, ResponseView};
@@ -36,6 +36,7 @@ fn response(r: &Option<ResponseView>) -> Value {
 fn failure(f: &FindingView, seed: u64) -> Value {
     json!({
         "check": f.check,
+        "side": f.check.parse::<crate::model::CheckName>().map_or("server", crate::model::CheckName::side),
         "severity": f.severity,
         "operation": f.operation,
         "message": f.message,

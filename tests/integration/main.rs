@@ -15,6 +15,7 @@ mod hostile;
 mod no_false_alarms;
 mod peer_gaps;
 mod prism;
+mod proxy;
 mod regressions;
 mod reports;
 mod safety;

@@ -101,6 +101,67 @@ enum Command {
     Mock(MockArgs),
     /// Classify the changes between two versions of a spec; exit 1 when one is breaking.
     Diff(DiffArgs),
+    /// Forward a client's traffic to a target and check both sides of every exchange against the spec.
+    Proxy(ProxyArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Side {
+    Client,
+    Server,
+    Any,
+}
+
+#[derive(Args)]
+struct ProxyArgs {
+    /// Swagger 2.0 or OpenAPI 3.x document: a file path or an http(s) URL.
+    #[arg(long)]
+    spec: String,
+    /// Base URL of the server to forward to (http:// only), or `mock` for the embedded mock.
+    #[arg(long)]
+    target: String,
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: std::net::SocketAddr,
+    /// Stop after this many seconds (default: on Ctrl-C).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = positive_f64)]
+    duration: Option<f64>,
+    /// Whose breaks fail the run: the client's requests, the server's answers, or either.
+    #[arg(long, value_enum, default_value = "any")]
+    fail_on: Side,
+    /// With --target mock: seed this fault into the embedded mock (repeatable).
+    #[arg(long = "mock-fault", value_name = "NAME", value_parser = fault)]
+    mock_faults: Vec<conform::mock::Fault>,
+    /// Seconds to connect to the target and to get an answer's head.
+    #[arg(long, allow_negative_numbers = true, default_value_t = engine::DEFAULT_TIMEOUT.as_secs_f64(), value_parser = positive_f64)]
+    timeout: f64,
+    /// Bytes of a request or an answer kept for judging; longer ones are forwarded whole.
+    #[arg(long, value_name = "BYTES", default_value_t = engine::DEFAULT_MAX_BODY, value_parser = byte_count)]
+    max_body: usize,
+    /// Fail on warning-level findings too.
+    #[arg(long)]
+    strict: bool,
+    /// Write the JSON report to this file.
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE.xml")]
+    junit: Option<PathBuf>,
+    /// Write each finding as an insta snapshot here; committed snapshots are the baseline.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
+    snapshot_dir: PathBuf,
+    /// Write no snapshots (every finding then counts as new).
+    #[arg(long)]
+    no_snapshots: bool,
+    /// Output on stdout, once stopped.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Show the full contract coverage table of the traffic seen.
+    #[arg(long)]
+    coverage: bool,
+    /// Write the contract coverage of the traffic seen as one self-contained HTML page to this file.
+    #[arg(long, value_name = "FILE.html")]
+    coverage_html: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -393,6 +454,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(args) => run_command(*args),
         Command::Mock(args) => mock_command(args),
         Command::Diff(args) => diff_command(args),
+        Command::Proxy(args) => proxy_command(args),
     }
 }
 
@@ -477,54 +539,162 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
         run.await.context("the run's task ended abnormally")
     })?;
 
-    match args.format {
+    let checks: Vec<CheckName> = CheckSet::select(&args.checks, &args.exclude_checks).iter().collect();
+    let outputs = Outputs {
+        format: args.format,
+        report: args.report.as_deref(),
+        junit: args.junit.as_deref(),
+        snapshot_dir: &args.snapshot_dir,
+        no_snapshots: args.no_snapshots,
+        coverage: args.coverage,
+        coverage_html: args.coverage_html.as_deref(),
+    };
+    let failed = report.failed();
+    write_reports(&report, &outputs, &checks, report.run_error(), failed)
+}
+
+/// Where a finished run's (or proxy's) report goes.
+struct Outputs<'a> {
+    format: Format,
+    report: Option<&'a std::path::Path>,
+    junit: Option<&'a std::path::Path>,
+    snapshot_dir: &'a std::path::Path,
+    no_snapshots: bool,
+    /// `--coverage`: the full coverage table instead of the compact one.
+    coverage: bool,
+    /// `--coverage-html FILE`.
+    coverage_html: Option<&'a std::path::Path>,
+}
+
+/// Prints and writes the report (terminal or JSON on stdout, `--report`, `--junit` with
+/// `checks`, `--coverage-html`, the snapshots) and picks the exit code: 2 on `run_error`, 0
+/// when not `failed`, else 1 unless every finding matches a committed snapshot.
+fn write_reports(
+    report: &conform::model::RunReport,
+    out: &Outputs<'_>,
+    checks: &[CheckName],
+    run_error: Option<String>,
+    failed: bool,
+) -> anyhow::Result<i32> {
+    match out.format {
         Format::Text => {
-            let coverage = if args.coverage {
+            let coverage = if out.coverage {
                 report::terminal::CoverageDetail::Full
             } else {
                 report::terminal::CoverageDetail::Compact
             };
             let options = report::terminal::Options { coverage };
-            print!("{}", report::terminal::render_with(&report, report::terminal::Style::detect(), options))
+            print!("{}", report::terminal::render_with(report, report::terminal::Style::detect(), options))
         }
-        Format::Json => println!("{}", report::json::render(&report)),
+        Format::Json => println!("{}", report::json::render(report)),
     }
-    if let Some(path) = &args.report {
-        std::fs::write(path, report::json::render(&report))
+    if let Some(path) = out.report {
+        std::fs::write(path, report::json::render(report))
             .with_context(|| format!("failed to write --report {}", path.display()))?;
     }
-    if let Some(path) = &args.coverage_html {
-        std::fs::write(path, report::html::render(&report))
+    if let Some(path) = out.coverage_html {
+        std::fs::write(path, report::html::render(report))
             .with_context(|| format!("failed to write --coverage-html {}", path.display()))?;
     }
-    if let Some(path) = &args.junit {
-        let checks: Vec<CheckName> = CheckSet::select(&args.checks, &args.exclude_checks).iter().collect();
-        std::fs::write(path, report::junit::render(&report, &checks))
+    if let Some(path) = out.junit {
+        std::fs::write(path, report::junit::render(report, checks))
             .with_context(|| format!("failed to write --junit {}", path.display()))?;
     }
-    if let Some(why) = report.run_error() {
+    if let Some(why) = run_error {
         eprintln!("{}", printable(&format!("error: {why}")));
         return Ok(exit::ERROR);
     }
-    if !report.failed() {
+    if !failed {
         return Ok(exit::OK);
     }
-    if args.no_snapshots {
+    if out.no_snapshots {
         return Ok(exit::FINDINGS);
     }
-    let outcome = report::snapshot::write(&report, &args.snapshot_dir)?;
+    let outcome = report::snapshot::write(report, out.snapshot_dir)?;
     if outcome.has_unaccepted() {
         eprintln!(
             "{} new and {} changed findings written as {}/*.snap.new (accept them with `cargo insta review`)",
             outcome.new.len(),
             outcome.changed.len(),
-            args.snapshot_dir.display()
+            out.snapshot_dir.display()
         );
         Ok(exit::FINDINGS)
     } else {
-        eprintln!("every finding matches a committed snapshot in {}: accepted baseline", args.snapshot_dir.display());
+        eprintln!("every finding matches a committed snapshot in {}: accepted baseline", out.snapshot_dir.display());
         Ok(exit::OK)
     }
+}
+
+fn proxy_command(args: ProxyArgs) -> anyhow::Result<i32> {
+    use conform::proxy::{FailOn, Proxy, ProxyConfig};
+    let embedded = args.target == "mock";
+    if !embedded && !args.mock_faults.is_empty() {
+        bail!("--mock-fault applies to --target mock");
+    }
+    let target_url = if embedded {
+        None
+    } else {
+        Some(url::Url::parse(&args.target).map_err(|e| anyhow!("--target {} is not a URL: {e}", args.target))?)
+    };
+    let spec = Arc::new(load(&args.spec)?);
+    let runtime = tokio_runtime()?;
+    let fail_on = match args.fail_on {
+        Side::Client => FailOn::Client,
+        Side::Server => FailOn::Server,
+        Side::Any => FailOn::Any,
+    };
+    let mut report = runtime.block_on(async {
+        let mock = match &target_url {
+            Some(_) => None,
+            None => {
+                let config = conform::mock::MockConfig { faults: args.mock_faults.clone(), ..Default::default() };
+                let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                Some(conform::mock::MockServer::start(spec.clone(), listen, config).await?)
+            }
+        };
+        let target = match (&target_url, &mock) {
+            (Some(url), _) => url.clone(),
+            (None, Some(server)) => url::Url::parse(&server.url())?,
+            (None, None) => bail!("no target"),
+        };
+        let config = ProxyConfig {
+            listen: args.listen,
+            max_body: args.max_body,
+            timeout: Duration::from_secs_f64(args.timeout),
+        };
+        let proxy = Proxy::start(spec, target, config).await?;
+        println!("listening on {}", proxy.url());
+        let _ = std::io::stdout().flush();
+        match args.duration {
+            Some(secs) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs_f64(secs)) => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        let report = proxy.finish().await;
+        if let Some(server) = mock {
+            server.shutdown().await;
+        }
+        anyhow::Ok(report)
+    })?;
+    report.strict = args.strict;
+    let outputs = Outputs {
+        format: args.format,
+        report: args.report.as_deref(),
+        junit: args.junit.as_deref(),
+        snapshot_dir: &args.snapshot_dir,
+        no_snapshots: args.no_snapshots,
+        coverage: args.coverage,
+        coverage_html: args.coverage_html.as_deref(),
+    };
+    let failed = conform::proxy::fails(&report, fail_on);
+    let run_error = report.errors.first().cloned();
+    write_reports(&report, &outputs, &conform::proxy::checks(), run_error, failed)
 }
 
 /// A library error with the flag it concerns in front, where one does: the library speaks of
