@@ -12,6 +12,7 @@
 
 pub mod filter;
 mod fold;
+mod gate;
 mod lockout;
 mod phases;
 mod probes;

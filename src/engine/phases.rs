@@ -18,6 +18,7 @@
 //! [`ReportBuilder`] -> `fold::finish` -> [`RunReport`] -> `Finished`.
 
 use super::fold::{self, ReportBuilder};
+use super::gate::{Pass, Scope};
 use super::lockout::{self, Watch};
 use super::work::{Done, Emitter, Judged, judge_answer, pool};
 use super::{RunPlan, probes, shrink, stateful};
@@ -96,11 +97,11 @@ async fn cases(plan: &Arc<RunPlan>, watch: &Arc<Watch>, emit: &Emitter<'_>, inte
     let workers = plan.concurrency.min(ids.len().max(1));
     let work = {
         let (plan, watch) = (plan.clone(), watch.clone());
-        move |slot: usize, id: CaseId| {
+        move |pass: Pass, id: CaseId| {
             let (plan, watch) = (plan.clone(), watch.clone());
             async move {
                 match plan.generator.case(id) {
-                    Some(case) => run_case(&plan, &watch, case, Position::new(slot, 0)).await,
+                    Some(case) => run_case(&plan, &watch, case, pass).await,
                     None => Vec::new(),
                 }
             }
@@ -133,12 +134,16 @@ async fn cases(plan: &Arc<RunPlan>, watch: &Arc<Watch>, emit: &Emitter<'_>, inte
     }
 }
 
-/// Sends one case and judges the answer (on a worker).
-async fn run_case(plan: &RunPlan, watch: &Watch, case: Case, position: Position) -> Vec<Done> {
+/// Sends one case (once the gate lets it: see `gate`) and judges the answer (on a worker).
+async fn run_case(plan: &RunPlan, watch: &Watch, case: Case, pass: Pass) -> Vec<Done> {
     let mut out = Vec::new();
     let phase = Phase::of(&case);
+    let position = Position::new(pass.job(), 0);
     let op = &plan.spec.operations[case.operation];
+    pass.enter(Scope::of(op, &case.request)).await;
     let outcome = plan.transport.send(&case.request, &plan.accept[case.operation], Credentials::Configured).await;
+    // The server has answered: later requests to the same state may go.
+    drop(pass);
     // Unwrapped once: the lockout watch and every check read it.
     let answer =
         outcome.result.as_ref().ok().map(|response| crate::model::envelope::effective(&case.request, response));
