@@ -4,6 +4,7 @@ mod bodies;
 mod checks;
 mod cli;
 mod cli_errors;
+mod determinism;
 mod diff;
 mod diff_gate;
 mod example_app;
