@@ -35,7 +35,13 @@
 //! (a global id sequence handing the next id to whichever create arrives first, quotas, rate
 //! limits, a request counter), one resource reached by two different values (`/users/me` and
 //! `/users/{id}` do conflict, as `me` is no value; `/groups/{id}` and `/groups/byName/{name}`
-//! do not), and safe methods that change state anyway.
+//! do not), and safe methods that change state anyway. Timing itself is outside it too:
+//! timeouts, `max_response_time`, a 429 retried, and the first Digest challenge, which every
+//! request in flight before the first nonce is known meets (each is sent again: the request
+//! counts move, the findings do not). The credentials stopping part-way is in `lockout`.
+//!
+//! Sequences and shrinking run after the pool, one request at a time, so they start from the
+//! same state at any concurrency.
 //!
 //! ## Cost
 //!
@@ -71,13 +77,13 @@ impl Scope {
         Scope { writes, values }
     }
 
-    /// A scope that changes nothing and reads nothing another request writes (for tests and
-    /// jobs without a request).
+    /// A request that reads these path values (tests).
     #[cfg(test)]
     fn read(values: &[&str]) -> Scope {
         Scope { writes: false, values: Some(values.iter().map(|v| (*v).to_owned()).collect()) }
     }
 
+    /// A request that may change what these path values address; none: anything (tests).
     #[cfg(test)]
     fn write(values: &[&str]) -> Scope {
         Scope { writes: true, values: (!values.is_empty()).then(|| values.iter().map(|v| (*v).to_owned()).collect()) }

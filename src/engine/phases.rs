@@ -10,7 +10,9 @@
 //! spread over the runtime's threads) and hand each judged exchange to the engine's own task,
 //! which turns it into events. Events go to the [`ReportBuilder`] first, then to the caller's
 //! sink, one at a time: sinks need no locking of their own, and a worker never waits on a
-//! display. Sequences and shrinking run on the engine's task, one request at a time.
+//! display. The pool's gate (`gate`) sends requests that may interact in the run's order, so
+//! the server answers as it would at concurrency 1. Sequences and shrinking run on the
+//! engine's task, one request at a time.
 //!
 //! The path of one request: [`execute`] -> [`cases`] -> [`pool`] -> (worker) [`run_case`]:
 //! `Transport::send`, `lockout::Watch::observe`, [`judge_answer`] (the check catalogue) ->
