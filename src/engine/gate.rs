@@ -36,9 +36,14 @@
 //! limits, a request counter), one resource reached by two different values (`/users/me` and
 //! `/users/{id}` do conflict, as `me` is no value; `/groups/{id}` and `/groups/byName/{name}`
 //! do not), and safe methods that change state anyway. Timing itself is outside it too:
-//! timeouts, `max_response_time`, a 429 retried, and the first Digest challenge, which every
-//! request in flight before the first nonce is known meets (each is sent again: the request
-//! counts move, the findings do not). The credentials stopping part-way is in `lockout`.
+//! timeouts, `max_response_time`, a 429 retried, and a Digest nonce expiring while requests are
+//! in flight (each meets a challenge and is sent again: the request counts move, the findings
+//! do not). The credentials stopping part-way is in `lockout`.
+//!
+//! The first job of a pool goes alone: what the transport learns from a first answer (the
+//! Digest challenge and its nonce) is then learned once, before other requests go, and no
+//! request count depends on how many requests were in flight before it. Later, requests that
+//! race for a new nonce (an expired one) can still move the counts.
 //!
 //! Sequences and shrinking run after the pool, one request at a time, so they start from the
 //! same state at any concurrency.
@@ -220,6 +225,10 @@ impl Pass {
         let Some(mine) = state.active.iter().find(|s| s.job == self.job).and_then(|s| s.scope.as_ref()) else {
             return true;
         };
+        // The first job goes alone (see the module's doc).
+        if self.job > 0 && state.active.first().is_some_and(|s| s.job == 0) {
+            return false;
+        }
         state
             .active
             .iter()
@@ -335,16 +344,17 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn reads_of_one_resource_overlap() {
-        let (order, most) = run(vec![Scope::read(&["g"]); 8], 8, SHORT).await;
-        assert_eq!(order.len(), 8);
+        // Nine: the first goes alone.
+        let (order, most) = run(vec![Scope::read(&["g"]); 9], 9, SHORT).await;
+        assert_eq!(order.len(), 9);
         assert_eq!(most, 8, "eight reads at once");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_to_different_resources_overlap() {
-        let scopes = (0..6).map(|i| Scope::write(&[&format!("g{i}")])).collect();
-        let (_, most) = run(scopes, 6, SHORT).await;
-        assert_eq!(most, 6);
+        let scopes = (0..7).map(|i| Scope::write(&[&format!("g{i}")])).collect();
+        let (_, most) = run(scopes, 7, SHORT).await;
+        assert_eq!(most, 6, "all but the first, which goes alone");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -404,12 +414,27 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_later_job_waits_while_an_earlier_one_makes_its_request() {
-        let gate = Arc::new(Gate::new(2));
+        let gate = Arc::new(Gate::new(3));
+        drop(gate.take().unwrap());
         let first = gate.take().unwrap();
         let second = gate.take().unwrap();
         let waiting = tokio::time::timeout(SHORT, second.enter(Scope::read(&["a"]))).await;
-        assert!(waiting.is_err(), "job 0 may still turn out to write to a");
+        assert!(waiting.is_err(), "job 1 may still turn out to write to a");
         first.enter(Scope::read(&["b"])).await;
         tokio::time::timeout(LONG, second.enter(Scope::read(&["a"]))).await.expect("no conflict once it is known");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_first_job_goes_alone() {
+        let (order, _) = run(vec![Scope::read(&["a"]), Scope::read(&["b"]), Scope::read(&["c"])], 3, SHORT).await;
+        assert_eq!(order[0], 0, "{order:?}");
+        let gate = Arc::new(Gate::new(2));
+        let first = gate.take().unwrap();
+        first.enter(Scope::read(&["a"])).await;
+        let second = gate.take().unwrap();
+        let waiting = tokio::time::timeout(SHORT, second.enter(Scope::read(&["b"]))).await;
+        assert!(waiting.is_err(), "two reads of different resources, but job 0 is in flight");
+        drop(first);
+        tokio::time::timeout(LONG, second.enter(Scope::read(&["b"]))).await.expect("job 0 is done");
     }
 }
