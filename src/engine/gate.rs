@@ -110,6 +110,8 @@ impl Scope {
 struct Slot {
     job: usize,
     scope: Option<Scope>,
+    /// Wakes the jobs waiting on this one when it makes its request and when it finishes.
+    changed: Arc<Notify>,
 }
 
 #[derive(Default)]
@@ -118,8 +120,6 @@ struct State {
     next: usize,
     /// Unfinished jobs, by number (at most one per worker).
     active: Vec<Slot>,
-    /// Tasks waiting in [`Pass::enter`]: no wake-up is sent when there are none.
-    waiting: usize,
 }
 
 /// Hands out a pool's jobs in order and lets each send once no earlier job it may interact
@@ -127,13 +127,12 @@ struct State {
 pub(super) struct Gate {
     jobs: usize,
     state: Mutex<State>,
-    changed: Notify,
 }
 
 impl Gate {
     /// A gate for jobs `0..jobs`.
     pub(super) fn new(jobs: usize) -> Gate {
-        Gate { jobs, state: Mutex::new(State::default()), changed: Notify::new() }
+        Gate { jobs, state: Mutex::new(State::default()) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -148,15 +147,8 @@ impl Gate {
             return None;
         }
         state.next += 1;
-        state.active.push(Slot { job, scope: None });
+        state.active.push(Slot { job, scope: None, changed: Arc::new(Notify::new()) });
         Some(Pass { gate: self.clone(), job })
-    }
-
-    /// Wakes the waiting tasks, if any, after a change.
-    fn wake(&self, state: &State) {
-        if state.waiting > 0 {
-            self.changed.notify_waiters();
-        }
     }
 }
 
@@ -166,23 +158,6 @@ pub(super) struct Pass {
     job: usize,
 }
 
-/// Counts a task in [`State::waiting`] while it waits (also when its wait is abandoned).
-struct Waiting<'g>(&'g Gate);
-
-impl Waiting<'_> {
-    fn new<'g>(gate: &'g Gate, state: &mut State) -> Waiting<'g> {
-        state.waiting += 1;
-        Waiting(gate)
-    }
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        let mut state = self.0.lock();
-        state.waiting = state.waiting.saturating_sub(1);
-    }
-}
-
 impl Pass {
     /// The job's number in the run's order.
     pub(super) fn job(&self) -> usize {
@@ -190,50 +165,42 @@ impl Pass {
     }
 
     /// Records the job's scope, then waits until every earlier unfinished job has made its
-    /// request and none of them may interact with this one.
+    /// request and none of them may interact with this one. It waits on one earlier job at a
+    /// time (the first that holds it), so a change wakes only the jobs it may concern.
     pub(super) async fn enter(&self, scope: Scope) {
         let gate = &*self.gate;
         {
             let mut state = gate.lock();
             if let Some(slot) = state.active.iter_mut().find(|s| s.job == self.job) {
                 slot.scope = Some(scope);
+                slot.changed.notify_waiters();
             }
-            gate.wake(&state);
         }
-        let mut waiting = None;
         loop {
-            let changed = gate.changed.notified();
-            tokio::pin!(changed);
-            // Registered before the check, so a change made after it still wakes this task.
-            changed.as_mut().enable();
-            {
-                let mut state = gate.lock();
-                if self.clear(&state) {
-                    drop(state);
-                    return;
-                }
-                if waiting.is_none() {
-                    waiting = Some(Waiting::new(gate, &mut state));
-                }
+            let Some(changed) = self.blocker() else { return };
+            let notified = changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            // Looked at again once registered: a change made before is seen here, one made
+            // after wakes this task.
+            if self.blocker().is_some_and(|again| Arc::ptr_eq(&again, &changed)) {
+                notified.await;
             }
-            changed.await;
         }
     }
 
-    /// Whether no earlier unfinished job is still making its request or may interact.
-    fn clear(&self, state: &State) -> bool {
-        let Some(mine) = state.active.iter().find(|s| s.job == self.job).and_then(|s| s.scope.as_ref()) else {
-            return true;
-        };
-        // The first job goes alone (see the module's doc).
-        if self.job > 0 && state.active.first().is_some_and(|s| s.job == 0) {
-            return false;
-        }
-        state
-            .active
-            .iter()
-            .take_while(|s| s.job < self.job)
-            .all(|s| s.scope.as_ref().is_some_and(|t| !t.interacts(mine)))
+    /// The first earlier unfinished job that holds this one back: still making its request, or
+    /// one that may interact with it; `None` when there is none.
+    fn blocker(&self) -> Option<Arc<Notify>> {
+        let state = self.gate.lock();
+        let mine = state.active.iter().find(|s| s.job == self.job).and_then(|s| s.scope.as_ref())?;
+        let mut earlier = state.active.iter().take_while(|s| s.job < self.job);
+        earlier
+            .find(|s| {
+                // The first job goes alone (see the module's doc).
+                s.job == 0 || s.scope.as_ref().is_none_or(|theirs| theirs.interacts(mine))
+            })
+            .map(|s| s.changed.clone())
     }
 }
 
@@ -241,9 +208,8 @@ impl Drop for Pass {
     fn drop(&mut self) {
         let mut state = self.gate.lock();
         if let Some(i) = state.active.iter().position(|s| s.job == self.job) {
-            state.active.remove(i);
+            state.active.remove(i).changed.notify_waiters();
         }
-        self.gate.wake(&state);
     }
 }
 
