@@ -11,6 +11,15 @@
 //!
 //! It never judges answers (that is the checks'), and holds no secret: the canary is a request
 //! without credentials, which the transport adds.
+//!
+//! Order: the watch sees answers as they complete, which with several workers is the timing's
+//! order, so a streak, the canary and the step it reports may differ from one run to the next.
+//! That shows only where refusals come in streaks. A run whose credentials keep working is
+//! affected only when several operations refuse them (the canary, re-sent and passing, adds a
+//! request to the counts; no finding changes). A run whose credentials stop working stops
+//! part-way, and how far the other workers got depends on timing too: the credentials are
+//! state that no path addresses, which the pool's gate does not order (see `gate`). The
+//! report says where it stopped.
 
 use crate::generate::Request;
 use std::sync::Mutex;

@@ -8,10 +8,13 @@
 //! [`RunError`]s (exit 2); everything a server does after it is a finding.
 //!
 //! Reports are deterministic for a seed and a deterministic server: the example kept for a
-//! finding is the one from the earliest case, whatever order the tasks finished in.
+//! finding is the one from the earliest case, whatever order the tasks finished in, and
+//! requests that may interact reach the server in the run's order whatever the concurrency
+//! (`gate`).
 
 pub mod filter;
 mod fold;
+mod gate;
 mod lockout;
 mod phases;
 mod probes;

@@ -10,7 +10,9 @@
 //! spread over the runtime's threads) and hand each judged exchange to the engine's own task,
 //! which turns it into events. Events go to the [`ReportBuilder`] first, then to the caller's
 //! sink, one at a time: sinks need no locking of their own, and a worker never waits on a
-//! display. Sequences and shrinking run on the engine's task, one request at a time.
+//! display. The pool's gate (`gate`) sends requests that may interact in the run's order, so
+//! the server answers as it would at concurrency 1. Sequences and shrinking run on the
+//! engine's task, one request at a time.
 //!
 //! The path of one request: [`execute`] -> [`cases`] -> [`pool`] -> (worker) [`run_case`]:
 //! `Transport::send`, `lockout::Watch::observe`, [`judge_answer`] (the check catalogue) ->
@@ -18,6 +20,7 @@
 //! [`ReportBuilder`] -> `fold::finish` -> [`RunReport`] -> `Finished`.
 
 use super::fold::{self, ReportBuilder};
+use super::gate::{Pass, Scope};
 use super::lockout::{self, Watch};
 use super::work::{Done, Emitter, Judged, judge_answer, pool};
 use super::{RunPlan, probes, shrink, stateful};
@@ -97,11 +100,11 @@ async fn cases(plan: &Arc<RunPlan>, watch: &Arc<Watch>, emit: &Emitter<'_>, inte
     let workers = plan.concurrency.min(ids.len().max(1));
     let work = {
         let (plan, watch) = (plan.clone(), watch.clone());
-        move |slot: usize, id: CaseId| {
+        move |pass: Pass, id: CaseId| {
             let (plan, watch) = (plan.clone(), watch.clone());
             async move {
                 match plan.generator.case(id) {
-                    Some(case) => run_case(&plan, &watch, case, Position::new(slot, 0)).await,
+                    Some(case) => run_case(&plan, &watch, case, pass).await,
                     None => Vec::new(),
                 }
             }
@@ -134,12 +137,16 @@ async fn cases(plan: &Arc<RunPlan>, watch: &Arc<Watch>, emit: &Emitter<'_>, inte
     }
 }
 
-/// Sends one case and judges the answer (on a worker).
-async fn run_case(plan: &RunPlan, watch: &Watch, case: Case, position: Position) -> Vec<Done> {
+/// Sends one case (once the gate lets it: see `gate`) and judges the answer (on a worker).
+async fn run_case(plan: &RunPlan, watch: &Watch, case: Case, pass: Pass) -> Vec<Done> {
     let mut out = Vec::new();
     let phase = Phase::of(&case);
+    let position = Position::new(pass.job(), 0);
     let op = &plan.spec.operations[case.operation];
+    pass.enter(Scope::of(op, &case.request)).await;
     let outcome = plan.transport.send(&case.request, &plan.accept[case.operation], Credentials::Configured).await;
+    // The server has answered: later requests to the same state may go.
+    drop(pass);
     // Unwrapped once: the lockout watch and every check read it.
     let answer =
         outcome.result.as_ref().ok().map(|response| crate::model::envelope::effective(&case.request, response));

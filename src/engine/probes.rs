@@ -6,9 +6,12 @@
 //!
 //! Probes share the run's worker pool and concurrency: one at a time, a server that stalls
 //! requests without credentials cost two timeouts per secured operation. Their positions follow
-//! the cases', which keeps reports deterministic whatever order they finish in.
+//! the cases', which keeps reports deterministic whatever order they finish in, and the pool's
+//! gate sends those that may interact (an auth probe of a write, against a server that ignores
+//! credentials) in that order.
 
 use super::RunPlan;
+use super::gate::{Pass, Scope};
 use super::work::{Done, Emitter, Judged, judge, judge_answer, pool};
 use crate::check::AuthProbe;
 use crate::generate::{Case, CaseKind, CaseOrigin};
@@ -95,12 +98,12 @@ pub(super) async fn run(
     let first = plan.ids.len();
     let work = {
         let plan = plan.clone();
-        move |n: usize, job: ProbeJob| {
+        move |pass: Pass, job: ProbeJob| {
             let plan = plan.clone();
             async move {
                 match job {
-                    ProbeJob::Auth(op) => auth_probes(&plan, op, first + n).await,
-                    ProbeJob::UnknownId(op) => unknown_id_probe(&plan, op, first + n).await,
+                    ProbeJob::Auth(op) => auth_probes(&plan, op, first, pass).await,
+                    ProbeJob::UnknownId(op) => unknown_id_probe(&plan, op, first, pass).await,
                 }
             }
         }
@@ -110,7 +113,8 @@ pub(super) async fn run(
 
 /// Sends one valid request for an item that most likely does not exist; judged like any valid
 /// case, except that it is never expected to be accepted.
-async fn unknown_id_probe(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<Done> {
+async fn unknown_id_probe(plan: &RunPlan, op_index: usize, first: usize, pass: Pass) -> Vec<Done> {
+    let slot = first + pass.job();
     let op = &plan.spec.operations[op_index];
     let Some(request) = plan.generator.unknown_id_request(op_index, plan.seed) else { return Vec::new() };
     let case = Case {
@@ -122,7 +126,9 @@ async fn unknown_id_probe(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<D
         request,
         edge: None,
     };
+    pass.enter(Scope::of(op, &case.request)).await;
     let outcome = plan.transport.send(&case.request, &plan.accept[op_index], Credentials::Configured).await;
+    drop(pass);
     let failures = judge(plan, op, &case, &outcome, None);
     let status = outcome.result.as_ref().ok().map(|r| crate::model::envelope::effective(&case.request, r).status);
     vec![Judged::done(
@@ -139,7 +145,8 @@ async fn unknown_id_probe(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<D
 }
 
 /// Sends an operation's valid request without credentials, then with wrong ones.
-async fn auth_probes(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<Done> {
+async fn auth_probes(plan: &RunPlan, op_index: usize, first: usize, pass: Pass) -> Vec<Done> {
+    let slot = first + pass.job();
     let op = &plan.spec.operations[op_index];
     let Some(request) = plan.generator.valid_request(op_index, plan.seed, &[]) else { return Vec::new() };
     let case = Case {
@@ -151,6 +158,9 @@ async fn auth_probes(plan: &RunPlan, op_index: usize, slot: usize) -> Vec<Done> 
         request,
         edge: None,
     };
+    // A server that ignores credentials applies what these requests change: they are ordered
+    // as any request (see `gate`).
+    pass.enter(Scope::of(op, &case.request)).await;
     let mut out = Vec::new();
     for (n, (probe, credentials)) in
         [(AuthProbe::NoCredentials, Credentials::Omitted), (AuthProbe::WrongCredentials, Credentials::Wrong)]

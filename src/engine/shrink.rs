@@ -3,7 +3,9 @@
 //!
 //! Runs on the engine's task, one request at a time, after every other phase: what it sends
 //! depends on what the previous attempt showed. It changes a finding's example, never whether
-//! the finding exists.
+//! the finding exists. Its targets are the kept examples (the earliest of each finding) and
+//! the server's state is the one the gated pool left, so it shrinks the same way at any
+//! concurrency.
 
 use super::RunPlan;
 use super::work::{Emitter, judge};

@@ -5,6 +5,7 @@
 
 use super::RunPlan;
 use super::fold::ReportBuilder;
+use super::gate::{Gate, Pass};
 use super::lockout::Watch;
 use crate::check::{self, AuthProbe, Exchange};
 use crate::generate::Case;
@@ -16,7 +17,6 @@ use crate::spec::Operation;
 use crate::transport::Outcome;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Delivers events: to the report builder, then to the caller's sink.
 pub(super) struct Emitter<'s> {
@@ -121,6 +121,12 @@ impl Judged {
 /// The one worker pool: `workers` tasks take `jobs` in order (until `stop` says the credentials
 /// stopped working) and hand what they did to this task, which emits it (after `observe` sees
 /// it). A task that dies is a conform bug: the report says so and the rest goes on.
+///
+/// Each job gets its [`Pass`] through the run's conflict gate (`gate`): the job's number in
+/// the pool's order, and [`Pass::enter`], which the work calls with its request's scope before
+/// sending it, so that requests that may interact reach the server in the pool's order
+/// whatever the concurrency. Dropping the pass (the work is done, ended early or panicked)
+/// lets later jobs on.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn pool<J, W, F>(
     workers: usize,
@@ -133,22 +139,22 @@ pub(super) async fn pool<J, W, F>(
     mut observe: impl FnMut(&Done),
 ) where
     J: Copy + Send + Sync + 'static,
-    W: Fn(usize, J) -> F + Clone + Send + 'static,
+    W: Fn(Pass, J) -> F + Clone + Send + 'static,
     F: Future<Output = Vec<Done>> + Send + 'static,
 {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Done>();
-    let next = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(Gate::new(jobs.len()));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
-        let (jobs, next, stop, work, tx) = (jobs.clone(), next.clone(), stop.clone(), work.clone(), tx.clone());
+        let (jobs, gate, stop, work, tx) = (jobs.clone(), gate.clone(), stop.clone(), work.clone(), tx.clone());
         tasks.spawn(async move {
             loop {
                 if stop.as_ref().is_some_and(|w| w.stopped()) {
                     break;
                 }
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&job) = jobs.get(n) else { break };
-                for done in work(n, job).await {
+                let Some(pass) = gate.take() else { break };
+                let Some(&job) = jobs.get(pass.job()) else { break };
+                for done in work(pass, job).await {
                     // The receiver lives until every task has ended.
                     let _ = tx.send(done);
                 }

@@ -19,7 +19,6 @@ use axum::http::{HeaderName, HeaderValue};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 /// The running mock's shared, read-mostly data.
 pub(crate) struct App {
@@ -65,10 +64,6 @@ pub(crate) struct OpPlan {
     pub params: Vec<ParamPlan>,
     /// Required headers of each response (aligned with `Operation::responses`).
     pub required_headers: Vec<Vec<(HeaderName, HeaderValue)>>,
-    /// Requests routed here (for `drop-connection`).
-    pub requests: AtomicU64,
-    /// Valid requests (for `server-error`).
-    pub valid: AtomicU64,
 }
 
 /// The success answer of an operation.
@@ -422,8 +417,6 @@ fn plan_operation(op: &Operation, effect: Option<(Effect, usize)>, seed: u64) ->
         body_required: op.request_body.as_ref().is_some_and(|b| b.required),
         params: op.parameters.iter().map(ParamPlan::new).collect(),
         required_headers: op.responses.iter().map(|r| required_headers(r, seed)).collect(),
-        requests: AtomicU64::new(0),
-        valid: AtomicU64::new(0),
     }
 }
 

@@ -2,7 +2,9 @@
 //! conform's own checks can be shown to catch it (`conform mock --fault NAME`).
 //!
 //! A fault must be deterministic: one that fires "on some requests" picks them by a fixed rule
-//! (every 3rd request to an operation), never at random.
+//! on the request itself (one in 3, by a hash of what was sent: [`fires`]), never at random and
+//! never by arrival order, so that a concurrent run, which sends the same requests in another
+//! order, meets the same faults.
 
 use super::MockError;
 use std::fmt;
@@ -12,8 +14,22 @@ use std::time::Duration;
 /// How long `slow-response` holds every answer.
 pub const SLOW_DELAY: Duration = Duration::from_millis(250);
 
-/// Faults that fire "on some requests" fire on the 1st, 4th, 7th… request to an operation.
+/// Faults that fire "on some requests" fire on one request in this many ([`fires`]).
 pub(crate) const EVERY: u64 = 3;
+
+/// Whether `fault`, one that fires "on some requests", fires on this one: one request in
+/// [`EVERY`], picked by a stable hash of the fault and of what was sent (method, path and
+/// query as sent, body), so the same request meets the same fate whatever arrived before it.
+pub(crate) fn fires(fault: Fault, method: &str, target: &str, body: &[u8]) -> bool {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut h = 0xcbf2_9ce4_8422_2325 ^ u64::from(fault.bit());
+    for part in [method.as_bytes(), target.as_bytes(), body] {
+        h = part.iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME));
+        // A separator, so that moving bytes from one part to the next changes the hash.
+        h = (h ^ 0xff).wrapping_mul(PRIME);
+    }
+    crate::rng::mix(h).is_multiple_of(EVERY)
+}
 
 /// One way to break the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,7 +57,7 @@ pub enum Fault {
     AcceptBadGroupId,
     /// `reject-valid`: every valid request is answered 400.
     RejectValid,
-    /// `server-error`: every 3rd valid request to an operation is answered 500.
+    /// `server-error`: one valid request in 3 (by a hash of the request) is answered 500.
     ServerError,
     /// `state-not-persisted`: writes are answered as if applied but never stored.
     StateNotPersisted,
@@ -57,7 +73,7 @@ pub enum Fault {
     AuthNotEnforced,
     /// `undocumented-method-allowed`: an undocumented method on a documented path is answered 200, not 405.
     UndocumentedMethodAllowed,
-    /// `drop-connection`: every 3rd request to an operation gets no answer; the connection is closed.
+    /// `drop-connection`: one request in 3 (by a hash of the request) gets no answer; the connection is closed.
     DropConnection,
     /// `slow-response`: every answer is held for [`SLOW_DELAY`].
     SlowResponse,
@@ -153,7 +169,7 @@ impl Fault {
             Fault::ServerError => (
                 "server-error",
                 "not_a_server_error",
-                "every 3rd valid request to an operation is answered 500 (nothing is written)",
+                "one valid request in 3 (picked by a hash of the request) is answered 500 (nothing is written)",
             ),
             Fault::StateNotPersisted => (
                 "state-not-persisted",
@@ -191,7 +207,7 @@ impl Fault {
             Fault::DropConnection => (
                 "drop-connection",
                 "transport",
-                "every 3rd request to an operation gets no answer: the connection is closed",
+                "one request in 3 (picked by a hash of the request) gets no answer: the connection is closed",
             ),
             Fault::SlowResponse => ("slow-response", "max_response_time", "every answer is held for 250 ms"),
             Fault::ListIgnoresCreated => (
@@ -331,6 +347,26 @@ mod tests {
             assert_eq!((words[0], words[1]), (f.name(), f.check()));
             assert!(line.ends_with(f.description()));
         }
+    }
+
+    #[test]
+    fn some_request_faults_pick_one_request_in_three_by_its_content() {
+        let picked = |fault| {
+            (0..3000)
+                .filter(|i| fires(fault, "GET", &format!("/groups/{i:024x}/maintenanceWindow?envelope=false"), b""))
+                .count()
+        };
+        for fault in [Fault::ServerError, Fault::DropConnection] {
+            let n = picked(fault);
+            assert!((850..1150).contains(&n), "{fault}: {n} of 3000");
+        }
+        let (a, b) = (fires(Fault::ServerError, "PATCH", "/w", b"{}"), fires(Fault::ServerError, "PATCH", "/w", b"{}"));
+        assert_eq!(a, b, "the same request, the same fate");
+        let differs = (0..64).any(|i| {
+            let target = format!("/w/{i}");
+            fires(Fault::ServerError, "GET", &target, b"") != fires(Fault::DropConnection, "GET", &target, b"")
+        });
+        assert!(differs, "each fault picks its own requests");
     }
 
     #[test]

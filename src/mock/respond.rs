@@ -6,7 +6,7 @@
 use super::app::{App, OpPlan, ResourcePlan};
 use super::auth::Verdict;
 use super::errors::{self, FieldError, Problem};
-use super::fault::{EVERY, Fault};
+use super::fault::{Fault, fires};
 use super::negotiate;
 use super::state::{Entry, Snapshot, complete, now_rfc3339};
 use super::validate::{self, Inputs};
@@ -16,7 +16,6 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 /// Request bodies above this many bytes are answered 413.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -101,8 +100,8 @@ impl App {
         };
         let plan = &self.ops[index];
         let op = &self.spec.operations[index];
-        if self.faults.has(Fault::DropConnection) && plan.requests.fetch_add(1, Ordering::Relaxed).is_multiple_of(EVERY)
-        {
+        let sent_body = req.body.as_deref().unwrap_or_default();
+        if self.faults.has(Fault::DropConnection) && fires(Fault::DropConnection, req.method, req.target, sent_body) {
             return Answer { status: 500, headers: Vec::new(), body: Bytes::new(), drop_connection: true };
         }
         let ctx = self.ctx(Some(index), &query);
@@ -199,7 +198,7 @@ impl App {
             let detail = "The request is not valid.";
             return self.error(ctx, Problem::new(400, "VALIDATION_ERROR", detail));
         }
-        if self.faults.has(Fault::ServerError) && plan.valid.fetch_add(1, Ordering::Relaxed).is_multiple_of(EVERY) {
+        if self.faults.has(Fault::ServerError) && fires(Fault::ServerError, req.method, req.target, sent_body) {
             return self.error(ctx, Problem::new(500, "UNEXPECTED_ERROR", "Unexpected error."));
         }
         let vars: Vec<(String, String)> = vars.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();

@@ -6,8 +6,9 @@
 //! The snapshot is the terminal report without colour, with the target, ports, times and
 //! durations redacted. Each test runs twice and compares the two renderings before
 //! snapshotting, so a snapshot that could flicker fails here first. Runs are narrowed to one
-//! operation, a few random cases and one connection (faults that fire "every 3rd request" then
-//! fire on the same requests every time), so the module takes seconds.
+//! operation, a few random cases and one connection (faults that fire on one request in 3 pick
+//! it by the request's content, so they fire on the same requests every time), so the module
+//! takes seconds.
 
 use conform::check::CheckName;
 use conform::engine::{RunConfig, Target, run};
@@ -210,7 +211,7 @@ async fn reject_valid_is_caught() {
 
 #[tokio::test]
 async fn server_error_is_caught() {
-    Scenario::atlas(Fault::ServerError, "getGroupMaintenanceWindow").assert_caught().await;
+    Scenario::atlas(Fault::ServerError, "updateGroupMaintenanceWindow").assert_caught().await;
 }
 
 /// The state faults need sequences (write, then the matching read), so their runs cover every

@@ -6,6 +6,7 @@ mod ci_examples;
 mod cli;
 mod cli_errors;
 mod coverage;
+mod determinism;
 mod diff;
 mod diff_gate;
 mod example_app;
