@@ -1097,16 +1097,8 @@ impl<'p> Sequence<'p> {
                 && let Ok(body) = serde_json::from_slice::<Value>(&response.body)
                 && serves(&body, owner, resource, id)
             {
-                self.filed = Some(read);
-                return Err(leak(
-                    format!(
-                        "{} {} {label} answered {} with the item {id} created under {owner_at}",
-                        self.op(read).method,
-                        self.op(read).id,
-                        response.status
-                    ),
-                    &format!("read_{way}"),
-                ));
+                let what = format!("answered {} with the item {id} created under {owner_at}", response.status);
+                return Err(self.leaked(read, label, &what, &format!("read_{way}")));
             }
         }
         if let Some(u) = update
@@ -1121,16 +1113,11 @@ impl<'p> Sequence<'p> {
                 if (200..300).contains(&now.status)
                     && now.body.as_ref().is_some_and(|b| !changes(&written, b, resource))
                 {
-                    self.filed = Some(u);
-                    return Err(leak(
-                        format!(
-                            "{} {} {label} changed the item {id} created under {owner_at}: its read there now shows {}",
-                            self.op(u).method,
-                            self.op(u).id,
-                            compact(&written)
-                        ),
-                        &format!("update_{way}"),
-                    ));
+                    let what = format!(
+                        "changed the item {id} created under {owner_at}: its read there now shows {}",
+                        compact(&written)
+                    );
+                    return Err(self.leaked(u, label, &what, &format!("update_{way}")));
                 }
             }
         }
@@ -1141,16 +1128,11 @@ impl<'p> Sequence<'p> {
             if outcome.result.as_ref().is_ok_and(|r| (200..300).contains(&r.status)) {
                 let now = self.read(read).await?;
                 if matches!(now.status, 404 | 410) {
-                    self.filed = Some(d);
-                    return Err(leak(
-                        format!(
-                            "{} {} {label} removed the item {id} created under {owner_at}: its read there answers {}",
-                            self.op(d).method,
-                            self.op(d).id,
-                            now.status
-                        ),
-                        &format!("delete_{way}"),
-                    ));
+                    let what = format!(
+                        "removed the item {id} created under {owner_at}: its read there answers {}",
+                        now.status
+                    );
+                    return Err(self.leaked(d, label, &what, &format!("delete_{way}")));
                 }
             }
         }
@@ -1222,6 +1204,12 @@ impl<'p> Sequence<'p> {
             }
         }
         Ok(())
+    }
+
+    /// An `object_ownership` failure of `op`'s step, filed under `op`: "METHOD opId {label} {what}".
+    fn leaked(&mut self, op: usize, label: &str, what: &str, way: &str) -> Stop {
+        self.filed = Some(op);
+        leak(format!("{} {} {label} {what}", self.op(op).method, self.op(op).id), way)
     }
 
     /// Why an ownership probe cannot run: no other parent to draw, and no second tenant.

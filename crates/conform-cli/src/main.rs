@@ -141,27 +141,48 @@ struct ProxyArgs {
     /// Fail on warning-level findings too.
     #[arg(long)]
     strict: bool,
+    #[command(flatten)]
+    reports: ReportArgs,
+}
+
+/// The report flags `run` and `proxy` share.
+#[derive(Args)]
+struct ReportArgs {
     /// Write the JSON report to this file.
     #[arg(long, value_name = "FILE.json")]
     report: Option<PathBuf>,
     /// Write a JUnit XML report to this file.
     #[arg(long, value_name = "FILE.xml")]
     junit: Option<PathBuf>,
+    /// Show the full contract coverage table (every operation, every status, parameter and property).
+    #[arg(long)]
+    coverage: bool,
+    /// Write the contract coverage as one self-contained HTML page to this file.
+    #[arg(long, value_name = "FILE.html")]
+    coverage_html: Option<PathBuf>,
     /// Write each finding as an insta snapshot here; committed snapshots are the baseline.
     #[arg(long, value_name = "DIR", default_value = "snapshots")]
     snapshot_dir: PathBuf,
     /// Write no snapshots (every finding then counts as new).
     #[arg(long)]
     no_snapshots: bool,
-    /// Output on stdout, once stopped.
+    /// Output on stdout: the terminal report or the JSON report.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Show the full contract coverage table of the traffic seen.
-    #[arg(long)]
-    coverage: bool,
-    /// Write the contract coverage of the traffic seen as one self-contained HTML page to this file.
-    #[arg(long, value_name = "FILE.html")]
-    coverage_html: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    fn outputs(&self) -> Outputs<'_> {
+        Outputs {
+            format: self.format,
+            report: self.report.as_deref(),
+            junit: self.junit.as_deref(),
+            snapshot_dir: &self.snapshot_dir,
+            no_snapshots: self.no_snapshots,
+            coverage: self.coverage,
+            coverage_html: self.coverage_html.as_deref(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -293,30 +314,11 @@ struct RunArgs {
     /// Do not verify TLS certificates at all (the report says so).
     #[arg(long)]
     insecure: bool,
-    /// Write the JSON report to this file.
-    #[arg(long, value_name = "FILE.json")]
-    report: Option<PathBuf>,
-    /// Write a JUnit XML report to this file.
-    #[arg(long, value_name = "FILE.xml")]
-    junit: Option<PathBuf>,
-    /// Show the full contract coverage table (every operation, every status, parameter and property).
-    #[arg(long)]
-    coverage: bool,
-    /// Write the contract coverage as one self-contained HTML page to this file.
-    #[arg(long, value_name = "FILE.html")]
-    coverage_html: Option<PathBuf>,
-    /// Write each finding as an insta snapshot here; committed snapshots are the baseline.
-    #[arg(long, value_name = "DIR", default_value = "snapshots")]
-    snapshot_dir: PathBuf,
-    /// Write no snapshots (every finding then counts as new).
-    #[arg(long)]
-    no_snapshots: bool,
     /// With no --target: seed this fault into the embedded mock (repeatable; see conform mock --list-faults).
     #[arg(long = "mock-fault", value_name = "NAME", value_parser = fault)]
     mock_faults: Vec<conform::mock::Fault>,
-    /// Output on stdout.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    #[command(flatten)]
+    reports: ReportArgs,
 }
 
 #[derive(Args)]
@@ -540,15 +542,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
     })?;
 
     let checks: Vec<CheckName> = CheckSet::select(&args.checks, &args.exclude_checks).iter().collect();
-    let outputs = Outputs {
-        format: args.format,
-        report: args.report.as_deref(),
-        junit: args.junit.as_deref(),
-        snapshot_dir: &args.snapshot_dir,
-        no_snapshots: args.no_snapshots,
-        coverage: args.coverage,
-        coverage_html: args.coverage_html.as_deref(),
-    };
+    let outputs = args.reports.outputs();
     let failed = report.failed();
     write_reports(&report, &outputs, &checks, report.run_error(), failed)
 }
@@ -683,15 +677,7 @@ fn proxy_command(args: ProxyArgs) -> anyhow::Result<i32> {
         anyhow::Ok(report)
     })?;
     report.strict = args.strict;
-    let outputs = Outputs {
-        format: args.format,
-        report: args.report.as_deref(),
-        junit: args.junit.as_deref(),
-        snapshot_dir: &args.snapshot_dir,
-        no_snapshots: args.no_snapshots,
-        coverage: args.coverage,
-        coverage_html: args.coverage_html.as_deref(),
-    };
+    let outputs = args.reports.outputs();
     let failed = conform::proxy::fails(&report, fail_on);
     let run_error = report.errors.first().cloned();
     write_reports(&report, &outputs, &conform::proxy::checks(), run_error, failed)
