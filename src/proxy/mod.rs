@@ -191,8 +191,8 @@ fn server_checks() -> CheckSet {
     .fold(CheckSet::none(), CheckSet::with)
 }
 
-/// The checks the proxy judges with, in report order: the server's ([`server_checks`]) and
-/// the client's ([`CheckName::is_client_side`]); what `--junit` lists.
+/// The checks the proxy judges with, in report order: the server's (those of `run` that judge one
+/// exchange) and the client's ([`CheckName::is_client_side`]); what `--junit` lists.
 pub fn checks() -> Vec<CheckName> {
     let server = server_checks();
     CheckName::ALL.into_iter().filter(|c| c.is_client_side() || server.contains(*c)).collect()
