@@ -171,20 +171,6 @@ struct ReportArgs {
     format: Format,
 }
 
-impl ReportArgs {
-    fn outputs(&self) -> Outputs<'_> {
-        Outputs {
-            format: self.format,
-            report: self.report.as_deref(),
-            junit: self.junit.as_deref(),
-            snapshot_dir: &self.snapshot_dir,
-            no_snapshots: self.no_snapshots,
-            coverage: self.coverage,
-            coverage_html: self.coverage_html.as_deref(),
-        }
-    }
-}
-
 #[derive(Args)]
 struct RunArgs {
     /// Swagger 2.0 or OpenAPI 3.x document: a file path or an http(s) URL.
@@ -542,22 +528,8 @@ fn run_command(args: RunArgs) -> anyhow::Result<i32> {
     })?;
 
     let checks: Vec<CheckName> = CheckSet::select(&args.checks, &args.exclude_checks).iter().collect();
-    let outputs = args.reports.outputs();
     let failed = report.failed();
-    write_reports(&report, &outputs, &checks, report.run_error(), failed)
-}
-
-/// Where a finished run's (or proxy's) report goes.
-struct Outputs<'a> {
-    format: Format,
-    report: Option<&'a std::path::Path>,
-    junit: Option<&'a std::path::Path>,
-    snapshot_dir: &'a std::path::Path,
-    no_snapshots: bool,
-    /// `--coverage`: the full coverage table instead of the compact one.
-    coverage: bool,
-    /// `--coverage-html FILE`.
-    coverage_html: Option<&'a std::path::Path>,
+    write_reports(&report, &args.reports, &checks, report.run_error(), failed)
 }
 
 /// Prints and writes the report (terminal or JSON on stdout, `--report`, `--junit` with
@@ -565,7 +537,7 @@ struct Outputs<'a> {
 /// when not `failed`, else 1 unless every finding matches a committed snapshot.
 fn write_reports(
     report: &conform::model::RunReport,
-    out: &Outputs<'_>,
+    out: &ReportArgs,
     checks: &[CheckName],
     run_error: Option<String>,
     failed: bool,
@@ -582,15 +554,15 @@ fn write_reports(
         }
         Format::Json => println!("{}", report::json::render(report)),
     }
-    if let Some(path) = out.report {
+    if let Some(path) = &out.report {
         std::fs::write(path, report::json::render(report))
             .with_context(|| format!("failed to write --report {}", path.display()))?;
     }
-    if let Some(path) = out.coverage_html {
+    if let Some(path) = &out.coverage_html {
         std::fs::write(path, report::html::render(report))
             .with_context(|| format!("failed to write --coverage-html {}", path.display()))?;
     }
-    if let Some(path) = out.junit {
+    if let Some(path) = &out.junit {
         std::fs::write(path, report::junit::render(report, checks))
             .with_context(|| format!("failed to write --junit {}", path.display()))?;
     }
@@ -604,7 +576,7 @@ fn write_reports(
     if out.no_snapshots {
         return Ok(exit::FINDINGS);
     }
-    let outcome = report::snapshot::write(report, out.snapshot_dir)?;
+    let outcome = report::snapshot::write(report, &out.snapshot_dir)?;
     if outcome.has_unaccepted() {
         eprintln!(
             "{} new and {} changed findings written as {}/*.snap.new (accept them with `cargo insta review`)",
@@ -677,10 +649,9 @@ fn proxy_command(args: ProxyArgs) -> anyhow::Result<i32> {
         anyhow::Ok(report)
     })?;
     report.strict = args.strict;
-    let outputs = args.reports.outputs();
     let failed = conform::proxy::fails(&report, fail_on);
     let run_error = report.errors.first().cloned();
-    write_reports(&report, &outputs, &conform::proxy::checks(), run_error, failed)
+    write_reports(&report, &args.reports, &conform::proxy::checks(), run_error, failed)
 }
 
 /// A library error with the flag it concerns in front, where one does: the library speaks of
