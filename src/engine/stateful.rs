@@ -1031,12 +1031,7 @@ impl<'p> Sequence<'p> {
         delete: Option<usize>,
     ) -> Result<(), Stop> {
         let Some(resource) = self.resource(create) else { return Ok(()) };
-        let parents = self.parents(read, resource);
-        let other = self.other_parents(read, &parents);
-        let tenant = self.plan.transport.auth.has_other();
-        if other.is_none() && !tenant {
-            return Err(self.no_intruder(read, &parents));
-        }
+        let Reach { parents, other, tenant } = self.reach(read, resource)?;
         let Some((id, _, what)) = self.create_item(create, read, resource).await? else { return Ok(()) };
         let owner = self.read_ok(read, &what).await?;
         let owner_at = describe(&self.fixed, &parents);
@@ -1143,12 +1138,7 @@ impl<'p> Sequence<'p> {
     /// writing A's must leave B's as it was, and a second tenant must not read A's.
     async fn singleton_ownership(&mut self, write: usize, read: usize) -> Result<(), Stop> {
         let Some(resource) = self.resource(write) else { return Ok(()) };
-        let parents = self.parents(read, resource);
-        let other = self.other_parents(read, &parents);
-        let tenant = self.plan.transport.auth.has_other();
-        if other.is_none() && !tenant {
-            return Err(self.no_intruder(read, &parents));
-        }
+        let Reach { parents, other, tenant } = self.reach(read, resource)?;
         // B as it was, where it can be read at all (a made-up parent is usually refused).
         let mut before_other = None;
         if let Some(other) = &other {
@@ -1212,6 +1202,18 @@ impl<'p> Sequence<'p> {
         leak(format!("{} {} {label} {what}", self.op(op).method, self.op(op).id), way)
     }
 
+    /// Who can intrude on an item of `read`: another parent drawn for its parent parameters,
+    /// and the second tenant; why the probe cannot run when neither can.
+    fn reach(&self, read: usize, resource: &Resource) -> Result<Reach, Stop> {
+        let parents = self.parents(read, resource);
+        let other = self.other_parents(read, &parents);
+        let tenant = self.plan.transport.auth.has_other();
+        if other.is_none() && !tenant {
+            return Err(self.no_intruder(read, &parents));
+        }
+        Ok(Reach { parents, other, tenant })
+    }
+
     /// Why an ownership probe cannot run: no other parent to draw, and no second tenant.
     fn no_intruder(&self, read: usize, parents: &[String]) -> Stop {
         let why = if parents.is_empty() {
@@ -1272,6 +1274,16 @@ enum Listed {
     },
     /// Cannot be told (why, for the run's notes).
     Unknown(String),
+}
+
+/// Who an ownership probe can intrude as ([`Sequence::reach`]).
+struct Reach {
+    /// The path parameters that name the owner.
+    parents: Vec<String>,
+    /// The sequence's path values with the parents drawn anew, when a draw differs.
+    other: Option<Vec<(String, Value)>>,
+    /// Whether a second tenant's credentials are set.
+    tenant: bool,
 }
 
 /// Who intrudes on an owner's item, and how a failure names it.
