@@ -996,6 +996,8 @@ async fn a_guessed_list_that_forgets_items_is_a_note_not_a_finding() {
         assert!(report.findings.is_empty(), "forgets={forgets}: {:#?}", report.findings);
         let noted = report.warnings.iter().any(|w| w.contains("listWidgets did not show the item"));
         assert_eq!(noted, forgets, "{:#?}", report.warnings);
+        let list = report.operations.iter().find(|o| o.operation == "listWidgets").unwrap();
+        assert_eq!(list.checks.contains(&CheckName::StatefulConformance), !forgets, "the list was followed: {list:?}");
     }
 }
 
