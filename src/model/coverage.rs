@@ -16,7 +16,7 @@
 use super::case::{Body, Case, CaseKind, Location, Request};
 use crate::spec::{Operation, ParamLocation, StatusSpec};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -237,46 +237,11 @@ fn broken(op: &Operation, location: &Location) -> Option<Broken> {
     }
 }
 
-/// The schema nodes that name the body's top-level properties, in order: for each documented
-/// request media type, its schema and the members of a top-level `allOf`, `anyOf` or `oneOf`.
-/// At most 16 nodes, so that a hostile spec cannot make this slow.
-fn property_nodes(op: &Operation, mut each: impl FnMut(&Map<String, Value>) -> bool) {
-    let Some(body) = &op.request_body else { return };
-    let mut visited = 0;
-    for media in &body.content {
-        let Some(schema) = &media.schema else { continue };
-        let root = schema.resolve(schema.value());
-        let members = ["allOf", "anyOf", "oneOf"]
-            .iter()
-            .filter_map(|k| root.get(*k).and_then(Value::as_array))
-            .flatten()
-            .map(|m| schema.resolve(m));
-        for node in std::iter::once(root).chain(members) {
-            if visited == 16 {
-                return;
-            }
-            visited += 1;
-            if let Some(props) = node.get("properties").and_then(Value::as_object)
-                && !each(props)
-            {
-                return;
-            }
-        }
-    }
-}
-
-/// The position of a top-level body property: its first place in the concatenation of
-/// [`property_nodes`]' property names (later repeats of a name are never used).
+/// The position of a top-level body property: its first place among the body's
+/// [`top_level_properties`](crate::spec::RequestBodySpec::top_level_properties) (later
+/// repeats of a name are never used).
 fn property_position(op: &Operation, name: &str) -> Option<usize> {
-    let (mut offset, mut found) = (0, None);
-    property_nodes(op, |props| {
-        match props.keys().position(|k| k == name) {
-            Some(i) => found = Some(offset + i),
-            None => offset += props.len(),
-        }
-        found.is_none()
-    });
-    found
+    op.request_body.as_ref()?.top_level_properties().iter().position(|k| k == name)
 }
 
 /// Every documented response media type, in order (repeats included: positions count them).
@@ -401,25 +366,23 @@ impl OperationCoverage {
             .collect();
         let mut body_properties: Vec<Exercised> = Vec::new();
         let mut properties = Vec::new();
-        property_nodes(op, |props| {
-            for name in props.keys() {
-                let index = match body_properties.iter().position(|e| e.name == *name) {
-                    Some(i) => i,
-                    None => {
-                        body_properties.push(Exercised {
-                            name: name.clone(),
-                            location: None,
-                            required: false,
-                            valid: 0,
-                            invalid: 0,
-                        });
-                        body_properties.len() - 1
-                    }
-                };
-                properties.push(index);
-            }
-            true
-        });
+        let names = op.request_body.as_ref().map_or(&[][..], |b| b.top_level_properties());
+        for name in names {
+            let index = match body_properties.iter().position(|e| e.name == *name) {
+                Some(i) => i,
+                None => {
+                    body_properties.push(Exercised {
+                        name: name.clone(),
+                        location: None,
+                        required: false,
+                        valid: 0,
+                        invalid: 0,
+                    });
+                    body_properties.len() - 1
+                }
+            };
+            properties.push(index);
+        }
         if properties.len() > TRACKED {
             untracked += properties.len() - TRACKED;
             properties.truncate(TRACKED);

@@ -356,6 +356,42 @@ pub struct RequestBodySpec {
     pub content: Vec<MediaTypeSpec>,
     /// Pointer of the request body object (after `$ref` resolution).
     pub pointer: String,
+    /// [`RequestBodySpec::top_level_properties`], worked out on first use.
+    pub(crate) properties: std::sync::OnceLock<Vec<String>>,
+}
+
+impl RequestBodySpec {
+    /// The names of the body's top-level properties, in order: for each documented media type,
+    /// its schema's `properties` and those of the members of a top-level `allOf`, `anyOf` or
+    /// `oneOf`, concatenated (a name repeated in several places appears each time, so a
+    /// position counts every place before it). At most 16 schema nodes are read, so that a
+    /// hostile spec cannot make this slow. Worked out once and kept: coverage asks it for every
+    /// request.
+    pub fn top_level_properties(&self) -> &[String] {
+        self.properties.get_or_init(|| {
+            let mut names = Vec::new();
+            let mut visited = 0;
+            for media in &self.content {
+                let Some(schema) = &media.schema else { continue };
+                let root = schema.resolve(schema.value());
+                let members = ["allOf", "anyOf", "oneOf"]
+                    .iter()
+                    .filter_map(|k| root.get(*k).and_then(Value::as_array))
+                    .flatten()
+                    .map(|m| schema.resolve(m));
+                for node in std::iter::once(root).chain(members) {
+                    if visited == 16 {
+                        return names;
+                    }
+                    visited += 1;
+                    if let Some(props) = node.get("properties").and_then(Value::as_object) {
+                        names.extend(props.keys().cloned());
+                    }
+                }
+            }
+            names
+        })
+    }
 }
 
 /// A response key: an exact code, an `NXX` range or `default`.

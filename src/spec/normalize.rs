@@ -511,6 +511,7 @@ impl Ctx<'_> {
             required: body.required,
             content: self.media_types(raw, &at, Direction::Request),
             pointer: at,
+            properties: std::sync::OnceLock::new(),
         })
     }
 
