@@ -56,42 +56,71 @@
 //! otherwise whether they conflict), or while a conflicting one is in flight.
 
 use crate::generate::Request;
-use crate::spec::Operation;
+use crate::spec::{Operation, PathTemplate};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::Notify;
+
+/// The most path values a [`Scope`] keeps; a request with more is taken to touch anything.
+const MAX_VALUES: usize = 8;
 
 /// What a request may touch: whether it may change state, and the path values it addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Scope {
     /// The method may change state (not GET, HEAD, OPTIONS or TRACE).
     writes: bool,
-    /// The path-parameter values as sent; `None`: it may touch anything (no path parameter,
-    /// or a path that does not match the template).
-    values: Option<Vec<String>>,
+    /// Hashes of the path-parameter values as sent, ASCII case folded (the first `len`);
+    /// `None`: it may touch anything (no path parameter, more than [`MAX_VALUES`], or a path
+    /// that does not match the template). Two values with the same hash are taken to be the
+    /// same: a collision only orders two requests that need not be, never the reverse.
+    values: Option<([u64; MAX_VALUES], usize)>,
+}
+
+/// FNV-1a of a value with its ASCII letters lower-cased: equal for values that are equal
+/// without regard to ASCII case. Computed per request, so cheaper than SipHash on purpose; it
+/// need not resist attacks (a collision only costs concurrency).
+fn fold_hash(value: &str) -> u64 {
+    value
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3))
 }
 
 impl Scope {
     /// The scope of `request`, sent to `op`.
     pub(super) fn of(op: &Operation, request: &Request) -> Scope {
         let writes = request.method.is_mutating();
-        let values = op
-            .template
-            .matches(&request.path)
-            .map(|vars| vars.into_iter().map(|(_, value)| value).collect::<Vec<String>>())
-            .filter(|values| !values.is_empty());
+        let segments: Vec<&str> = PathTemplate::split(&request.path).collect();
+        let mut found = Vec::new();
+        let values =
+            (op.template.match_into(&segments, &mut found) && (1..=MAX_VALUES).contains(&found.len())).then(|| {
+                let mut hashes = [0; MAX_VALUES];
+                for (slot, (_, value)) in hashes.iter_mut().zip(&found) {
+                    *slot = fold_hash(value);
+                }
+                (hashes, found.len())
+            });
         Scope { writes, values }
+    }
+
+    /// A scope from values (tests).
+    #[cfg(test)]
+    fn with(writes: bool, values: &[&str]) -> Scope {
+        let mut hashes = [0; MAX_VALUES];
+        for (slot, value) in hashes.iter_mut().zip(values) {
+            *slot = fold_hash(value);
+        }
+        Scope { writes, values: (!values.is_empty()).then_some((hashes, values.len())) }
     }
 
     /// A request that reads these path values (tests).
     #[cfg(test)]
     fn read(values: &[&str]) -> Scope {
-        Scope { writes: false, values: Some(values.iter().map(|v| (*v).to_owned()).collect()) }
+        Scope::with(false, values)
     }
 
     /// A request that may change what these path values address; none: anything (tests).
     #[cfg(test)]
     fn write(values: &[&str]) -> Scope {
-        Scope { writes: true, values: (!values.is_empty()).then(|| values.iter().map(|v| (*v).to_owned()).collect()) }
+        Scope::with(true, values)
     }
 
     /// Whether two requests may interact (see the module's doc).
@@ -100,7 +129,7 @@ impl Scope {
             return false;
         }
         match (&self.values, &other.values) {
-            (Some(mine), Some(theirs)) => mine.iter().any(|a| theirs.iter().any(|b| a.eq_ignore_ascii_case(b))),
+            (Some((mine, m)), Some((theirs, t))) => mine[..*m].iter().any(|a| theirs[..*t].contains(a)),
             _ => true,
         }
     }
