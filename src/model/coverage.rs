@@ -444,7 +444,12 @@ impl OperationCoverage {
             }
             Intent::Invalid(kind) => {
                 self.invalid += 1;
-                *self.invalid_kinds.entry(kind.to_string()).or_default() += 1;
+                match self.invalid_kinds.get_mut(&**kind) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.invalid_kinds.insert(kind.to_string(), 1);
+                    }
+                }
                 true
             }
             Intent::Unknown => false,
