@@ -695,8 +695,7 @@ fn build_request(direct: &Direct, sent: &Sent) -> Result<hyper::Request<Full<Byt
 /// would: the common case, a path of plain characters without dot segments, is taken as it
 /// is; anything else goes through the URL parser.
 fn origin_form(url: &str) -> Option<hyper::Uri> {
-    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-    let target = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    let target = path_and_query(url);
     let plain = target.bytes().all(|b| {
         b.is_ascii_alphanumeric()
             || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+')
@@ -726,12 +725,16 @@ fn retry_after(value: Option<&str>) -> Option<Duration> {
     Some(when.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
-fn path_and_query(url: &str) -> String {
-    let after_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    match after_scheme.find('/') {
-        Some(i) => after_scheme[i..].to_owned(),
-        None => "/".to_owned(),
-    }
+fn path_and_query(url: &str) -> &str {
+    let after_scheme = after_scheme(url);
+    after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
+}
+
+/// `url` after its `scheme://`, or the whole of it when it has none. A byte scan: the general
+/// substring search sets up a searcher per call, and this runs for every request.
+fn after_scheme(url: &str) -> &str {
+    let bytes = url.as_bytes();
+    (0..bytes.len().saturating_sub(2)).find(|&i| &bytes[i..i + 3] == b"://").map_or(url, |i| &url[i + 3..])
 }
 
 fn classify(e: &reqwest::Error) -> TransportFailure {
