@@ -497,3 +497,48 @@ fn specs_load_from_urls_with_relative_refs_resolved_against_the_url() {
     drop(server);
     drop(runtime);
 }
+
+#[test]
+fn top_level_body_properties_follow_media_types_and_composition_members_in_order() {
+    let spec = Spec::from_value(
+        "t.yaml",
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/w": {"post": {
+                "operationId": "w",
+                "requestBody": {"content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/W"}},
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"b": {}, "z": {}}}}
+                }},
+                "responses": {"200": {"description": "ok"}}
+            }}},
+            "components": {"schemas": {
+                "Base": {"type": "object", "properties": {"a": {}, "b": {}}},
+                "W": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"c": {}}}], "properties": {"d": {}}}
+            }}
+        }),
+    )
+    .unwrap();
+    let body = spec.operation("w").and_then(|o| o.request_body.as_ref()).expect("a body");
+    // The root first, then each allOf member (through its $ref), then the next media type;
+    // a repeated name stays, so positions count every place before them.
+    assert_eq!(body.top_level_properties(), ["d", "a", "b", "c", "b", "z"]);
+    assert!(std::ptr::eq(body.top_level_properties(), body.top_level_properties()), "worked out once");
+    let none = doc(json!({"/n": {"get": {"operationId": "n", "responses": {"200": {"description": "ok"}}}}}));
+    assert!(none.operation("n").unwrap().request_body.is_none());
+}
+
+#[test]
+fn top_level_body_properties_read_at_most_sixteen_schema_nodes() {
+    let members: Vec<serde_json::Value> = (0..40).map(|i| json!({"properties": {format!("p{i}"): {}}})).collect();
+    let spec = doc(json!({"/w": {"post": {
+        "operationId": "w",
+        "requestBody": {"content": {"application/json": {"schema": {"anyOf": members}}}},
+        "responses": {"200": {"description": "ok"}}
+    }}}));
+    let body = spec.operation("w").and_then(|o| o.request_body.as_ref()).expect("a body");
+    // The root (no properties of its own) and 15 members.
+    let want: Vec<String> = (0..15).map(|i| format!("p{i}")).collect();
+    assert_eq!(body.top_level_properties(), want);
+}
