@@ -12,7 +12,8 @@ use crate::model::case::{Body, Case, CaseKind, CaseOrigin, Location, Mutation, R
 use crate::rng::mix;
 use crate::spec::params::{Serialized, serialize};
 use crate::spec::{
-    FindingKind, MediaTypeSpec, Method, Operation, ParamLocation, ParamStyle, ParameterSpec, Spec, SpecFinding, media,
+    FindingKind, MediaTypeSpec, Method, Operation, ParamLocation, ParamStyle, ParameterSpec, PathTemplate, Spec,
+    SpecFinding, media,
 };
 use proptest::prelude::*;
 use proptest::strategy::{SBoxedStrategy, ValueTree};
@@ -571,12 +572,14 @@ impl OpPlan {
             // `{name}` segment of this path matches another template's variable as any value.)
             // And a method another template of the same shape documents may be routed there
             // (`/a/{id}` GET beside `/a/{name}` POST): no probe can say it is unsupported.
+            let segments: Vec<&str> = PathTemplate::split(&op.path).collect();
+            let mut found = Vec::new();
             let documented: Vec<Method> = spec
                 .operations
                 .iter()
                 .filter(|o| {
                     o.path == op.path
-                        || o.template.matches(&op.path).is_some()
+                        || o.template.match_into(&segments, &mut found)
                         || may_overlap(&o.template, &op.template)
                 })
                 .map(|o| o.method)
