@@ -188,15 +188,19 @@ impl Spec {
     /// path). Returns the best template's operations with the raw variable values; more literal
     /// text wins (`/a/me` over `/a/{id}`).
     pub fn route(&self, path: &str) -> Option<Route<'_>> {
-        let (template, params) = self
+        // One split and one buffer for every template; only the winner's values are copied.
+        let segments: Vec<&str> = PathTemplate::split(path).collect();
+        let mut found = Vec::new();
+        let best = self
             .operations
             .iter()
-            .filter_map(|op| op.template.matches(path).map(|values| (op, values)))
+            .filter(|op| op.template.match_into(&segments, &mut found))
             // Most literal text wins; on a tie the first in document order.
             .rev()
-            .max_by_key(|(op, _)| op.template.literal_len())
-            .map(|(op, values)| (op.path.as_str(), values))?;
-        Some(Route { operations: self.operations.iter().filter(|o| o.path == template).collect(), params })
+            .max_by_key(|op| op.template.literal_len())?;
+        best.template.match_into(&segments, &mut found);
+        let params = found.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
+        Some(Route { operations: self.operations.iter().filter(|o| o.path == best.path).collect(), params })
     }
 }
 
