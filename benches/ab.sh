@@ -11,17 +11,17 @@
 # environment passes through to throughput.sh (ROUNDS, DURATION, CASES, CONCURRENCY, INSTALL;
 # STEPS defaults to 1 here).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-
 if [ $# -ne 1 ]; then
   echo "usage: bash benches/ab.sh OTHER-CONFORM-BINARY | GIT-REVISION" >&2
   exit 2
 fi
 other=$1
-if [ -f "$other" ] && [ -x "$other" ]; then
-  base=$(realpath "$other")
-else
+base=""
+if [ -f "$other" ] && [ -x "$other" ]; then base=$(realpath "$other"); fi
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+if [ -z "$base" ]; then
   rev=$(git rev-parse --verify --quiet "$other^{commit}") || {
     echo "'$other' is neither an executable file nor a git revision" >&2
     exit 2

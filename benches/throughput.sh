@@ -49,6 +49,8 @@
 # Every server started here listens on 127.0.0.1 and is stopped on exit; every load loop is
 # bounded in time or count, and every run is under `timeout`.
 set -euo pipefail
+# BASE may be given relative to the caller's directory.
+if [ -n "${BASE:-}" ] && [ -e "$BASE" ]; then BASE=$(realpath "$BASE"); fi
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
