@@ -7,7 +7,8 @@
 #
 # A revision is exported with `git archive` (no worktree, no checkout) into target/ab/src-REV
 # and built there with `cargo build --release --locked --bin conform` and its own target
-# directory, target/ab/target (kept, so the next build is incremental). The rest of the
+# directory, target/ab/target (first a copy of target/release, so the dependencies are not
+# compiled again; kept, so the next build is incremental). The rest of the
 # environment passes through to throughput.sh (ROUNDS, DURATION, CASES, CONCURRENCY, INSTALL;
 # STEPS defaults to 1 here).
 set -euo pipefail
@@ -30,6 +31,12 @@ if [ -z "$base" ]; then
   if [ ! -f "$src/Cargo.toml" ]; then
     mkdir -p "$src"
     git archive "$rev" | tar -x -C "$src"
+  fi
+  # The first time, start from a copy of this tree's release artefacts: the dependencies are
+  # then reused and only the workspace crates are compiled.
+  if [ ! -d "$ROOT/target/ab/target/release" ] && [ -d "$ROOT/target/release/deps" ]; then
+    mkdir -p "$ROOT/target/ab/target"
+    cp -a "$ROOT/target/release" "$ROOT/target/ab/target/release"
   fi
   echo "building $other (${rev:0:12}) in $src ..."
   (cd "$src" && CARGO_TARGET_DIR=$ROOT/target/ab/target cargo build --release --locked --quiet --bin conform)
