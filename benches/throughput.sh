@@ -14,7 +14,8 @@
 #       CONCURRENCY --no-snapshots`: checked requests/s (stats.requests / stats.duration_ms),
 #       conform CPU us/request and peak RSS (GNU time), mock CPU us/request; with BASE set the
 #       other binary runs the same command against the same mock, the order swapped each round;
-#    c. findings-heavy: a second mock with `--fault wrong-type --fault error-without-code` (FAULTS)
+#    c. findings-heavy: a second mock with `--fault wrong-type --fault error-without-code --fault
+#       undocumented-status` (FAULTS: 87% of the answers are findings; the first two alone, 47%)
 #       and no --token (the auth probes' answers are findings too), the same run with snapshots on
 #       (into a temporary --snapshot-dir): the share of answers that were findings (sum of the
 #       failures' `count` over stats.requests) and the same figures.
@@ -39,7 +40,7 @@
 #   INSTALL [1]       0: never install anything (apt-get, pip); missing tools skip their figure
 #   BASE []           another conform binary to compare in step 1b, alternately
 #   TIMEOUT [2400]    seconds Schemathesis may take in step 4
-#   FAULTS [wrong-type error-without-code]  faults of the findings-heavy mock in step 1c
+#   FAULTS [wrong-type error-without-code undocumented-status]  faults of the findings-heavy mock (1c)
 #   ST_CASES [100]    Schemathesis --max-examples and conform --cases in steps 4 and 5
 #   SCALE_SPEC [../shared/fixtures/atlas/atlas-api-2026.yaml]  spec of steps 3 and 4
 #   VENV [target/bench-venv]  Python venv holding Schemathesis 4 (created when missing)
@@ -62,7 +63,7 @@ STEPS=${STEPS:-1,2,3,5,6}
 INSTALL=${INSTALL:-1}
 BASE=${BASE:-}
 TIMEOUT=${TIMEOUT:-2400}
-FAULTS=${FAULTS:-wrong-type error-without-code}
+FAULTS=${FAULTS:-wrong-type error-without-code undocumented-status}
 ST_CASES=${ST_CASES:-100}
 SCALE_SPEC=${SCALE_SPEC:-../shared/fixtures/atlas/atlas-api-2026.yaml}
 VENV=${VENV:-$ROOT/target/bench-venv}
