@@ -273,10 +273,10 @@ impl Transport {
             }
             let authorization = match credentials {
                 Credentials::Omitted => None,
-                Credentials::Wrong => self.auth.wrong_authorization(request.method.as_str(), &uri, body.as_deref()),
+                Credentials::Wrong => self.auth.wrong_authorization(request.method.as_str(), uri, body.as_deref()),
                 Credentials::Configured | Credentials::Other => {
                     let auth = self.auth.of(credentials);
-                    match auth.authorization(&self.client, request.method.as_str(), &uri, body.as_deref()).await {
+                    match auth.authorization(&self.client, request.method.as_str(), uri, body.as_deref()).await {
                         Ok(a) => a,
                         Err(e) => {
                             let sent = self.sent(request, &url, accept, credentials, None, &body);
