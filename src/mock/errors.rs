@@ -9,7 +9,7 @@
 
 use crate::spec::Schema;
 use axum::http::StatusCode;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 pub(crate) use crate::check::request::FieldError;
 
@@ -47,13 +47,57 @@ pub(crate) fn reason(status: u16) -> &'static str {
 }
 
 /// What an error schema declares, worked out once per schema (the mock prepares one for every
-/// documented error schema when it starts, so an error answer follows no `$ref` again).
+/// documented error schema when it starts, so an error answer follows no `$ref` again and
+/// matches no property name per request).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Shape {
-    /// Declared property name -> (resolved) type name, `allOf` parts included.
-    props: Vec<(String, String)>,
+    /// Whether the schema declares any property (`allOf` parts included).
+    declared: bool,
+    /// The declared properties the problem can fill, in declaration order, with what fills
+    /// each (properties nobody can name are left out: they never take a value by name).
+    props: Vec<(String, Role)>,
     /// The top-level `required` names.
     required: Vec<String>,
+}
+
+/// What fills a declared property, decided by its name and (resolved) type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The status as a number.
+    Status,
+    /// The error code.
+    Code,
+    /// The status's reason phrase.
+    Reason,
+    /// The sentence.
+    Detail,
+    /// `{"fields": [...]}`.
+    BadRequestDetail,
+    /// The problem's parameters, as strings.
+    Parameters,
+}
+
+impl Role {
+    /// The role of a property named `name` of type `ty` (`""`: none declared); `None` when
+    /// nothing the mock knows fits it.
+    fn of(name: &str, ty: &str) -> Option<Role> {
+        let lower = name.to_ascii_lowercase();
+        let integer = ty == "integer" || ty == "number";
+        let text = ty == "string" || ty.is_empty();
+        match lower.as_str() {
+            "error" | "status" | "code" | "statuscode" | "status_code" | "httpstatus" | "httpcode" if integer => {
+                Some(Role::Status)
+            }
+            "errorcode" | "error_code" | "code" | "type" if text => Some(Role::Code),
+            "reason" | "title" | "error" | "status" if text => Some(Role::Reason),
+            "detail" | "details" | "message" | "description" | "error_description" | "msg" if text => {
+                Some(Role::Detail)
+            }
+            "badrequestdetail" if ty == "object" || ty.is_empty() => Some(Role::BadRequestDetail),
+            "parameters" if ty == "array" || ty.is_empty() => Some(Role::Parameters),
+            _ => None,
+        }
+    }
 }
 
 impl Shape {
@@ -64,7 +108,18 @@ impl Shape {
             .and_then(Value::as_array)
             .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
             .unwrap_or_default();
-        Shape { props: declared_properties(schema, node), required }
+        let declared = declared_properties(schema, node);
+        let props = declared.iter().filter_map(|(name, ty)| Role::of(name, ty).map(|r| (name.clone(), r))).collect();
+        Shape { declared: !declared.is_empty(), props, required }
+    }
+
+    /// Whether [`by_names`] can answer differently with and without `extras` for `problem`.
+    fn extras_matter(&self, problem: &Problem) -> bool {
+        self.props.iter().any(|(_, role)| match role {
+            Role::BadRequestDetail => problem.fields.is_empty(),
+            Role::Parameters => !problem.parameters.is_empty(),
+            _ => false,
+        })
     }
 }
 
@@ -77,8 +132,7 @@ pub(crate) fn body(
     shape: Option<&Shape>,
     fallback: Option<&Value>,
 ) -> Value {
-    let canonical = canonical(problem);
-    let Some(schema) = schema.filter(|s| s.is_checked()) else { return canonical };
+    let Some(schema) = schema.filter(|s| s.is_checked()) else { return canonical(problem) };
     let computed;
     let shape = match shape {
         Some(shape) => shape,
@@ -87,7 +141,8 @@ pub(crate) fn body(
             &computed
         }
     };
-    if shape.props.is_empty() {
+    if !shape.declared {
+        let canonical = canonical(problem);
         if schema.is_valid(&canonical) {
             return canonical;
         }
@@ -97,9 +152,12 @@ pub(crate) fn body(
     if schema.is_valid(&full) {
         return full;
     }
-    let lean = by_names(problem, shape, fallback, false);
-    if schema.is_valid(&lean) {
-        return lean;
+    // Without extras the body would be the same one again, which the schema just rejected.
+    if shape.extras_matter(problem) {
+        let lean = by_names(problem, shape, fallback, false);
+        if schema.is_valid(&lean) {
+            return lean;
+        }
     }
     fallback.cloned().unwrap_or(full)
 }
@@ -107,19 +165,32 @@ pub(crate) fn body(
 /// `{error, errorCode, detail, reason}` (+ `badRequestDetail` when fields are named): the
 /// shape for specs that document no error schema.
 fn canonical(problem: &Problem) -> Value {
-    let mut map = Map::new();
-    map.insert("error".into(), json!(problem.status));
-    map.insert("errorCode".into(), json!(problem.code));
-    map.insert("detail".into(), json!(problem.detail));
-    map.insert("reason".into(), json!(reason(problem.status)));
+    let mut map = Map::with_capacity(5);
+    map.insert("error".into(), Value::from(problem.status));
+    map.insert("errorCode".into(), Value::String(problem.code.to_owned()));
+    map.insert("detail".into(), Value::String(problem.detail.clone()));
+    map.insert("reason".into(), Value::String(reason(problem.status).to_owned()));
     if !problem.fields.is_empty() {
-        map.insert("badRequestDetail".into(), json!({"fields": fields_json(problem)}));
+        map.insert("badRequestDetail".into(), fields_object(problem));
     }
     Value::Object(map)
 }
 
-fn fields_json(problem: &Problem) -> Vec<Value> {
-    problem.fields.iter().map(|f| json!({"field": f.field, "description": f.description})).collect()
+/// `{"fields": [{"field": …, "description": …}, …]}`.
+fn fields_object(problem: &Problem) -> Value {
+    let fields = problem
+        .fields
+        .iter()
+        .map(|f| {
+            let mut m = Map::with_capacity(2);
+            m.insert("field".into(), Value::String(f.field.clone()));
+            m.insert("description".into(), Value::String(f.description.clone()));
+            Value::Object(m)
+        })
+        .collect();
+    let mut m = Map::with_capacity(1);
+    m.insert("fields".into(), Value::Array(fields));
+    Value::Object(m)
 }
 
 /// Property name -> (resolved) type name, for the object schema's declared properties,
@@ -160,27 +231,16 @@ fn declared_properties(schema: &Schema, node: &Value) -> Vec<(String, String)> {
 /// properties nobody can name come from `fallback`. `extras` adds `parameters` and an empty
 /// `badRequestDetail`, which some schemas accept and others do not.
 fn by_names(problem: &Problem, shape: &Shape, fallback: Option<&Value>, extras: bool) -> Value {
-    let mut map = Map::new();
-    for (name, ty) in &shape.props {
-        let lower = name.to_ascii_lowercase();
-        let integer = ty == "integer" || ty == "number";
-        let text = ty == "string" || ty.is_empty();
-        let value = match lower.as_str() {
-            "error" | "status" | "code" | "statuscode" | "status_code" | "httpstatus" | "httpcode" if integer => {
-                Some(json!(problem.status))
-            }
-            "errorcode" | "error_code" | "code" | "type" if text => Some(json!(problem.code)),
-            "reason" | "title" | "error" | "status" if text => Some(json!(reason(problem.status))),
-            "detail" | "details" | "message" | "description" | "error_description" | "msg" if text => {
-                Some(json!(problem.detail))
-            }
-            "badrequestdetail" if ty == "object" || ty.is_empty() => {
-                (!problem.fields.is_empty() || extras).then(|| json!({"fields": fields_json(problem)}))
-            }
-            "parameters" if ty == "array" || ty.is_empty() => {
-                (extras && !problem.parameters.is_empty()).then(|| json!(problem.parameters))
-            }
-            _ => None,
+    let mut map = Map::with_capacity(shape.props.len() + shape.required.len());
+    for (name, role) in &shape.props {
+        let value = match role {
+            Role::Status => Some(Value::from(problem.status)),
+            Role::Code => Some(Value::String(problem.code.to_owned())),
+            Role::Reason => Some(Value::String(reason(problem.status).to_owned())),
+            Role::Detail => Some(Value::String(problem.detail.clone())),
+            Role::BadRequestDetail => (!problem.fields.is_empty() || extras).then(|| fields_object(problem)),
+            Role::Parameters => (extras && !problem.parameters.is_empty())
+                .then(|| Value::Array(problem.parameters.iter().map(|p| Value::String(p.clone())).collect())),
         };
         if let Some(value) = value {
             map.insert(name.clone(), value);
@@ -200,6 +260,7 @@ fn by_names(problem: &Problem, shape: &Shape, fallback: Option<&Value>, extras: 
 mod tests {
     use super::*;
     use crate::spec::{Direction, standalone_schema};
+    use serde_json::json;
 
     fn problem() -> Problem {
         Problem::new(400, "VALIDATION_ERROR", "The request is not valid.")
