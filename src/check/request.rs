@@ -60,6 +60,8 @@ pub(crate) struct ParamPlan {
     /// For an exploded query object: its property names, any of which spreads it over the
     /// query (`a=1&b=2`).
     pub spread: Vec<String>,
+    /// What [`params::parse`] makes of the parameter's schema.
+    pub wants: params::Wants,
 }
 
 impl ParamPlan {
@@ -68,7 +70,7 @@ impl ParamPlan {
             Some(props) if p.explode && p.location == ParamLocation::Query => props.keys().cloned().collect(),
             _ => Vec::new(),
         };
-        ParamPlan { plain: is_plain_string(p), spread }
+        ParamPlan { plain: is_plain_string(p), spread, wants: params::wants(p) }
     }
 }
 
@@ -107,7 +109,10 @@ pub(crate) fn parameters(
             }
             Raw::Values(values) => {
                 let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-                params::parse(p, &refs, inputs.query)
+                match plan {
+                    Some(plan) => params::parse_with(p, plan.wants, &refs, inputs.query),
+                    None => params::parse(p, &refs, inputs.query),
+                }
             }
         };
         if let Some(schema) = &p.schema
