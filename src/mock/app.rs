@@ -108,7 +108,7 @@ impl ResourcePlan {
     /// A state to store: completed to fit the read's schema where it does not already.
     pub(super) fn shaped(&self, state: Value) -> Value {
         match &self.read_shape {
-            Some((schema, base)) => super::state::complete(schema, base.as_ref(), &state).unwrap_or(state),
+            Some((schema, base)) => super::state::completed(schema, base.as_ref(), state),
             None => state,
         }
     }
