@@ -66,43 +66,21 @@ pub(crate) fn accept(accept: Option<&str>, documented: &[String]) -> Result<usiz
         return Ok(0);
     }
     let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else { return Ok(preferred(documented)) };
-    let mut ranges: Vec<(String, f32)> = accept
-        .split(',')
-        .filter_map(|part| {
-            let mut pieces = part.split(';');
-            let essence = pieces.next()?.trim().to_ascii_lowercase();
-            let q = pieces
-                .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
-                .next()
-                .unwrap_or(1.0);
-            (!essence.is_empty() && q > 0.0).then_some((essence, q))
-        })
-        .collect();
-    ranges.sort_by(|a, b| b.1.total_cmp(&a.1));
+    // One range (the usual case) needs no list to sort.
     let mut refused: Option<String> = None;
-    for (range, _) in &ranges {
-        if range == "*/*" || range == "*" {
-            return Ok(preferred(documented));
-        }
-        if let Some(i) = documented.iter().position(|d| media::essence(d) == *range) {
-            return Ok(i);
-        }
-        if let Some(kind) = range.strip_suffix("/*")
-            && let Some(i) = documented.iter().position(|d| media::essence(d).split('/').next() == Some(kind))
+    if !accept.contains(',') {
+        if let Some((range, _)) = parse_range(accept)
+            && let Some(found) = try_range(&range, documented, &mut refused)
         {
-            return Ok(i);
+            return Ok(found);
         }
-        if range == "application/json"
-            && let Some(i) = documented.iter().position(|d| media::is_json(d))
-        {
-            return Ok(i);
-        }
-        match resolve_versioned(range, documented) {
-            Versioned::Resolved(found) => {
-                return Ok(documented.iter().position(|d| d == found).unwrap_or(0));
+    } else {
+        let mut ranges: Vec<(String, f32)> = accept.split(',').filter_map(parse_range).collect();
+        ranges.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for (range, _) in &ranges {
+            if let Some(found) = try_range(range, documented, &mut refused) {
+                return Ok(found);
             }
-            Versioned::Refused(why) => refused = refused.or(Some(why)),
-            Versioned::Unrelated => {}
         }
     }
     Err(match refused {
@@ -117,6 +95,50 @@ pub(crate) fn accept(accept: Option<&str>, documented: &[String]) -> Result<usiz
             ),
         },
     })
+}
+
+/// One `Accept` range: its lower-cased essence and quality; `None` when empty or refused (`q=0`).
+fn parse_range(part: &str) -> Option<(String, f32)> {
+    let mut pieces = part.split(';');
+    let essence = pieces.next()?.trim().to_ascii_lowercase();
+    let q = pieces
+        .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+        .next()
+        .unwrap_or(1.0);
+    (!essence.is_empty() && q > 0.0).then_some((essence, q))
+}
+
+/// The documented type one (lower-cased) range picks, if any; a versioned range that names a
+/// documented family but cannot be met leaves its reason in `refused` (the first one stays).
+fn try_range(range: &str, documented: &[String], refused: &mut Option<String>) -> Option<usize> {
+    if range == "*/*" || range == "*" {
+        return Some(preferred(documented));
+    }
+    // `media::essence(d) == range`, without lower-casing a copy (`range` is lower case).
+    let essence_is = |d: &str, want: &str| d.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(want);
+    if let Some(i) = documented.iter().position(|d| essence_is(d, range)) {
+        return Some(i);
+    }
+    if let Some(kind) = range.strip_suffix("/*")
+        && let Some(i) = documented.iter().position(|d| media::essence(d).split('/').next() == Some(kind))
+    {
+        return Some(i);
+    }
+    if range == "application/json"
+        && let Some(i) = documented.iter().position(|d| media::is_json(d))
+    {
+        return Some(i);
+    }
+    match resolve_versioned(range, documented) {
+        Versioned::Resolved(found) => Some(documented.iter().position(|d| d == found).unwrap_or(0)),
+        Versioned::Refused(why) => {
+            if refused.is_none() {
+                *refused = Some(why);
+            }
+            None
+        }
+        Versioned::Unrelated => None,
+    }
 }
 
 /// Finds the documented request media type that a request's `Content-Type` names; returns its
