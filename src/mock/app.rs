@@ -6,7 +6,7 @@
 use super::MockConfig;
 use super::MockError;
 use super::auth::Auth;
-use super::errors::Shape;
+use super::errors::{AnswerCache, Shape};
 use super::fault::FaultSet;
 use super::state::{Ids, LastWritten, Snapshot, Store, stable_hash};
 use super::validate::ParamPlan;
@@ -40,6 +40,8 @@ pub(crate) struct App {
     pub error_fallbacks: HashMap<String, Value>,
     /// Error-schema pointer -> what the schema declares, for shaping error bodies.
     pub error_shapes: HashMap<String, Shape>,
+    /// Error answers already worked out.
+    pub error_answers: AnswerCache,
 }
 
 /// The operations of one path template.
@@ -317,6 +319,7 @@ impl App {
             faults: FaultSet::new(&config.faults),
             error_fallbacks,
             error_shapes,
+            error_answers: AnswerCache::new(),
         })
     }
 }

@@ -7,9 +7,14 @@
 //! result is checked against the schema; when the shape cannot be met it falls back to a
 //! generated valid value. Without any documented schema the answer is still JSON.
 
+use super::respond::Answer;
+use super::state::Fnv;
 use crate::spec::Schema;
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
+use std::hash::Hasher;
+use std::sync::Mutex;
 
 pub(crate) use crate::check::request::FieldError;
 
@@ -38,6 +43,99 @@ impl Problem {
     pub(super) fn with_parameters(mut self, parameters: Vec<String>) -> Problem {
         self.parameters = parameters;
         self
+    }
+}
+
+/// What an error answer is a function of: the operation whose responses shape it (`None`: the
+/// first operation's), the `envelope` / `pretty` flags in force, and the problem.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ErrorKey {
+    pub op: Option<usize>,
+    pub envelope: bool,
+    pub pretty: bool,
+    pub problem: Problem,
+}
+
+impl ErrorKey {
+    /// FNV-1a over the operation, the flags, the status, the code and the sentence (the
+    /// sentence names the fields, so the rest rarely tells keys apart; equality compares all).
+    fn hash(&self) -> u64 {
+        let mut h = Fnv::default();
+        h.write_u64(self.op.map_or(u64::MAX, |op| op as u64));
+        h.write_u8(u8::from(self.envelope) | u8::from(self.pretty) << 1);
+        h.write_u16(self.problem.status);
+        h.write(self.problem.code.as_bytes());
+        h.write(self.problem.detail.as_bytes());
+        h.finish()
+    }
+}
+
+/// The error answers already worked out. An error answer depends on nothing but its
+/// [`ErrorKey`] (the spec and the faults are fixed for the mock's life), and clients provoke
+/// the same few dozen errors over and over (`conform run`: 67 distinct error answers in 3,918),
+/// so each is shaped, validated and serialised once. Bounded: a full shard takes no more
+/// entries and its misses are shaped as usual.
+pub(crate) struct AnswerCache {
+    shards: Box<[Mutex<Vec<Cached>>]>,
+}
+
+/// One remembered answer, with its key and the key's hash.
+struct Cached {
+    hash: u64,
+    key: ErrorKey,
+    status: u16,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+}
+
+/// Shards of the answer cache (a lock each), and entries each shard takes at most.
+const CACHE_SHARDS: usize = 64;
+const CACHE_PER_SHARD: usize = 64;
+
+impl AnswerCache {
+    pub(super) fn new() -> AnswerCache {
+        AnswerCache { shards: (0..CACHE_SHARDS).map(|_| Mutex::new(Vec::new())).collect() }
+    }
+
+    fn shard(&self, hash: u64) -> std::sync::MutexGuard<'_, Vec<Cached>> {
+        // Fold the high bits in: FNV's low bits vary little for keys that differ at the end.
+        let shard = &self.shards[((hash ^ (hash >> 29) ^ (hash >> 47)) as usize) % CACHE_SHARDS];
+        // A poisoned shard is still whole: entries are pushed complete or not at all.
+        shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The answer to `key`, worked out by `make` unless it is remembered.
+    pub(super) fn get_or(&self, key: ErrorKey, make: impl FnOnce(&ErrorKey) -> Answer) -> Answer {
+        let hash = key.hash();
+        if let Some(c) = self.shard(hash).iter().find(|c| c.hash == hash && c.key == key) {
+            return Answer {
+                status: c.status,
+                headers: c.headers.clone(),
+                body: c.body.clone(),
+                drop_connection: false,
+            };
+        }
+        let answer = make(&key);
+        let mut shard = self.shard(hash);
+        if shard.len() < CACHE_PER_SHARD
+            && !answer.drop_connection
+            && !shard.iter().any(|c| c.hash == hash && c.key == key)
+        {
+            shard.push(Cached {
+                hash,
+                key,
+                status: answer.status,
+                headers: answer.headers.clone(),
+                body: answer.body.clone(),
+            });
+        }
+        answer
+    }
+
+    /// How many answers are remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().map(|s| s.len()).unwrap_or(0)).sum()
     }
 }
 
@@ -307,6 +405,41 @@ mod tests {
         .unwrap();
         let v = body(&problem(), Some(&odd), None, Some(&json!({"x": true})));
         assert!(odd.is_valid(&v), "{v}");
+    }
+
+    #[test]
+    fn the_answer_cache_remembers_each_key_and_stops_at_its_bound() {
+        let cache = AnswerCache::new();
+        let key = |op: Option<usize>, detail: &str| ErrorKey {
+            op,
+            envelope: false,
+            pretty: false,
+            problem: Problem::new(400, "VALIDATION_ERROR", detail),
+        };
+        let answer = |body: &'static str| Answer {
+            status: 400,
+            headers: Vec::new(),
+            body: Bytes::from_static(body.as_bytes()),
+            drop_connection: false,
+        };
+        let made = cache.get_or(key(Some(1), "a"), |_| answer("first"));
+        assert_eq!(made.body, Bytes::from_static(b"first"));
+        let again = cache.get_or(key(Some(1), "a"), |_| answer("second"));
+        assert_eq!(again.body, Bytes::from_static(b"first"), "the same key answers what was made for it");
+        let other_op = cache.get_or(key(Some(2), "a"), |_| answer("third"));
+        assert_eq!(other_op.body, Bytes::from_static(b"third"), "another operation is another key");
+        let mut fields = key(Some(1), "a");
+        fields.problem.fields = vec![FieldError { field: "x".into(), description: "y".into() }];
+        let with_fields = cache.get_or(fields, |_| answer("fourth"));
+        assert_eq!(with_fields.body, Bytes::from_static(b"fourth"), "keys differing past the hash still differ");
+        assert_eq!(cache.len(), 3);
+        for i in 0..(CACHE_SHARDS * CACHE_PER_SHARD * 2) {
+            let detail = format!("d{i}");
+            let got =
+                cache.get_or(key(None, &detail), |k| answer(if k.problem.detail == detail { "ok" } else { "bad" }));
+            assert_eq!(got.body, Bytes::from_static(b"ok"));
+        }
+        assert!(cache.len() <= CACHE_SHARDS * CACHE_PER_SHARD, "bounded: {}", cache.len());
     }
 
     #[test]

@@ -536,8 +536,15 @@ impl App {
         Out::Value(value)
     }
 
-    /// An error answer in the documented shape for its status.
+    /// An error answer in the documented shape for its status (remembered: see
+    /// [`errors::AnswerCache`]).
     fn error(&self, ctx: Ctx, problem: Problem) -> Answer {
+        let key = errors::ErrorKey { op: ctx.op, envelope: ctx.envelope, pretty: ctx.pretty, problem };
+        self.error_answers.get_or(key, |key| self.shape_error(ctx, &key.problem))
+    }
+
+    /// [`App::error`]'s answer, worked out.
+    fn shape_error(&self, ctx: Ctx, problem: &Problem) -> Answer {
         let shape_op = ctx.op.or(if self.spec.operations.is_empty() { None } else { Some(0) });
         let op = shape_op.map(|i| &self.spec.operations[i]);
         let response = op.and_then(|o| o.response_for(problem.status).map(|r| (o, r)));
@@ -545,7 +552,7 @@ impl App {
         let schema = media.and_then(|m| m.schema.as_ref());
         let fallback = schema.and_then(|s| self.error_fallbacks.get(s.pointer()));
         let shape = schema.and_then(|s| self.error_shapes.get(s.pointer()));
-        let mut body = errors::body(&problem, schema, shape, fallback);
+        let mut body = errors::body(problem, schema, shape, fallback);
         if self.faults.has(Fault::ErrorWithoutCode)
             && let Value::Object(map) = &mut body
             && map.shift_remove("errorCode").is_none()
