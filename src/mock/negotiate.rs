@@ -6,6 +6,7 @@
 //! a client error. Pure functions: no HTTP types.
 
 use crate::spec::media;
+use std::borrow::Cow;
 
 /// Why a media type was refused: an error code and a sentence for the error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,16 +67,19 @@ pub(crate) fn accept(accept: Option<&str>, documented: &[String]) -> Result<usiz
         return Ok(0);
     }
     let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else { return Ok(preferred(documented)) };
-    // One range (the usual case) needs no list to sort.
     let mut refused: Option<String> = None;
-    if !accept.contains(',') {
-        if let Some((range, _)) = parse_range(accept)
-            && let Some(found) = try_range(&range, documented, &mut refused)
-        {
-            return Ok(found);
+    if !accept.contains(';') {
+        // No range states a quality, so all have 1 and the (stable) sorted order is the sent
+        // order: no list to collect and sort.
+        for part in accept.split(',') {
+            if let Some((range, _)) = parse_range(part)
+                && let Some(found) = try_range(&range, documented, &mut refused)
+            {
+                return Ok(found);
+            }
         }
     } else {
-        let mut ranges: Vec<(String, f32)> = accept.split(',').filter_map(parse_range).collect();
+        let mut ranges: Vec<(Cow<'_, str>, f32)> = accept.split(',').filter_map(parse_range).collect();
         ranges.sort_by(|a, b| b.1.total_cmp(&a.1));
         for (range, _) in &ranges {
             if let Some(found) = try_range(range, documented, &mut refused) {
@@ -97,10 +101,16 @@ pub(crate) fn accept(accept: Option<&str>, documented: &[String]) -> Result<usiz
     })
 }
 
-/// One `Accept` range: its lower-cased essence and quality; `None` when empty or refused (`q=0`).
-fn parse_range(part: &str) -> Option<(String, f32)> {
+/// One `Accept` range: its lower-cased essence (borrowed when already lower case) and quality;
+/// `None` when empty or refused (`q=0`).
+fn parse_range(part: &str) -> Option<(Cow<'_, str>, f32)> {
     let mut pieces = part.split(';');
-    let essence = pieces.next()?.trim().to_ascii_lowercase();
+    let essence = pieces.next()?.trim();
+    let essence = if essence.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(essence.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(essence)
+    };
     let q = pieces
         .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
         .next()
@@ -187,6 +197,21 @@ mod tests {
         {
             assert_eq!(accept(a, &atlas()), Ok(0), "{a:?}");
         }
+    }
+
+    #[test]
+    fn several_ranges_are_tried_in_quality_then_sent_order() {
+        let docs = vec!["application/vnd.atlas.2023-01-01+json".to_owned(), "text/csv".to_owned()];
+        assert_eq!(accept(Some("Text/CSV, Application/JSON"), &docs), Ok(1), "sent order, any case");
+        assert_eq!(accept(Some("application/json, text/csv"), &docs), Ok(0));
+        assert_eq!(accept(Some("text/csv;q=0.5, application/json"), &docs), Ok(0), "quality first");
+        assert_eq!(
+            accept(Some("application/vnd.atlas.2022-12-31+json, text/csv"), &docs),
+            Ok(1),
+            "a refusal is not final"
+        );
+        let refused = accept(Some("application/vnd.atlas.2022-12-31+json, text/html"), &docs).unwrap_err();
+        assert_eq!(refused.code, "INVALID_VERSION_DATE");
     }
 
     #[test]
