@@ -13,6 +13,7 @@ use hyper::http::HeaderMap;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// One bad request element: a body path (`protectedHours.startHourOfDay`) or a parameter name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,16 +105,12 @@ pub(crate) fn parameters(
                 });
                 continue;
             }
-            Raw::Values(mut values) if plan.is_some_and(|plan| plan.plain) && !values.is_empty() => {
-                Value::String(values.swap_remove(0))
+            Raw::One(value) if plan.is_some_and(|plan| plan.plain) => Value::String(value.into_owned()),
+            Raw::Values(values) if plan.is_some_and(|plan| plan.plain) && !values.is_empty() => {
+                Value::String(values[0].to_owned())
             }
-            Raw::Values(values) => {
-                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-                match plan {
-                    Some(plan) => params::parse_with(p, plan.wants, &refs, inputs.query),
-                    None => params::parse(p, &refs, inputs.query),
-                }
-            }
+            Raw::One(value) => parse(p, plan, &[value.as_ref()], inputs),
+            Raw::Values(values) => parse(p, plan, &values, inputs),
         };
         if let Some(schema) = &p.schema
             && !schema.is_valid(&value)
@@ -125,22 +122,34 @@ pub(crate) fn parameters(
     out
 }
 
-enum Raw {
-    Missing,
-    NotText,
-    Values(Vec<String>),
+/// [`params::parse`], with the plan's [`params::Wants`] when there is a plan.
+fn parse(p: &ParameterSpec, plan: Option<&ParamPlan>, raw: &[&str], inputs: &Inputs<'_>) -> Value {
+    match plan {
+        Some(plan) => params::parse_with(p, plan.wants, raw, inputs.query),
+        None => params::parse(p, raw, inputs.query),
+    }
 }
 
-fn raw_values(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'_>) -> Raw {
+/// What a request carries for one parameter, borrowed from the request where it can be.
+enum Raw<'a> {
+    Missing,
+    NotText,
+    /// The one value (path, header, cookie).
+    One(Cow<'a, str>),
+    /// Every value of a repeated query key (empty: the name is spread over the query).
+    Values(Vec<&'a str>),
+}
+
+fn raw_values<'a>(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'a>) -> Raw<'a> {
     match p.location {
         ParamLocation::Path => match inputs.vars.iter().find(|(k, _)| *k == p.name) {
-            Some((_, Some(v))) => Raw::Values(vec![v.clone()]),
+            Some((_, Some(v))) => Raw::One(Cow::Borrowed(v.as_str())),
             Some((_, None)) => Raw::NotText,
             None => Raw::Missing,
         },
         ParamLocation::Query => {
-            let values: Vec<String> =
-                inputs.query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.clone()).collect();
+            let values: Vec<&str> =
+                inputs.query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.as_str()).collect();
             if !values.is_empty() {
                 return Raw::Values(values);
             }
@@ -160,7 +169,7 @@ fn raw_values(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'_>) 
                     Err(_) => return Raw::NotText,
                 }
             }
-            if values.is_empty() { Raw::Missing } else { Raw::Values(vec![values.join(",")]) }
+            if values.is_empty() { Raw::Missing } else { Raw::One(Cow::Owned(values.join(","))) }
         }
         ParamLocation::Cookie => {
             let mut found = None;
@@ -174,7 +183,7 @@ fn raw_values(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'_>) 
                     }
                 }
             }
-            found.map_or(Raw::Missing, |v| Raw::Values(vec![v]))
+            found.map_or(Raw::Missing, |v| Raw::One(Cow::Owned(v)))
         }
     }
 }
