@@ -584,6 +584,15 @@ impl App {
     /// line, not what the body is made of. An answer that had none gets `application/json`.
     fn finish(&self, ctx: Ctx, status: u16, mut headers: Vec<(HeaderName, HeaderValue)>, out: Out) -> Answer {
         let (status, out) = if ctx.envelope && !self.faults.has(Fault::EnvelopeIgnored) {
+            if !ctx.pretty
+                && let Out::Snap(s) = &out
+                && let Some(body) = s.enveloped(status)
+            {
+                if !headers.iter().any(|(k, _)| k == header::CONTENT_TYPE) {
+                    headers.push((header::CONTENT_TYPE, JSON));
+                }
+                return Answer { status: 200, headers, body, drop_connection: false };
+            }
             let mut env = Map::new();
             env.insert("status".into(), json!(status));
             match out {
@@ -605,7 +614,7 @@ impl App {
         let body = match out {
             Out::Empty => Bytes::new(),
             Out::Snap(s) if !ctx.pretty => s.bytes.clone(),
-            Out::Snap(s) => Bytes::from(serde_json::to_vec_pretty(&s.value).unwrap_or_default()),
+            Out::Snap(s) => s.pretty(),
             Out::Value(v) if ctx.pretty => Bytes::from(serde_json::to_vec_pretty(&v).unwrap_or_default()),
             Out::Value(v) => Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
         };

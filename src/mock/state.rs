@@ -17,8 +17,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     pub value: Value,
-    /// `value` as compact JSON.
+    /// `value` as compact JSON (or, for a non-JSON answer, its text).
     pub bytes: Bytes,
+    /// Whether `bytes` is `value` as compact JSON.
+    json: bool,
+    /// `value` as pretty JSON, made the first time it is asked for.
+    pretty: OnceLock<Bytes>,
     /// Whether `value` satisfies the first schema it was checked against (keyed by the
     /// schema's pointer address): reads of the same state do not validate it again.
     fits: OnceLock<(usize, bool)>,
@@ -27,11 +31,32 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     pub(super) fn new(value: Value) -> Arc<Snapshot> {
         let bytes = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-        Arc::new(Snapshot::with_bytes(value, bytes))
+        Arc::new(Snapshot { json: true, ..Snapshot::with_bytes(value, bytes) })
     }
 
+    /// A snapshot answered as `bytes` (not necessarily JSON) and seen as `value`.
     pub(super) fn with_bytes(value: Value, bytes: Bytes) -> Snapshot {
-        Snapshot { value, bytes, fits: OnceLock::new() }
+        Snapshot { value, bytes, json: false, pretty: OnceLock::new(), fits: OnceLock::new() }
+    }
+
+    /// `serde_json::to_vec_pretty(&self.value)`, made once.
+    pub(super) fn pretty(&self) -> Bytes {
+        self.pretty.get_or_init(|| Bytes::from(serde_json::to_vec_pretty(&self.value).unwrap_or_default())).clone()
+    }
+
+    /// `{"status":<status>,"content":<value>}` as compact JSON, put together around the stored
+    /// bytes; `None` when they are not the value's JSON.
+    pub(super) fn enveloped(&self, status: u16) -> Option<Bytes> {
+        if !self.json {
+            return None;
+        }
+        let mut out = Vec::with_capacity(self.bytes.len() + 32);
+        out.extend_from_slice(b"{\"status\":");
+        out.extend_from_slice(status.to_string().as_bytes());
+        out.extend_from_slice(b",\"content\":");
+        out.extend_from_slice(&self.bytes);
+        out.push(b'}');
+        Some(Bytes::from(out))
     }
 
     /// Whether the value satisfies `schema` (cached for one schema).
@@ -310,6 +335,7 @@ pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn timestamps_are_rfc3339_utc() {
@@ -349,6 +375,22 @@ mod tests {
             assert_eq!(c.next_hex(), formatted, "the same text as the formatting machinery's");
         }
         assert_ne!(Ids::new(43).next_hex(), first[0]);
+    }
+
+    #[test]
+    fn snapshots_envelope_and_pretty_print_as_serde_json_does() {
+        for value in [json!({"a": [1, "x\u{7f}\"", null], "b": {"c": 1.5}}), json!([]), json!("t"), json!(7)] {
+            let snap = Snapshot::new(value.clone());
+            for status in [200u16, 204, 404] {
+                let env = serde_json::to_vec(&json!({"status": status, "content": value})).unwrap();
+                assert_eq!(snap.enveloped(status), Some(Bytes::from(env)));
+            }
+            assert_eq!(snap.pretty(), Bytes::from(serde_json::to_vec_pretty(&value).unwrap()));
+            assert_eq!(snap.pretty(), snap.pretty(), "made once, the same each time");
+        }
+        let text = Snapshot::with_bytes(json!("plain"), Bytes::from_static(b"plain"));
+        assert_eq!(text.enveloped(200), None, "text bytes are not the value's JSON");
+        assert_eq!(text.pretty(), Bytes::from_static(b"\"plain\""));
     }
 
     #[test]
