@@ -198,6 +198,13 @@ fn object_properties(p: &ParameterSpec) -> Option<&Map<String, Value>> {
 fn sentence(message: &str) -> String {
     let mut chars = message.chars();
     let mut out: String = match chars.next() {
+        // The usual case, without collecting char by char.
+        Some(c) if c.is_ascii() => {
+            let mut out = String::with_capacity(message.len() + 1);
+            out.push(c.to_ascii_uppercase());
+            out.push_str(chars.as_str());
+            out
+        }
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => "The value is not valid".to_owned(),
     };
@@ -367,6 +374,16 @@ mod tests {
             Direction::Request,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn sentences_are_capitalised_and_end_with_a_full_stop() {
+        assert_eq!(sentence("value is too big"), "Value is too big.");
+        assert_eq!(sentence("Already one."), "Already one.");
+        assert_eq!(sentence("\"x\" is not valid"), "\"x\" is not valid.");
+        assert_eq!(sentence("ßig"), "SSig.", "non-ASCII first letters upper-case as Unicode says");
+        assert_eq!(sentence("émoi"), "Émoi.");
+        assert_eq!(sentence(""), "The value is not valid.");
     }
 
     #[test]
