@@ -68,7 +68,14 @@ pub(crate) fn accept(accept: Option<&str>, documented: &[String]) -> Result<usiz
     }
     let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else { return Ok(preferred(documented)) };
     let mut refused: Option<String> = None;
-    if !accept.contains(';') {
+    if !accept.contains(',') {
+        // One range: nothing to sort.
+        if let Some((range, _)) = parse_range(accept)
+            && let Some(found) = try_range(&range, documented, &mut refused)
+        {
+            return Ok(found);
+        }
+    } else if !accept.contains(';') {
         // No range states a quality, so all have 1 and the (stable) sorted order is the sent
         // order: no list to collect and sort.
         for part in accept.split(',') {
@@ -104,16 +111,19 @@ pub(crate) fn accept(accept: Option<&str>, documented: &[String]) -> Result<usiz
 /// One `Accept` range: its lower-cased essence (borrowed when already lower case) and quality;
 /// `None` when empty or refused (`q=0`).
 fn parse_range(part: &str) -> Option<(Cow<'_, str>, f32)> {
-    let mut pieces = part.split(';');
-    let essence = pieces.next()?.trim();
+    let (essence, params) = match part.split_once(';') {
+        Some((essence, params)) => (essence.trim(), Some(params)),
+        None => (part.trim(), None),
+    };
     let essence = if essence.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(essence.to_ascii_lowercase())
     } else {
         Cow::Borrowed(essence)
     };
-    let q = pieces
-        .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
-        .next()
+    let q = params
+        .and_then(|params| {
+            params.split(';').find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+        })
         .unwrap_or(1.0);
     (!essence.is_empty() && q > 0.0).then_some((essence, q))
 }
