@@ -689,11 +689,27 @@ fn invalid(fields: Vec<FieldError>, unknown: Vec<String>) -> Problem {
         let detail = format!("Invalid attribute {} specified.", unknown.join(", "));
         return Problem::new(400, "INVALID_ATTRIBUTE", detail).with_fields(fields).with_parameters(unknown);
     }
-    let named: Vec<String> = fields
-        .iter()
-        .map(|f| format!("{} ({})", f.field, f.description.trim_end_matches('.').to_lowercase()))
-        .collect();
-    let detail = format!("The request is not valid: {}.", named.join("; "));
+    let mut detail =
+        String::with_capacity(64 + fields.iter().map(|f| f.field.len() + f.description.len() + 5).sum::<usize>());
+    detail.push_str("The request is not valid: ");
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            detail.push_str("; ");
+        }
+        // `field (description)`, the description lower-cased without its full stop.
+        let description = f.description.trim_end_matches('.');
+        detail.push_str(&f.field);
+        detail.push_str(" (");
+        if description.is_ascii() {
+            let from = detail.len();
+            detail.push_str(description);
+            detail[from..].make_ascii_lowercase();
+        } else {
+            detail.push_str(&description.to_lowercase());
+        }
+        detail.push(')');
+    }
+    detail.push('.');
     let names = fields.iter().map(|f| f.field.clone()).collect();
     Problem::new(400, "VALIDATION_ERROR", detail).with_fields(fields).with_parameters(names)
 }
@@ -822,6 +838,12 @@ mod tests {
         let fields = vec![FieldError { field: "dayOfWeek".into(), description: "Too big.".into() }];
         let p = invalid(fields.clone(), Vec::new());
         assert_eq!((p.code, p.detail.as_str()), ("VALIDATION_ERROR", "The request is not valid: dayOfWeek (too big)."));
+        let several = vec![
+            FieldError { field: "a".into(), description: "Is WRONG...".into() },
+            FieldError { field: "b".into(), description: "Émoi ΣΑΣ.".into() },
+        ];
+        let p = invalid(several, Vec::new());
+        assert_eq!(p.detail, "The request is not valid: a (is wrong); b (émoi σας).");
         let p = invalid(fields, vec!["colour".into()]);
         assert_eq!((p.code, p.detail.as_str()), ("INVALID_ATTRIBUTE", "Invalid attribute colour specified."));
     }
