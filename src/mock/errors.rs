@@ -7,7 +7,6 @@
 //! result is checked against the schema; when the shape cannot be met it falls back to a
 //! generated valid value. Without any documented schema the answer is still JSON.
 
-use super::respond::Answer;
 use super::state::Fnv;
 use crate::spec::Schema;
 use axum::body::Bytes;
@@ -79,13 +78,19 @@ pub(crate) struct AnswerCache {
     shards: Box<[Mutex<Vec<Cached>>]>,
 }
 
+/// An error answer as it goes out: status, headers and body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ErrorAnswer {
+    pub status: u16,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
 /// One remembered answer, with its key and the key's hash.
 struct Cached {
     hash: u64,
     key: ErrorKey,
-    status: u16,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: Bytes,
+    answer: ErrorAnswer,
 }
 
 /// Shards of the answer cache (a lock each), and entries each shard takes at most.
@@ -105,29 +110,15 @@ impl AnswerCache {
     }
 
     /// The answer to `key`, worked out by `make` unless it is remembered.
-    pub(super) fn get_or(&self, key: ErrorKey, make: impl FnOnce(&ErrorKey) -> Answer) -> Answer {
+    pub(super) fn get_or(&self, key: ErrorKey, make: impl FnOnce(&ErrorKey) -> ErrorAnswer) -> ErrorAnswer {
         let hash = key.hash();
         if let Some(c) = self.shard(hash).iter().find(|c| c.hash == hash && c.key == key) {
-            return Answer {
-                status: c.status,
-                headers: c.headers.clone(),
-                body: c.body.clone(),
-                drop_connection: false,
-            };
+            return c.answer.clone();
         }
         let answer = make(&key);
         let mut shard = self.shard(hash);
-        if shard.len() < CACHE_PER_SHARD
-            && !answer.drop_connection
-            && !shard.iter().any(|c| c.hash == hash && c.key == key)
-        {
-            shard.push(Cached {
-                hash,
-                key,
-                status: answer.status,
-                headers: answer.headers.clone(),
-                body: answer.body.clone(),
-            });
+        if shard.len() < CACHE_PER_SHARD && !shard.iter().any(|c| c.hash == hash && c.key == key) {
+            shard.push(Cached { hash, key, answer: answer.clone() });
         }
         answer
     }
@@ -416,11 +407,10 @@ mod tests {
             pretty: false,
             problem: Problem::new(400, "VALIDATION_ERROR", detail),
         };
-        let answer = |body: &'static str| Answer {
+        let answer = |body: &'static str| ErrorAnswer {
             status: 400,
             headers: Vec::new(),
             body: Bytes::from_static(body.as_bytes()),
-            drop_connection: false,
         };
         let made = cache.get_or(key(Some(1), "a"), |_| answer("first"));
         assert_eq!(made.body, Bytes::from_static(b"first"));

@@ -540,7 +540,11 @@ impl App {
     /// [`errors::AnswerCache`]).
     fn error(&self, ctx: Ctx, problem: Problem) -> Answer {
         let key = errors::ErrorKey { op: ctx.op, envelope: ctx.envelope, pretty: ctx.pretty, problem };
-        self.error_answers.get_or(key, |key| self.shape_error(ctx, &key.problem))
+        let made = self.error_answers.get_or(key, |key| {
+            let answer = self.shape_error(ctx, &key.problem);
+            errors::ErrorAnswer { status: answer.status, headers: answer.headers, body: answer.body }
+        });
+        Answer { status: made.status, headers: made.headers, body: made.body, drop_connection: false }
     }
 
     /// [`App::error`]'s answer, worked out.
