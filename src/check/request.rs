@@ -13,6 +13,7 @@ use hyper::http::HeaderMap;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// One bad request element: a body path (`protectedHours.startHourOfDay`) or a parameter name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +61,8 @@ pub(crate) struct ParamPlan {
     /// For an exploded query object: its property names, any of which spreads it over the
     /// query (`a=1&b=2`).
     pub spread: Vec<String>,
+    /// What [`params::parse`] makes of the parameter's schema.
+    pub wants: params::Wants,
 }
 
 impl ParamPlan {
@@ -68,7 +71,7 @@ impl ParamPlan {
             Some(props) if p.explode && p.location == ParamLocation::Query => props.keys().cloned().collect(),
             _ => Vec::new(),
         };
-        ParamPlan { plain: is_plain_string(p), spread }
+        ParamPlan { plain: is_plain_string(p), spread, wants: params::wants(p) }
     }
 }
 
@@ -102,13 +105,12 @@ pub(crate) fn parameters(
                 });
                 continue;
             }
-            Raw::Values(mut values) if plan.is_some_and(|plan| plan.plain) && !values.is_empty() => {
-                Value::String(values.swap_remove(0))
+            Raw::One(value) if plan.is_some_and(|plan| plan.plain) => Value::String(value.into_owned()),
+            Raw::Values(values) if plan.is_some_and(|plan| plan.plain) && !values.is_empty() => {
+                Value::String(values[0].to_owned())
             }
-            Raw::Values(values) => {
-                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-                params::parse(p, &refs, inputs.query)
-            }
+            Raw::One(value) => parse(p, plan, &[value.as_ref()], inputs),
+            Raw::Values(values) => parse(p, plan, &values, inputs),
         };
         if let Some(schema) = &p.schema
             && !schema.is_valid(&value)
@@ -120,22 +122,34 @@ pub(crate) fn parameters(
     out
 }
 
-enum Raw {
-    Missing,
-    NotText,
-    Values(Vec<String>),
+/// [`params::parse`], with the plan's [`params::Wants`] when there is a plan.
+fn parse(p: &ParameterSpec, plan: Option<&ParamPlan>, raw: &[&str], inputs: &Inputs<'_>) -> Value {
+    match plan {
+        Some(plan) => params::parse_with(p, plan.wants, raw, inputs.query),
+        None => params::parse(p, raw, inputs.query),
+    }
 }
 
-fn raw_values(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'_>) -> Raw {
+/// What a request carries for one parameter, borrowed from the request where it can be.
+enum Raw<'a> {
+    Missing,
+    NotText,
+    /// The one value (path, header, cookie).
+    One(Cow<'a, str>),
+    /// Every value of a repeated query key (empty: the name is spread over the query).
+    Values(Vec<&'a str>),
+}
+
+fn raw_values<'a>(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'a>) -> Raw<'a> {
     match p.location {
         ParamLocation::Path => match inputs.vars.iter().find(|(k, _)| *k == p.name) {
-            Some((_, Some(v))) => Raw::Values(vec![v.clone()]),
+            Some((_, Some(v))) => Raw::One(Cow::Borrowed(v.as_str())),
             Some((_, None)) => Raw::NotText,
             None => Raw::Missing,
         },
         ParamLocation::Query => {
-            let values: Vec<String> =
-                inputs.query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.clone()).collect();
+            let values: Vec<&str> =
+                inputs.query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.as_str()).collect();
             if !values.is_empty() {
                 return Raw::Values(values);
             }
@@ -155,7 +169,7 @@ fn raw_values(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'_>) 
                     Err(_) => return Raw::NotText,
                 }
             }
-            if values.is_empty() { Raw::Missing } else { Raw::Values(vec![values.join(",")]) }
+            if values.is_empty() { Raw::Missing } else { Raw::One(Cow::Owned(values.join(","))) }
         }
         ParamLocation::Cookie => {
             let mut found = None;
@@ -169,7 +183,7 @@ fn raw_values(p: &ParameterSpec, plan: Option<&ParamPlan>, inputs: &Inputs<'_>) 
                     }
                 }
             }
-            found.map_or(Raw::Missing, |v| Raw::Values(vec![v]))
+            found.map_or(Raw::Missing, |v| Raw::One(Cow::Owned(v)))
         }
     }
 }
@@ -184,6 +198,13 @@ fn object_properties(p: &ParameterSpec) -> Option<&Map<String, Value>> {
 fn sentence(message: &str) -> String {
     let mut chars = message.chars();
     let mut out: String = match chars.next() {
+        // The usual case, without collecting char by char.
+        Some(c) if c.is_ascii() => {
+            let mut out = String::with_capacity(message.len() + 1);
+            out.push(c.to_ascii_uppercase());
+            out.push_str(chars.as_str());
+            out
+        }
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => "The value is not valid".to_owned(),
     };
@@ -353,6 +374,16 @@ mod tests {
             Direction::Request,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn sentences_are_capitalised_and_end_with_a_full_stop() {
+        assert_eq!(sentence("value is too big"), "Value is too big.");
+        assert_eq!(sentence("Already one."), "Already one.");
+        assert_eq!(sentence("\"x\" is not valid"), "\"x\" is not valid.");
+        assert_eq!(sentence("ßig"), "SSig.", "non-ASCII first letters upper-case as Unicode says");
+        assert_eq!(sentence("émoi"), "Émoi.");
+        assert_eq!(sentence(""), "The value is not valid.");
     }
 
     #[test]

@@ -7,9 +7,13 @@
 //! result is checked against the schema; when the shape cannot be met it falls back to a
 //! generated valid value. Without any documented schema the answer is still JSON.
 
+use super::state::Fnv;
 use crate::spec::Schema;
-use axum::http::StatusCode;
-use serde_json::{Map, Value, json};
+use axum::body::Bytes;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use serde_json::{Map, Value};
+use std::hash::Hasher;
+use std::sync::Mutex;
 
 pub(crate) use crate::check::request::FieldError;
 
@@ -41,19 +45,148 @@ impl Problem {
     }
 }
 
+/// What an error answer is a function of: the operation whose responses shape it (`None`: the
+/// first operation's), the `envelope` / `pretty` flags in force, and the problem.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ErrorKey {
+    pub op: Option<usize>,
+    pub envelope: bool,
+    pub pretty: bool,
+    pub problem: Problem,
+}
+
+impl ErrorKey {
+    /// FNV-1a over the operation, the flags, the status, the code and the sentence (the
+    /// sentence names the fields, so the rest rarely tells keys apart; equality compares all).
+    fn hash(&self) -> u64 {
+        let mut h = Fnv::default();
+        h.write_u64(self.op.map_or(u64::MAX, |op| op as u64));
+        h.write_u8(u8::from(self.envelope) | u8::from(self.pretty) << 1);
+        h.write_u16(self.problem.status);
+        h.write(self.problem.code.as_bytes());
+        h.write(self.problem.detail.as_bytes());
+        h.finish()
+    }
+}
+
+/// The error answers already worked out. An error answer depends on nothing but its
+/// [`ErrorKey`] (the spec and the faults are fixed for the mock's life), and clients provoke
+/// the same few dozen errors over and over (`conform run`: 67 distinct error answers in 3,918),
+/// so each is shaped, validated and serialised once. Bounded: a full shard takes no more
+/// entries and its misses are shaped as usual.
+pub(crate) struct AnswerCache {
+    shards: Box<[Mutex<Vec<Cached>>]>,
+}
+
+/// An error answer as it goes out: status, headers and body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ErrorAnswer {
+    pub status: u16,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
+/// One remembered answer, with its key and the key's hash.
+struct Cached {
+    hash: u64,
+    key: ErrorKey,
+    answer: ErrorAnswer,
+}
+
+/// Shards of the answer cache (a lock each), and entries each shard takes at most.
+const CACHE_SHARDS: usize = 64;
+const CACHE_PER_SHARD: usize = 64;
+
+impl AnswerCache {
+    pub(super) fn new() -> AnswerCache {
+        AnswerCache { shards: (0..CACHE_SHARDS).map(|_| Mutex::new(Vec::new())).collect() }
+    }
+
+    fn shard(&self, hash: u64) -> std::sync::MutexGuard<'_, Vec<Cached>> {
+        // Fold the high bits in: FNV's low bits vary little for keys that differ at the end.
+        let shard = &self.shards[((hash ^ (hash >> 29) ^ (hash >> 47)) as usize) % CACHE_SHARDS];
+        // A poisoned shard is still whole: entries are pushed complete or not at all.
+        shard.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The answer to `key`, worked out by `make` unless it is remembered.
+    pub(super) fn get_or(&self, key: ErrorKey, make: impl FnOnce(&ErrorKey) -> ErrorAnswer) -> ErrorAnswer {
+        let hash = key.hash();
+        if let Some(c) = self.shard(hash).iter().find(|c| c.hash == hash && c.key == key) {
+            return c.answer.clone();
+        }
+        let answer = make(&key);
+        let mut shard = self.shard(hash);
+        if shard.len() < CACHE_PER_SHARD && !shard.iter().any(|c| c.hash == hash && c.key == key) {
+            shard.push(Cached { hash, key, answer: answer.clone() });
+        }
+        answer
+    }
+
+    /// How many answers are remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().map(|s| s.len()).unwrap_or(0)).sum()
+    }
+}
+
 /// The reason phrase of a status (`Bad Request`).
 pub(crate) fn reason(status: u16) -> &'static str {
     StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error")
 }
 
 /// What an error schema declares, worked out once per schema (the mock prepares one for every
-/// documented error schema when it starts, so an error answer follows no `$ref` again).
+/// documented error schema when it starts, so an error answer follows no `$ref` again and
+/// matches no property name per request).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Shape {
-    /// Declared property name -> (resolved) type name, `allOf` parts included.
-    props: Vec<(String, String)>,
+    /// Whether the schema declares any property (`allOf` parts included).
+    declared: bool,
+    /// The declared properties the problem can fill, in declaration order, with what fills
+    /// each (properties nobody can name are left out: they never take a value by name).
+    props: Vec<(String, Role)>,
     /// The top-level `required` names.
     required: Vec<String>,
+}
+
+/// What fills a declared property, decided by its name and (resolved) type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The status as a number.
+    Status,
+    /// The error code.
+    Code,
+    /// The status's reason phrase.
+    Reason,
+    /// The sentence.
+    Detail,
+    /// `{"fields": [...]}`.
+    BadRequestDetail,
+    /// The problem's parameters, as strings.
+    Parameters,
+}
+
+impl Role {
+    /// The role of a property named `name` of type `ty` (`""`: none declared); `None` when
+    /// nothing the mock knows fits it.
+    fn of(name: &str, ty: &str) -> Option<Role> {
+        let lower = name.to_ascii_lowercase();
+        let integer = ty == "integer" || ty == "number";
+        let text = ty == "string" || ty.is_empty();
+        match lower.as_str() {
+            "error" | "status" | "code" | "statuscode" | "status_code" | "httpstatus" | "httpcode" if integer => {
+                Some(Role::Status)
+            }
+            "errorcode" | "error_code" | "code" | "type" if text => Some(Role::Code),
+            "reason" | "title" | "error" | "status" if text => Some(Role::Reason),
+            "detail" | "details" | "message" | "description" | "error_description" | "msg" if text => {
+                Some(Role::Detail)
+            }
+            "badrequestdetail" if ty == "object" || ty.is_empty() => Some(Role::BadRequestDetail),
+            "parameters" if ty == "array" || ty.is_empty() => Some(Role::Parameters),
+            _ => None,
+        }
+    }
 }
 
 impl Shape {
@@ -64,7 +197,18 @@ impl Shape {
             .and_then(Value::as_array)
             .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
             .unwrap_or_default();
-        Shape { props: declared_properties(schema, node), required }
+        let declared = declared_properties(schema, node);
+        let props = declared.iter().filter_map(|(name, ty)| Role::of(name, ty).map(|r| (name.clone(), r))).collect();
+        Shape { declared: !declared.is_empty(), props, required }
+    }
+
+    /// Whether [`by_names`] can answer differently with and without `extras` for `problem`.
+    fn extras_matter(&self, problem: &Problem) -> bool {
+        self.props.iter().any(|(_, role)| match role {
+            Role::BadRequestDetail => problem.fields.is_empty(),
+            Role::Parameters => !problem.parameters.is_empty(),
+            _ => false,
+        })
     }
 }
 
@@ -77,8 +221,7 @@ pub(crate) fn body(
     shape: Option<&Shape>,
     fallback: Option<&Value>,
 ) -> Value {
-    let canonical = canonical(problem);
-    let Some(schema) = schema.filter(|s| s.is_checked()) else { return canonical };
+    let Some(schema) = schema.filter(|s| s.is_checked()) else { return canonical(problem) };
     let computed;
     let shape = match shape {
         Some(shape) => shape,
@@ -87,7 +230,8 @@ pub(crate) fn body(
             &computed
         }
     };
-    if shape.props.is_empty() {
+    if !shape.declared {
+        let canonical = canonical(problem);
         if schema.is_valid(&canonical) {
             return canonical;
         }
@@ -97,9 +241,12 @@ pub(crate) fn body(
     if schema.is_valid(&full) {
         return full;
     }
-    let lean = by_names(problem, shape, fallback, false);
-    if schema.is_valid(&lean) {
-        return lean;
+    // Without extras the body would be the same one again, which the schema just rejected.
+    if shape.extras_matter(problem) {
+        let lean = by_names(problem, shape, fallback, false);
+        if schema.is_valid(&lean) {
+            return lean;
+        }
     }
     fallback.cloned().unwrap_or(full)
 }
@@ -107,19 +254,32 @@ pub(crate) fn body(
 /// `{error, errorCode, detail, reason}` (+ `badRequestDetail` when fields are named): the
 /// shape for specs that document no error schema.
 fn canonical(problem: &Problem) -> Value {
-    let mut map = Map::new();
-    map.insert("error".into(), json!(problem.status));
-    map.insert("errorCode".into(), json!(problem.code));
-    map.insert("detail".into(), json!(problem.detail));
-    map.insert("reason".into(), json!(reason(problem.status)));
+    let mut map = Map::with_capacity(5);
+    map.insert("error".into(), Value::from(problem.status));
+    map.insert("errorCode".into(), Value::String(problem.code.to_owned()));
+    map.insert("detail".into(), Value::String(problem.detail.clone()));
+    map.insert("reason".into(), Value::String(reason(problem.status).to_owned()));
     if !problem.fields.is_empty() {
-        map.insert("badRequestDetail".into(), json!({"fields": fields_json(problem)}));
+        map.insert("badRequestDetail".into(), fields_object(problem));
     }
     Value::Object(map)
 }
 
-fn fields_json(problem: &Problem) -> Vec<Value> {
-    problem.fields.iter().map(|f| json!({"field": f.field, "description": f.description})).collect()
+/// `{"fields": [{"field": …, "description": …}, …]}`.
+fn fields_object(problem: &Problem) -> Value {
+    let fields = problem
+        .fields
+        .iter()
+        .map(|f| {
+            let mut m = Map::with_capacity(2);
+            m.insert("field".into(), Value::String(f.field.clone()));
+            m.insert("description".into(), Value::String(f.description.clone()));
+            Value::Object(m)
+        })
+        .collect();
+    let mut m = Map::with_capacity(1);
+    m.insert("fields".into(), Value::Array(fields));
+    Value::Object(m)
 }
 
 /// Property name -> (resolved) type name, for the object schema's declared properties,
@@ -160,27 +320,16 @@ fn declared_properties(schema: &Schema, node: &Value) -> Vec<(String, String)> {
 /// properties nobody can name come from `fallback`. `extras` adds `parameters` and an empty
 /// `badRequestDetail`, which some schemas accept and others do not.
 fn by_names(problem: &Problem, shape: &Shape, fallback: Option<&Value>, extras: bool) -> Value {
-    let mut map = Map::new();
-    for (name, ty) in &shape.props {
-        let lower = name.to_ascii_lowercase();
-        let integer = ty == "integer" || ty == "number";
-        let text = ty == "string" || ty.is_empty();
-        let value = match lower.as_str() {
-            "error" | "status" | "code" | "statuscode" | "status_code" | "httpstatus" | "httpcode" if integer => {
-                Some(json!(problem.status))
-            }
-            "errorcode" | "error_code" | "code" | "type" if text => Some(json!(problem.code)),
-            "reason" | "title" | "error" | "status" if text => Some(json!(reason(problem.status))),
-            "detail" | "details" | "message" | "description" | "error_description" | "msg" if text => {
-                Some(json!(problem.detail))
-            }
-            "badrequestdetail" if ty == "object" || ty.is_empty() => {
-                (!problem.fields.is_empty() || extras).then(|| json!({"fields": fields_json(problem)}))
-            }
-            "parameters" if ty == "array" || ty.is_empty() => {
-                (extras && !problem.parameters.is_empty()).then(|| json!(problem.parameters))
-            }
-            _ => None,
+    let mut map = Map::with_capacity(shape.props.len() + shape.required.len());
+    for (name, role) in &shape.props {
+        let value = match role {
+            Role::Status => Some(Value::from(problem.status)),
+            Role::Code => Some(Value::String(problem.code.to_owned())),
+            Role::Reason => Some(Value::String(reason(problem.status).to_owned())),
+            Role::Detail => Some(Value::String(problem.detail.clone())),
+            Role::BadRequestDetail => (!problem.fields.is_empty() || extras).then(|| fields_object(problem)),
+            Role::Parameters => (extras && !problem.parameters.is_empty())
+                .then(|| Value::Array(problem.parameters.iter().map(|p| Value::String(p.clone())).collect())),
         };
         if let Some(value) = value {
             map.insert(name.clone(), value);
@@ -200,6 +349,7 @@ fn by_names(problem: &Problem, shape: &Shape, fallback: Option<&Value>, extras: 
 mod tests {
     use super::*;
     use crate::spec::{Direction, standalone_schema};
+    use serde_json::json;
 
     fn problem() -> Problem {
         Problem::new(400, "VALIDATION_ERROR", "The request is not valid.")
@@ -246,6 +396,40 @@ mod tests {
         .unwrap();
         let v = body(&problem(), Some(&odd), None, Some(&json!({"x": true})));
         assert!(odd.is_valid(&v), "{v}");
+    }
+
+    #[test]
+    fn the_answer_cache_remembers_each_key_and_stops_at_its_bound() {
+        let cache = AnswerCache::new();
+        let key = |op: Option<usize>, detail: &str| ErrorKey {
+            op,
+            envelope: false,
+            pretty: false,
+            problem: Problem::new(400, "VALIDATION_ERROR", detail),
+        };
+        let answer = |body: &'static str| ErrorAnswer {
+            status: 400,
+            headers: Vec::new(),
+            body: Bytes::from_static(body.as_bytes()),
+        };
+        let made = cache.get_or(key(Some(1), "a"), |_| answer("first"));
+        assert_eq!(made.body, Bytes::from_static(b"first"));
+        let again = cache.get_or(key(Some(1), "a"), |_| answer("second"));
+        assert_eq!(again.body, Bytes::from_static(b"first"), "the same key answers what was made for it");
+        let other_op = cache.get_or(key(Some(2), "a"), |_| answer("third"));
+        assert_eq!(other_op.body, Bytes::from_static(b"third"), "another operation is another key");
+        let mut fields = key(Some(1), "a");
+        fields.problem.fields = vec![FieldError { field: "x".into(), description: "y".into() }];
+        let with_fields = cache.get_or(fields, |_| answer("fourth"));
+        assert_eq!(with_fields.body, Bytes::from_static(b"fourth"), "keys differing past the hash still differ");
+        assert_eq!(cache.len(), 3);
+        for i in 0..(CACHE_SHARDS * CACHE_PER_SHARD * 2) {
+            let detail = format!("d{i}");
+            let got =
+                cache.get_or(key(None, &detail), |k| answer(if k.problem.detail == detail { "ok" } else { "bad" }));
+            assert_eq!(got.body, Bytes::from_static(b"ok"));
+        }
+        assert!(cache.len() <= CACHE_SHARDS * CACHE_PER_SHARD, "bounded: {}", cache.len());
     }
 
     #[test]

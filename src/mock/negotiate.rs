@@ -6,6 +6,7 @@
 //! a client error. Pure functions: no HTTP types.
 
 use crate::spec::media;
+use std::borrow::Cow;
 
 /// Why a media type was refused: an error code and a sentence for the error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,43 +67,31 @@ pub(crate) fn accept(accept: Option<&str>, documented: &[String]) -> Result<usiz
         return Ok(0);
     }
     let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else { return Ok(preferred(documented)) };
-    let mut ranges: Vec<(String, f32)> = accept
-        .split(',')
-        .filter_map(|part| {
-            let mut pieces = part.split(';');
-            let essence = pieces.next()?.trim().to_ascii_lowercase();
-            let q = pieces
-                .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
-                .next()
-                .unwrap_or(1.0);
-            (!essence.is_empty() && q > 0.0).then_some((essence, q))
-        })
-        .collect();
-    ranges.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut refused: Option<String> = None;
-    for (range, _) in &ranges {
-        if range == "*/*" || range == "*" {
-            return Ok(preferred(documented));
-        }
-        if let Some(i) = documented.iter().position(|d| media::essence(d) == *range) {
-            return Ok(i);
-        }
-        if let Some(kind) = range.strip_suffix("/*")
-            && let Some(i) = documented.iter().position(|d| media::essence(d).split('/').next() == Some(kind))
+    if !accept.contains(',') {
+        // One range: nothing to sort.
+        if let Some((range, _)) = parse_range(accept)
+            && let Some(found) = try_range(&range, documented, &mut refused)
         {
-            return Ok(i);
+            return Ok(found);
         }
-        if range == "application/json"
-            && let Some(i) = documented.iter().position(|d| media::is_json(d))
-        {
-            return Ok(i);
-        }
-        match resolve_versioned(range, documented) {
-            Versioned::Resolved(found) => {
-                return Ok(documented.iter().position(|d| d == found).unwrap_or(0));
+    } else if !accept.contains(';') {
+        // No range states a quality, so all have 1 and the (stable) sorted order is the sent
+        // order: no list to collect and sort.
+        for part in accept.split(',') {
+            if let Some((range, _)) = parse_range(part)
+                && let Some(found) = try_range(&range, documented, &mut refused)
+            {
+                return Ok(found);
             }
-            Versioned::Refused(why) => refused = refused.or(Some(why)),
-            Versioned::Unrelated => {}
+        }
+    } else {
+        let mut ranges: Vec<(Cow<'_, str>, f32)> = accept.split(',').filter_map(parse_range).collect();
+        ranges.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for (range, _) in &ranges {
+            if let Some(found) = try_range(range, documented, &mut refused) {
+                return Ok(found);
+            }
         }
     }
     Err(match refused {
@@ -117,6 +106,59 @@ pub(crate) fn accept(accept: Option<&str>, documented: &[String]) -> Result<usiz
             ),
         },
     })
+}
+
+/// One `Accept` range: its lower-cased essence (borrowed when already lower case) and quality;
+/// `None` when empty or refused (`q=0`).
+fn parse_range(part: &str) -> Option<(Cow<'_, str>, f32)> {
+    let (essence, params) = match part.split_once(';') {
+        Some((essence, params)) => (essence.trim(), Some(params)),
+        None => (part.trim(), None),
+    };
+    let essence = if essence.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(essence.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(essence)
+    };
+    let q = params
+        .and_then(|params| {
+            params.split(';').find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+        })
+        .unwrap_or(1.0);
+    (!essence.is_empty() && q > 0.0).then_some((essence, q))
+}
+
+/// The documented type one (lower-cased) range picks, if any; a versioned range that names a
+/// documented family but cannot be met leaves its reason in `refused` (the first one stays).
+fn try_range(range: &str, documented: &[String], refused: &mut Option<String>) -> Option<usize> {
+    if range == "*/*" || range == "*" {
+        return Some(preferred(documented));
+    }
+    // `media::essence(d) == range`, without lower-casing a copy (`range` is lower case).
+    let essence_is = |d: &str, want: &str| d.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(want);
+    if let Some(i) = documented.iter().position(|d| essence_is(d, range)) {
+        return Some(i);
+    }
+    if let Some(kind) = range.strip_suffix("/*")
+        && let Some(i) = documented.iter().position(|d| media::essence(d).split('/').next() == Some(kind))
+    {
+        return Some(i);
+    }
+    if range == "application/json"
+        && let Some(i) = documented.iter().position(|d| media::is_json(d))
+    {
+        return Some(i);
+    }
+    match resolve_versioned(range, documented) {
+        Versioned::Resolved(found) => Some(documented.iter().position(|d| d == found).unwrap_or(0)),
+        Versioned::Refused(why) => {
+            if refused.is_none() {
+                *refused = Some(why);
+            }
+            None
+        }
+        Versioned::Unrelated => None,
+    }
 }
 
 /// Finds the documented request media type that a request's `Content-Type` names; returns its
@@ -165,6 +207,21 @@ mod tests {
         {
             assert_eq!(accept(a, &atlas()), Ok(0), "{a:?}");
         }
+    }
+
+    #[test]
+    fn several_ranges_are_tried_in_quality_then_sent_order() {
+        let docs = vec!["application/vnd.atlas.2023-01-01+json".to_owned(), "text/csv".to_owned()];
+        assert_eq!(accept(Some("Text/CSV, Application/JSON"), &docs), Ok(1), "sent order, any case");
+        assert_eq!(accept(Some("application/json, text/csv"), &docs), Ok(0));
+        assert_eq!(accept(Some("text/csv;q=0.5, application/json"), &docs), Ok(0), "quality first");
+        assert_eq!(
+            accept(Some("application/vnd.atlas.2022-12-31+json, text/csv"), &docs),
+            Ok(1),
+            "a refusal is not final"
+        );
+        let refused = accept(Some("application/vnd.atlas.2022-12-31+json, text/html"), &docs).unwrap_err();
+        assert_eq!(refused.code, "INVALID_VERSION_DATE");
     }
 
     #[test]

@@ -536,8 +536,19 @@ impl App {
         Out::Value(value)
     }
 
-    /// An error answer in the documented shape for its status.
+    /// An error answer in the documented shape for its status (remembered: see
+    /// [`errors::AnswerCache`]).
     fn error(&self, ctx: Ctx, problem: Problem) -> Answer {
+        let key = errors::ErrorKey { op: ctx.op, envelope: ctx.envelope, pretty: ctx.pretty, problem };
+        let made = self.error_answers.get_or(key, |key| {
+            let answer = self.shape_error(ctx, &key.problem);
+            errors::ErrorAnswer { status: answer.status, headers: answer.headers, body: answer.body }
+        });
+        Answer { status: made.status, headers: made.headers, body: made.body, drop_connection: false }
+    }
+
+    /// [`App::error`]'s answer, worked out.
+    fn shape_error(&self, ctx: Ctx, problem: &Problem) -> Answer {
         let shape_op = ctx.op.or(if self.spec.operations.is_empty() { None } else { Some(0) });
         let op = shape_op.map(|i| &self.spec.operations[i]);
         let response = op.and_then(|o| o.response_for(problem.status).map(|r| (o, r)));
@@ -545,7 +556,7 @@ impl App {
         let schema = media.and_then(|m| m.schema.as_ref());
         let fallback = schema.and_then(|s| self.error_fallbacks.get(s.pointer()));
         let shape = schema.and_then(|s| self.error_shapes.get(s.pointer()));
-        let mut body = errors::body(&problem, schema, shape, fallback);
+        let mut body = errors::body(problem, schema, shape, fallback);
         if self.faults.has(Fault::ErrorWithoutCode)
             && let Value::Object(map) = &mut body
             && map.shift_remove("errorCode").is_none()
@@ -577,6 +588,15 @@ impl App {
     /// line, not what the body is made of. An answer that had none gets `application/json`.
     fn finish(&self, ctx: Ctx, status: u16, mut headers: Vec<(HeaderName, HeaderValue)>, out: Out) -> Answer {
         let (status, out) = if ctx.envelope && !self.faults.has(Fault::EnvelopeIgnored) {
+            if !ctx.pretty
+                && let Out::Snap(s) = &out
+                && let Some(body) = s.enveloped(status)
+            {
+                if !headers.iter().any(|(k, _)| k == header::CONTENT_TYPE) {
+                    headers.push((header::CONTENT_TYPE, JSON));
+                }
+                return Answer { status: 200, headers, body, drop_connection: false };
+            }
             let mut env = Map::new();
             env.insert("status".into(), json!(status));
             match out {
@@ -598,7 +618,7 @@ impl App {
         let body = match out {
             Out::Empty => Bytes::new(),
             Out::Snap(s) if !ctx.pretty => s.bytes.clone(),
-            Out::Snap(s) => Bytes::from(serde_json::to_vec_pretty(&s.value).unwrap_or_default()),
+            Out::Snap(s) => s.pretty(),
             Out::Value(v) if ctx.pretty => Bytes::from(serde_json::to_vec_pretty(&v).unwrap_or_default()),
             Out::Value(v) => Bytes::from(serde_json::to_vec(&v).unwrap_or_default()),
         };
@@ -673,11 +693,27 @@ fn invalid(fields: Vec<FieldError>, unknown: Vec<String>) -> Problem {
         let detail = format!("Invalid attribute {} specified.", unknown.join(", "));
         return Problem::new(400, "INVALID_ATTRIBUTE", detail).with_fields(fields).with_parameters(unknown);
     }
-    let named: Vec<String> = fields
-        .iter()
-        .map(|f| format!("{} ({})", f.field, f.description.trim_end_matches('.').to_lowercase()))
-        .collect();
-    let detail = format!("The request is not valid: {}.", named.join("; "));
+    let mut detail =
+        String::with_capacity(64 + fields.iter().map(|f| f.field.len() + f.description.len() + 5).sum::<usize>());
+    detail.push_str("The request is not valid: ");
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            detail.push_str("; ");
+        }
+        // `field (description)`, the description lower-cased without its full stop.
+        let description = f.description.trim_end_matches('.');
+        detail.push_str(&f.field);
+        detail.push_str(" (");
+        if description.is_ascii() {
+            let from = detail.len();
+            detail.push_str(description);
+            detail[from..].make_ascii_lowercase();
+        } else {
+            detail.push_str(&description.to_lowercase());
+        }
+        detail.push(')');
+    }
+    detail.push('.');
     let names = fields.iter().map(|f| f.field.clone()).collect();
     Problem::new(400, "VALIDATION_ERROR", detail).with_fields(fields).with_parameters(names)
 }
@@ -806,6 +842,12 @@ mod tests {
         let fields = vec![FieldError { field: "dayOfWeek".into(), description: "Too big.".into() }];
         let p = invalid(fields.clone(), Vec::new());
         assert_eq!((p.code, p.detail.as_str()), ("VALIDATION_ERROR", "The request is not valid: dayOfWeek (too big)."));
+        let several = vec![
+            FieldError { field: "a".into(), description: "Is WRONG...".into() },
+            FieldError { field: "b".into(), description: "Émoi ΣΑΣ.".into() },
+        ];
+        let p = invalid(several, Vec::new());
+        assert_eq!(p.detail, "The request is not valid: a (is wrong); b (émoi σας).");
         let p = invalid(fields, vec!["colour".into()]);
         assert_eq!((p.code, p.detail.as_str()), ("INVALID_ATTRIBUTE", "Invalid attribute colour specified."));
     }

@@ -17,8 +17,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     pub value: Value,
-    /// `value` as compact JSON.
+    /// `value` as compact JSON (or, for a non-JSON answer, its text).
     pub bytes: Bytes,
+    /// Whether `bytes` is `value` as compact JSON.
+    json: bool,
+    /// `value` as pretty JSON, made the first time it is asked for.
+    pretty: OnceLock<Bytes>,
     /// Whether `value` satisfies the first schema it was checked against (keyed by the
     /// schema's pointer address): reads of the same state do not validate it again.
     fits: OnceLock<(usize, bool)>,
@@ -27,11 +31,32 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     pub(super) fn new(value: Value) -> Arc<Snapshot> {
         let bytes = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-        Arc::new(Snapshot::with_bytes(value, bytes))
+        Arc::new(Snapshot { json: true, ..Snapshot::with_bytes(value, bytes) })
     }
 
+    /// A snapshot answered as `bytes` (not necessarily JSON) and seen as `value`.
     pub(super) fn with_bytes(value: Value, bytes: Bytes) -> Snapshot {
-        Snapshot { value, bytes, fits: OnceLock::new() }
+        Snapshot { value, bytes, json: false, pretty: OnceLock::new(), fits: OnceLock::new() }
+    }
+
+    /// `serde_json::to_vec_pretty(&self.value)`, made once.
+    pub(super) fn pretty(&self) -> Bytes {
+        self.pretty.get_or_init(|| Bytes::from(serde_json::to_vec_pretty(&self.value).unwrap_or_default())).clone()
+    }
+
+    /// `{"status":<status>,"content":<value>}` as compact JSON, put together around the stored
+    /// bytes; `None` when they are not the value's JSON.
+    pub(super) fn enveloped(&self, status: u16) -> Option<Bytes> {
+        if !self.json {
+            return None;
+        }
+        let mut out = Vec::with_capacity(self.bytes.len() + 32);
+        out.extend_from_slice(b"{\"status\":");
+        out.extend_from_slice(status.to_string().as_bytes());
+        out.extend_from_slice(b",\"content\":");
+        out.extend_from_slice(&self.bytes);
+        out.push(b'}');
+        Some(Bytes::from(out))
     }
 
     /// Whether the value satisfies `schema` (cached for one schema).
@@ -172,7 +197,10 @@ impl Ids {
     pub(super) fn next_hex(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let prefix = (crate::rng::mix(self.seed) >> 32) as u32;
-        format!("{prefix:08x}{:016x}", crate::rng::mix(n ^ self.seed.rotate_left(17)))
+        let mut out = String::with_capacity(24);
+        push_hex(&mut out, u64::from(prefix), 8);
+        push_hex(&mut out, crate::rng::mix(n ^ self.seed.rotate_left(17)), 16);
+        out
     }
 
     /// The next id as a small integer (for specs whose ids are numbers).
@@ -181,10 +209,29 @@ impl Ids {
     }
 }
 
-/// The current time as RFC 3339 UTC with whole seconds (`2026-01-31T09:05:00Z`).
+/// Appends the low `digits` hex digits of `n`, lower case and zero-padded (`format!("{n:016x}")`
+/// without the formatting machinery).
+fn push_hex(out: &mut String, n: u64, digits: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for i in (0..digits).rev() {
+        out.push(char::from(HEX[((n >> (i * 4)) & 0xf) as usize]));
+    }
+}
+
+/// The current time as RFC 3339 UTC with whole seconds (`2026-01-31T09:05:00Z`). The text
+/// is formatted once per second per thread: writes within the same second reuse it.
 pub(crate) fn now_rfc3339() -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    rfc3339(secs)
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != secs {
+            *last = (secs, rfc3339(secs));
+        }
+        last.1.clone()
+    })
 }
 
 /// Seconds since the epoch as RFC 3339 UTC.
@@ -215,6 +262,21 @@ pub(crate) fn complete(schema: &Schema, base: Option<&Value>, state: &Value) -> 
     if schema.is_valid(state) {
         return Some(state.clone());
     }
+    laid_over(schema, base, state)
+}
+
+/// [`complete`] of a state the caller gives away, or the state itself when neither fits: a
+/// state that already fits (the usual case) is answered as it is, without a copy.
+pub(crate) fn completed(schema: &Schema, base: Option<&Value>, state: Value) -> Value {
+    if schema.is_valid(&state) {
+        return state;
+    }
+    laid_over(schema, base, &state).unwrap_or(state)
+}
+
+/// `base` with every member of `state` laid over it that keeps it valid (the second half of
+/// [`complete`], for a state the schema rejects).
+fn laid_over(schema: &Schema, base: Option<&Value>, state: &Value) -> Option<Value> {
     let mut out = base.filter(|b| schema.is_valid(b))?.clone();
     let Value::Object(members) = state else { return Some(out) };
     // Every try validates the whole value: bound the work on huge states.
@@ -273,6 +335,7 @@ pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn timestamps_are_rfc3339_utc() {
@@ -280,6 +343,14 @@ mod tests {
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_767_225_599), "2025-12-31T23:59:59Z");
         assert!(now_rfc3339().ends_with('Z'));
+        // Cached per second: the text is always the current second's, also when called again.
+        let secs = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        for _ in 0..3 {
+            let before = secs();
+            let text = now_rfc3339();
+            let after = secs();
+            assert!((before..=after).any(|s| rfc3339(s) == text), "{text}");
+        }
     }
 
     #[test]
@@ -297,7 +368,29 @@ mod tests {
         );
         let b = Ids::new(42);
         assert_eq!(b.next_hex(), first[0]);
+        let c = Ids::new(42);
+        let prefix = (crate::rng::mix(42) >> 32) as u32;
+        for n in 0..3u64 {
+            let formatted = format!("{prefix:08x}{:016x}", crate::rng::mix(n ^ 42u64.rotate_left(17)));
+            assert_eq!(c.next_hex(), formatted, "the same text as the formatting machinery's");
+        }
         assert_ne!(Ids::new(43).next_hex(), first[0]);
+    }
+
+    #[test]
+    fn snapshots_envelope_and_pretty_print_as_serde_json_does() {
+        for value in [json!({"a": [1, "x\u{7f}\"", null], "b": {"c": 1.5}}), json!([]), json!("t"), json!(7)] {
+            let snap = Snapshot::new(value.clone());
+            for status in [200u16, 204, 404] {
+                let env = serde_json::to_vec(&json!({"status": status, "content": value})).unwrap();
+                assert_eq!(snap.enveloped(status), Some(Bytes::from(env)));
+            }
+            assert_eq!(snap.pretty(), Bytes::from(serde_json::to_vec_pretty(&value).unwrap()));
+            assert_eq!(snap.pretty(), snap.pretty(), "made once, the same each time");
+        }
+        let text = Snapshot::with_bytes(json!("plain"), Bytes::from_static(b"plain"));
+        assert_eq!(text.enveloped(200), None, "text bytes are not the value's JSON");
+        assert_eq!(text.pretty(), Bytes::from_static(b"\"plain\""));
     }
 
     #[test]

@@ -125,6 +125,23 @@ enum Want {
     Any,
 }
 
+/// What [`parse`] makes of a parameter's schema (the wanted type and item type), worked out
+/// once with [`wants`] so that [`parse_with`] resolves no schema for scalars and arrays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wants(Want, Want);
+
+impl Default for Wants {
+    fn default() -> Wants {
+        Wants(Want::Any, Want::Any)
+    }
+}
+
+/// The [`Wants`] of `param`.
+pub fn wants(param: &ParameterSpec) -> Wants {
+    let (top, items) = want_of(param);
+    Wants(top, items)
+}
+
 fn want_of(param: &ParameterSpec) -> (Want, Want) {
     let Some(schema) = &param.schema else { return (Want::Any, Want::Any) };
     let node = schema.resolve(schema.value());
@@ -196,7 +213,12 @@ pub fn parse_simple(schema: &super::model::Schema, text: &str) -> Value {
 /// form objects, `pairs` holds all query pairs. Text that does not fit the wanted type stays a
 /// string, so schema validation reports it instead of this function guessing.
 pub fn parse(param: &ParameterSpec, raw: &[&str], pairs: &[(String, String)]) -> Value {
-    let (want, items) = want_of(param);
+    parse_with(param, wants(param), raw, pairs)
+}
+
+/// [`parse`] with the parameter's [`Wants`] already worked out.
+pub fn parse_with(param: &ParameterSpec, wants: Wants, raw: &[&str], pairs: &[(String, String)]) -> Value {
+    let Wants(want, items) = wants;
     if param.content_type.is_some() {
         return raw
             .first()
