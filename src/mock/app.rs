@@ -28,9 +28,12 @@ pub(crate) struct App {
     pub ops: Vec<OpPlan>,
     /// The path templates' plans.
     pub paths: Vec<PathPlan>,
-    /// Indices into `paths` in the order a request path is tried against them: most literal
-    /// text first, then document order (the precedence of [`Spec::route`]).
-    pub route_order: Vec<usize>,
+    /// Indices into `paths` in the order a request path is tried against them (most literal
+    /// text first, then document order: the precedence of [`Spec::route`]), by the number of
+    /// segments of their template: a path can only match a template of as many segments, so a
+    /// request scans one bucket, not every template (514 operations: 17.9k instructions a
+    /// request before).
+    pub route_order: Vec<Vec<usize>>,
     pub resources: Vec<ResourcePlan>,
     pub store: Store,
     pub ids: Ids,
@@ -198,7 +201,8 @@ impl App {
         let segments = split_path(path);
         let template = |plan: &PathPlan| &self.spec.operations[plan.first_op].template;
         let mut first: Option<&PathPlan> = None;
-        for plan in self.route_order.iter().map(|&p| &self.paths[p]) {
+        let bucket = self.route_order.get(segments.len()).map_or(&[][..], Vec::as_slice);
+        for plan in bucket.iter().map(|&p| &self.paths[p]) {
             if !template(plan).match_into(&segments, vars) {
                 continue;
             }
@@ -298,11 +302,19 @@ impl App {
             let allow: Vec<&str> = plan.by_method.iter().map(|(m, _)| m.as_str()).collect();
             plan.allow = HeaderValue::from_str(&allow.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""));
         }
-        let mut route_order: Vec<usize> = (0..paths.len()).collect();
-        route_order.sort_by_key(|&p| {
+        let mut order: Vec<usize> = (0..paths.len()).collect();
+        order.sort_by_key(|&p| {
             let first = paths[p].first_op;
             (std::cmp::Reverse(spec.operations[first].template.literal_len()), first)
         });
+        let mut route_order: Vec<Vec<usize>> = Vec::new();
+        for p in order {
+            let n = spec.operations[paths[p].first_op].template.segments.len();
+            if route_order.len() <= n {
+                route_order.resize_with(n + 1, Vec::new);
+            }
+            route_order[n].push(p);
+        }
         let mut error_fallbacks = HashMap::new();
         let mut error_shapes = HashMap::new();
         for op in &spec.operations {
