@@ -642,7 +642,17 @@ impl PathTemplate {
     /// the result is `true`; otherwise `out` is cleared.
     pub fn match_into<'t, 'p>(&'t self, segments: &[&'p str], out: &mut Vec<(&'t str, &'p str)>) -> bool {
         out.clear();
+        // Literal segments first, from the end: the templates of one API share their leading
+        // segments (`/api/atlas/v2/groups/{groupId}/...`) and differ at the end, so most
+        // templates that do not match are turned down on one comparison.
+        let literals_agree = || {
+            self.segments.iter().zip(segments).rev().all(|(parts, segment)| match parts.as_slice() {
+                [TemplatePart::Literal(l)] => l == segment,
+                _ => true,
+            })
+        };
         let matched = segments.len() == self.segments.len()
+            && literals_agree()
             && self.segments.iter().zip(segments).all(|(parts, segment)| match_segment(parts, segment, out).is_some());
         if !matched {
             out.clear();
