@@ -5,7 +5,7 @@
 
 use super::{CheckFailure, CheckName};
 use crate::spec::semantics::Resource;
-use crate::spec::{Operation, ParamLocation, Schema, pointer};
+use crate::spec::{Direction, Operation, ParamLocation, Schema, pointer};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -178,6 +178,7 @@ fn declares_once<'a>(
     };
     let key = pointer::unescape(first);
     if let Some(child) = node.get("properties").and_then(|p| p.get(key.as_ref() as &str))
+        && !hidden_in_answers(schema, child)
         && (rest.is_empty() || declares_once(schema, child, &format!("/{rest}"), seen))
     {
         return true;
@@ -187,6 +188,14 @@ fn declares_once<'a>(
             .and_then(Value::as_array)
             .is_some_and(|members| members.iter().any(|m| declares_once(schema, m, path, seen)))
     })
+}
+
+/// Whether a property of a response schema is `writeOnly`: OpenAPI says such a property
+/// SHOULD NOT be sent in a response (a password, a secret), so a read that leaves it out does
+/// not contradict the write, and the read schema does not declare it for the comparison.
+fn hidden_in_answers(schema: &Schema, property: &Value) -> bool {
+    schema.direction() == Direction::Response
+        && schema.resolve(property).get("writeOnly").and_then(Value::as_bool).unwrap_or(false)
 }
 
 /// Whether writing `body` would change something visible in `state`.
@@ -299,6 +308,36 @@ pub(crate) mod tests {
         assert!(compare_written(&json!({"tags": ["a", "b"]}), &kept, &r, "PATCH", &Fields::All).is_err());
         // Declared semantics (a sidecar) hold every field.
         assert!(compare_written(&unshowable, &after, &r, "PATCH", &Fields::All).is_err());
+    }
+
+    /// A `writeOnly` property SHOULD NOT come back in an answer (OpenAPI 3.0): a read that
+    /// leaves out the secret just written is right, not a lost write; every other written field
+    /// is still held, and a read that shows the secret with another value is not excused.
+    #[test]
+    fn write_only_fields_are_not_held_to_reading_back() {
+        let r = resource(&[]);
+        let read = crate::spec::standalone_schema(
+            &json!({"type": "object", "properties": {
+                "name": {"type": "string"},
+                "password": {"type": "string", "writeOnly": true},
+                "nested": {"type": "object", "properties": {"token": {"type": "string", "writeOnly": true}}}
+            }}),
+            crate::spec::Direction::Response,
+        )
+        .unwrap();
+        let fields = Fields::DeclaredBy(read.clone());
+        let body = json!({"name": "n", "password": "s3cret", "nested": {"token": "t"}});
+        assert!(compare_written(&body, &json!({"name": "n", "nested": {}}), &r, "POST", &fields).is_ok());
+        assert!(compare_written(&body, &json!({"name": "other"}), &r, "POST", &fields).is_err(), "name is held");
+        assert!(!declares(&read, read.value(), "/password"));
+        assert!(declares(&read, read.value(), "/name"));
+        // In a request schema the flag says nothing about reads: the property is declared.
+        let request = crate::spec::standalone_schema(
+            &json!({"type": "object", "properties": {"password": {"type": "string", "writeOnly": true}}}),
+            crate::spec::Direction::Request,
+        )
+        .unwrap();
+        assert!(declares(&request, request.value(), "/password"));
     }
 
     /// Regression (issue 12, 2023 Atlas `CloudProviderContainer`): subtypes include the base
