@@ -347,6 +347,84 @@ impl MediaTypeSpec {
     }
 }
 
+/// The places in answers of `schema` (a response schema) that it marks `writeOnly`: each a
+/// list of member names, `*` standing for every item of an array. OpenAPI says such a property
+/// (a password, a secret) SHOULD NOT be sent in a response, so a server's answers leave them
+/// out (the mock's, and reads a write is compared with). Follows `properties`, `items` and the members of `allOf`, `anyOf` and
+/// `oneOf`, at most 6 levels down and 256 nodes, so that a hostile spec cannot make it slow.
+pub fn write_only_places(schema: &Schema) -> Vec<Vec<String>> {
+    fn walk(schema: &Schema, node: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>, budget: &mut usize) {
+        if *budget == 0 || at.len() > 6 {
+            return;
+        }
+        *budget -= 1;
+        let node = schema.resolve(node);
+        if let Some(props) = node.get("properties").and_then(Value::as_object) {
+            for (name, child) in props {
+                at.push(name.clone());
+                if schema.resolve(child).get("writeOnly").and_then(Value::as_bool) == Some(true) {
+                    if !out.contains(at) {
+                        out.push(at.clone());
+                    }
+                } else {
+                    walk(schema, child, at, out, budget);
+                }
+                at.pop();
+            }
+        }
+        if let Some(items) = node.get("items") {
+            at.push("*".to_owned());
+            walk(schema, items, at, out, budget);
+            at.pop();
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for member in node.get(key).and_then(Value::as_array).into_iter().flatten() {
+                walk(schema, member, at, out, budget);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, schema.value(), &mut Vec::new(), &mut out, &mut 256);
+    out
+}
+
+/// `value` without what is at `places` ([`write_only_places`]); `None` when none of them is
+/// there (the value is shown as it is, without a copy).
+pub fn without_places(value: &Value, places: &[Vec<String>]) -> Option<Value> {
+    fn present(value: &Value, place: &[String]) -> bool {
+        match (place.split_first(), value) {
+            (None, _) => true,
+            (Some((first, rest)), Value::Array(items)) if first == "*" => items.iter().any(|i| present(i, rest)),
+            (Some((first, rest)), Value::Object(map)) => map.get(first).is_some_and(|v| present(v, rest)),
+            _ => false,
+        }
+    }
+    fn remove(value: &mut Value, place: &[String]) {
+        match (place.split_first(), value) {
+            (Some((first, [])), Value::Object(map)) => {
+                map.shift_remove(first);
+            }
+            (Some((first, rest)), Value::Array(items)) if first == "*" => {
+                items.iter_mut().for_each(|i| remove(i, rest))
+            }
+            (Some((first, rest)), Value::Object(map)) => {
+                if let Some(v) = map.get_mut(first) {
+                    remove(v, rest);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !places.iter().any(|p| present(value, p)) {
+        return None;
+    }
+    let mut out = value.clone();
+    for place in places {
+        remove(&mut out, place);
+    }
+    Some(out)
+}
+
 /// A request body.
 #[derive(Debug, Clone)]
 pub struct RequestBodySpec {
