@@ -88,6 +88,9 @@ pub(crate) struct Success {
     pub fallback: Vec<Option<Arc<Snapshot>>>,
     /// A 2xx status the operation does not document (for `undocumented-status`).
     pub undocumented: Option<u16>,
+    /// For each media type: where its schema marks a property `writeOnly`, which a stored
+    /// state shown back leaves out ([`crate::spec::write_only_places`]).
+    pub write_only: Vec<Vec<Vec<String>>>,
 }
 
 /// A resource of the semantics, ready to key and default.
@@ -428,6 +431,14 @@ fn plan_operation(op: &Operation, effect: Option<(Effect, usize)>, seed: u64) ->
         .map(|r| r.content.iter().enumerate().map(|(i, m)| fallback_body(m, seed.wrapping_add(i as u64))).collect())
         .unwrap_or_default();
     let undocumented = [202u16, 203, 206, 207, 226, 299].into_iter().find(|c| op.response_for(*c).is_none());
+    let write_only = documented
+        .map(|r| {
+            r.content
+                .iter()
+                .map(|m| m.schema.as_ref().map(crate::spec::write_only_places).unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default();
     let query_param = |name: &str| op.params_in(crate::spec::ParamLocation::Query).any(|p| p.name == name);
     let media_header = media
         .iter()
@@ -437,7 +448,17 @@ fn plan_operation(op: &Operation, effect: Option<(Effect, usize)>, seed: u64) ->
     let preferred = media_json.iter().position(|j| *j).unwrap_or(0);
     OpPlan {
         effect,
-        success: Success { status, response, media, media_header, media_json, preferred, fallback, undocumented },
+        success: Success {
+            status,
+            response,
+            media,
+            media_header,
+            media_json,
+            preferred,
+            fallback,
+            undocumented,
+            write_only,
+        },
         envelope: query_param("envelope"),
         pretty: query_param("pretty"),
         body_media: op

@@ -409,6 +409,18 @@ impl App {
                 Produced::List(items) => self.list_body(op, schema, fallback.as_deref(), &items, query).map(Out::Value),
                 _ => None,
             };
+            // What was written is shown back, but not where the schema says `writeOnly`.
+            // (A value that no longer fits without them, a `minProperties` say, is shown whole.)
+            let hidden = s.write_only.get(media).map_or(&[][..], Vec::as_slice);
+            let hide =
+                |v: &Value| crate::spec::without_places(v, hidden).filter(|h| schema.is_none_or(|s| s.is_valid(h)));
+            let shown = match shown {
+                Some(Out::Snap(snap)) if !hidden.is_empty() => {
+                    Some(hide(&snap.value).map_or(Out::Snap(snap), Out::Value))
+                }
+                Some(Out::Value(v)) if !hidden.is_empty() => Some(Out::Value(hide(&v).unwrap_or(v))),
+                other => other,
+            };
             match shown.or_else(|| fallback.map(Out::Snap)) {
                 Some(out) => out,
                 None => {

@@ -187,3 +187,61 @@ async fn created_ids_fit_the_item_parameter() {
         }
     }
 }
+
+/// OpenAPI 3.0: a `writeOnly` property SHOULD NOT be sent in a response. What was written is
+/// shown back (the name, the other keys), but never the secret: not in the create's answer, the
+/// read, or the list, nested in array items included. (Schemathesis flagged the mock for
+/// echoing them on the 2026 Atlas spec.)
+#[tokio::test]
+async fn write_only_properties_are_never_shown_back() {
+    let user = json!({"type": "object", "required": ["name", "password"], "properties": {
+        "id": {"type": "integer", "readOnly": true},
+        "name": {"type": "string"},
+        "password": {"type": "string", "writeOnly": true},
+        "keys": {"type": "array", "items": {"type": "object", "properties": {
+            "label": {"type": "string"}, "secret": {"type": "string", "writeOnly": true}}}}
+    }});
+    let content = |schema: serde_json::Value| json!({"application/json": {"schema": schema}});
+    let spec = Arc::new(
+        Spec::from_value(
+            "users.yaml",
+            json!({
+                "openapi": "3.0.3", "info": {"title": "users", "version": "1"},
+                "components": {"schemas": {"User": user}},
+                "paths": {
+                    "/users": {
+                        "get": {"responses": {"200": {"description": "ok", "content": content(json!({"type": "array", "items": {"$ref": "#/components/schemas/User"}}))}}},
+                        "post": {
+                            "requestBody": {"required": true, "content": content(json!({"$ref": "#/components/schemas/User"}))},
+                            "responses": {"201": {"description": "made", "content": content(json!({"$ref": "#/components/schemas/User"}))}}
+                        }
+                    },
+                    "/users/{userId}": {
+                        "parameters": [{"name": "userId", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                        "get": {"responses": {
+                            "200": {"description": "ok", "content": content(json!({"$ref": "#/components/schemas/User"}))},
+                            "404": {"description": "missing"}
+                        }}
+                    }
+                }
+            }),
+        )
+        .unwrap(),
+    );
+    let server = start(spec.clone(), MockConfig::default()).await;
+    let base = server.url().to_owned();
+    let written = r#"{"name": "ann", "password": "hunter2", "keys": [{"label": "ci", "secret": "k1"}]}"#;
+    let created = send("POST", &format!("{base}/users"), &[("content-type", "application/json")], Some(written)).await;
+    assert_eq!(created.status, 201);
+    let shown = created.json();
+    assert_eq!(shown["name"], json!("ann"));
+    assert_eq!(shown["keys"], json!([{"label": "ci"}]));
+    assert!(shown.get("password").is_none(), "{shown}");
+    let id = shown["id"].as_u64().expect("an id");
+    let read = get(&format!("{base}/users/{id}")).await.json();
+    assert_eq!(read, shown);
+    let listed = get(&format!("{base}/users")).await.json();
+    assert_eq!(listed, json!([shown]));
+    assert!(!listed.to_string().contains("hunter2") && !listed.to_string().contains("k1"));
+    server.shutdown().await;
+}
