@@ -350,8 +350,9 @@ impl MediaTypeSpec {
 /// The places in answers of `schema` (a response schema) that it marks `writeOnly`: each a
 /// list of member names, `*` standing for every item of an array. OpenAPI says such a property
 /// (a password, a secret) SHOULD NOT be sent in a response, so a server's answers leave them
-/// out (the mock's, and reads a write is compared with). Follows `properties`, `items` and the members of `allOf`, `anyOf` and
-/// `oneOf`, at most 6 levels down and 256 nodes, so that a hostile spec cannot make it slow.
+/// out (the mock's, and the reads a write is compared with). Follows `properties`, `items`
+/// and the members of `allOf`, `anyOf` and `oneOf`, at most 6 levels down and 256 nodes, so
+/// that a hostile spec cannot make it slow.
 pub fn write_only_places(schema: &Schema) -> Vec<Vec<String>> {
     fn walk(schema: &Schema, node: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>, budget: &mut usize) {
         if *budget == 0 || at.len() > 6 {
